@@ -1,0 +1,58 @@
+/* mote runtime: the interface between the interpreter and kernels.
+ *
+ * Each operator lives in runtime/kernels/<op>.c and exports one mote_op_def.
+ * Its prepare() runs once per node: it checks dtypes and shapes, computes
+ * fixed-point parameters into persistent data (mote_persist_alloc), states
+ * its scratch need in node->scratch_bytes, and picks node->eval for the
+ * dtype combination at hand. eval() then runs with no checks at all.
+ * Adding an operator = one new file + one line in runtime/src/op_table.c.
+ */
+#ifndef MOTE_KERNEL_H
+#define MOTE_KERNEL_H
+
+#include "mote/mote.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef mote_status (*mote_prepare_fn)(mote_ctx *ctx, mote_node *node, mote_tensor *tensors);
+
+typedef struct mote_op_def {
+    const char *name;       /* TFLite's builtin name */
+    mote_prepare_fn prepare;
+} mote_op_def;
+
+/* NULL when the op has no kernel yet. */
+const mote_op_def *mote_op_lookup(mote_op op);
+
+/* i-th input / output tensor of a node; NULL for an absent optional input. */
+static inline mote_tensor *mote_in(const mote_node *n, mote_tensor *t, int i)
+{
+    if (i >= n->n_in || n->io[i] < 0) return NULL;
+    return &t[n->io[i]];
+}
+static inline mote_tensor *mote_out(const mote_node *n, mote_tensor *t, int i)
+{
+    return &t[n->io[n->n_in + i]];
+}
+
+/* Persistent, 16-byte aligned, zeroed memory from the top of the arena.
+ * NULL (and ctx->err set) when the arena is exhausted. */
+void *mote_persist_alloc(mote_ctx *ctx, size_t bytes);
+
+/* Record a failure; returns s so prepare can `return mote_fail(...)`. */
+mote_status mote_fail(mote_ctx *ctx, mote_status s, int32_t tensor, const char *why);
+
+/* Shape helpers for prepare. */
+int mote_same_shape(const mote_tensor *a, const mote_tensor *b);
+/* dims[i] with negative i counting from the end. */
+static inline int32_t mote_dim(const mote_tensor *t, int i)
+{
+    return t->dims[i < 0 ? (int)t->rank + i : i];
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

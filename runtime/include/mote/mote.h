@@ -1,0 +1,204 @@
+/* mote runtime: public API.
+ *
+ * The runtime executes a graph of tensors and nodes held in a mote_model.
+ * It never allocates: every byte of working memory comes from one arena
+ * that the caller provides. Constant tensors (weights) are read in place
+ * and may live in flash.
+ *
+ * Life of a model:
+ *   mote_prepare()  check every node once (types, shapes, options), compute
+ *                   fixed-point parameters, take persistent kernel data from
+ *                   the top of the arena, and record each node's scratch need;
+ *   (planner)       place activations and scratch buffers in the bottom of
+ *                   the arena (compiler/ does this on the host);
+ *   mote_reset()    zero variable tensors (recurrent state);
+ *   mote_invoke()   run the nodes in order; no checks happen here.
+ */
+#ifndef MOTE_MOTE_H
+#define MOTE_MOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MOTE_MAX_DIMS 6
+
+typedef enum {
+    MOTE_OK = 0,
+    MOTE_ERR_TYPE,        /* a tensor has a dtype the op does not support */
+    MOTE_ERR_SHAPE,       /* shapes do not agree */
+    MOTE_ERR_PARAM,       /* an option or quantization parameter is invalid */
+    MOTE_ERR_UNSUPPORTED, /* valid model, but mote has no kernel for it */
+    MOTE_ERR_ARENA        /* the arena is too small */
+} mote_status;
+
+typedef enum {
+    MOTE_F32 = 0,
+    MOTE_I8,
+    MOTE_U8,
+    MOTE_I16,
+    MOTE_I32,
+    MOTE_I64,
+    MOTE_U32,
+    MOTE_U64,
+    MOTE_BOOL,
+    MOTE_DTYPE_COUNT
+} mote_dtype;
+
+/* One op enum for the whole project. The TFLite importer maps builtin codes
+ * (and custom op names) onto it; the op table is indexed by it. */
+typedef enum {
+    MOTE_OP_ADD = 0,
+    MOTE_OP_AVERAGE_POOL_2D,
+    MOTE_OP_CONCATENATION,
+    MOTE_OP_CONV_2D,
+    MOTE_OP_DEPTHWISE_CONV_2D,
+    MOTE_OP_DEQUANTIZE,
+    MOTE_OP_FULLY_CONNECTED,
+    MOTE_OP_LOGISTIC,
+    MOTE_OP_MAX_POOL_2D,
+    MOTE_OP_MEAN,
+    MOTE_OP_MUL,
+    MOTE_OP_PAD,
+    MOTE_OP_QUANTIZE,
+    MOTE_OP_RESHAPE,
+    MOTE_OP_SOFTMAX,
+    MOTE_OP_TANH,
+    MOTE_OP_UNIDIRECTIONAL_SEQUENCE_LSTM,
+    MOTE_OP_CAST,
+    MOTE_OP_DIV,
+    MOTE_OP_MAXIMUM,
+    MOTE_OP_MINIMUM,
+    MOTE_OP_STRIDED_SLICE,
+    MOTE_OP_SUB,
+    MOTE_OP_RELU,
+    MOTE_OP_RELU6,
+    /* TFLM signal library (custom ops of the micro_speech audio front end) */
+    MOTE_OP_SIGNAL_WINDOW,
+    MOTE_OP_SIGNAL_FFT_AUTO_SCALE,
+    MOTE_OP_SIGNAL_RFFT,
+    MOTE_OP_SIGNAL_ENERGY,
+    MOTE_OP_SIGNAL_FILTER_BANK,
+    MOTE_OP_SIGNAL_FILTER_BANK_SQUARE_ROOT,
+    MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION,
+    MOTE_OP_SIGNAL_PCAN,
+    MOTE_OP_SIGNAL_FILTER_BANK_LOG,
+    MOTE_OP_COUNT
+} mote_op;
+
+typedef enum { MOTE_PAD_SAME = 0, MOTE_PAD_VALID = 1 } mote_padding;
+
+typedef enum {
+    MOTE_ACT_NONE = 0,
+    MOTE_ACT_RELU,
+    MOTE_ACT_RELU_N1_TO_1,
+    MOTE_ACT_RELU6,
+    MOTE_ACT_TANH,
+    MOTE_ACT_SIGN_BIT
+} mote_activation;
+
+/* Quantization: real = scale * (q - zero_point). n == 0: not quantized;
+ * n == 1: per tensor; n > 1: per channel along `axis`. */
+typedef struct {
+    const float *scale;
+    const int32_t *zero_point;
+    int32_t n;
+    int32_t axis;
+} mote_quant;
+
+enum {
+    MOTE_TENSOR_CONST = 1u << 0,    /* data points at read-only weights */
+    MOTE_TENSOR_VARIABLE = 1u << 1, /* state kept across invokes, zeroed by mote_reset */
+    MOTE_TENSOR_INPUT = 1u << 2,
+    MOTE_TENSOR_OUTPUT = 1u << 3
+};
+
+typedef struct mote_tensor {
+    void *data;       /* arena (activations) or model buffer (constants) */
+    size_t bytes;     /* elements * dtype size */
+    int32_t dims[MOTE_MAX_DIMS];
+    uint8_t rank;
+    uint8_t type;     /* mote_dtype */
+    uint8_t flags;    /* MOTE_TENSOR_* */
+    mote_quant q;
+} mote_tensor;
+
+/* Builtin options. One flat struct for every op keeps the importer, the op
+ * table and the future .mote serializer simple; each op reads its fields. */
+typedef struct mote_opts {
+    uint8_t padding;     /* mote_padding */
+    uint8_t activation;  /* mote_activation (fused) */
+    uint8_t keep_dims;   /* MEAN; FULLY_CONNECTED keep_num_dims */
+    uint8_t time_major;  /* LSTM */
+    uint8_t asymmetric_quantize_inputs; /* hybrid kernels */
+    int16_t stride_w, stride_h;
+    int16_t dilation_w, dilation_h;
+    int16_t filter_w, filter_h;         /* pooling */
+    int16_t depth_multiplier;
+    int32_t axis;                       /* CONCATENATION */
+    int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset; /* STRIDED_SLICE */
+    float beta;                         /* SOFTMAX */
+    float cell_clip, proj_clip;         /* LSTM */
+    /* custom ops: raw flexbuffer-free parameters decoded by the importer */
+    int32_t iparams[16];
+    int32_t n_iparams;
+} mote_opts;
+
+struct mote_node;
+typedef void (*mote_eval_fn)(const struct mote_node *node, mote_tensor *tensors);
+
+typedef struct mote_node {
+    uint16_t op;            /* mote_op */
+    uint16_t n_in, n_out;
+    const int32_t *io;      /* n_in input tensor indices, then n_out outputs; -1 = absent optional input */
+    mote_opts opts;
+    /* filled by prepare */
+    mote_eval_fn eval;      /* the kernel variant chosen for these dtypes */
+    void *data;             /* persistent kernel data (arena top) */
+    size_t scratch_bytes;   /* requested by prepare */
+    void *scratch;          /* placed by the planner */
+} mote_node;
+
+typedef struct mote_model {
+    mote_tensor *tensors;
+    int32_t n_tensors;
+    mote_node *nodes;
+    int32_t n_nodes;
+    const int32_t *inputs;
+    int32_t n_inputs;
+    const int32_t *outputs;
+    int32_t n_outputs;
+} mote_model;
+
+/* Where and why prepare failed. err is a static string: no stdio here. */
+typedef struct mote_ctx {
+    uint8_t *arena;
+    size_t arena_size;
+    size_t persist_used;   /* bytes taken from the top of the arena */
+    int32_t err_node;      /* -1 if not node-specific */
+    int32_t err_tensor;    /* -1 if not tensor-specific */
+    const char *err;
+} mote_ctx;
+
+size_t mote_dtype_size(mote_dtype t);
+const char *mote_dtype_name(mote_dtype t);
+const char *mote_op_name(mote_op op);
+const char *mote_status_name(mote_status s);
+int64_t mote_tensor_elems(const mote_tensor *t);
+
+/* Check and prepare every node. arena must be 16-byte aligned. */
+mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size);
+/* Zero every variable tensor (call after the planner bound them). */
+void mote_reset(mote_model *m);
+/* Run every node in order. */
+void mote_invoke(mote_model *m);
+/* Run nodes [first, last) — lets tools dump per-layer outputs. */
+void mote_invoke_range(mote_model *m, int32_t first, int32_t last);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* mote runtime: prepare and invoke a graph. */
+#include <string.h>
+
+#include "mote/kernel.h"
+
+static const uint8_t dtype_size[MOTE_DTYPE_COUNT] = {
+    [MOTE_F32] = 4, [MOTE_I8] = 1, [MOTE_U8] = 1, [MOTE_I16] = 2, [MOTE_I32] = 4,
+    [MOTE_I64] = 8, [MOTE_U32] = 4, [MOTE_U64] = 8, [MOTE_BOOL] = 1,
+};
+static const char *const dtype_name[MOTE_DTYPE_COUNT] = {
+    [MOTE_F32] = "float32", [MOTE_I8] = "int8", [MOTE_U8] = "uint8", [MOTE_I16] = "int16",
+    [MOTE_I32] = "int32", [MOTE_I64] = "int64", [MOTE_U32] = "uint32", [MOTE_U64] = "uint64",
+    [MOTE_BOOL] = "bool",
+};
+
+size_t mote_dtype_size(mote_dtype t)
+{
+    return (unsigned)t < MOTE_DTYPE_COUNT ? dtype_size[t] : 0;
+}
+
+const char *mote_dtype_name(mote_dtype t)
+{
+    return (unsigned)t < MOTE_DTYPE_COUNT ? dtype_name[t] : "unknown";
+}
+
+const char *mote_status_name(mote_status s)
+{
+    switch (s) {
+    case MOTE_OK: return "ok";
+    case MOTE_ERR_TYPE: return "unsupported dtype";
+    case MOTE_ERR_SHAPE: return "shape mismatch";
+    case MOTE_ERR_PARAM: return "invalid parameter";
+    case MOTE_ERR_UNSUPPORTED: return "unsupported";
+    case MOTE_ERR_ARENA: return "arena too small";
+    }
+    return "unknown status";
+}
+
+int64_t mote_tensor_elems(const mote_tensor *t)
+{
+    int64_t n = 1;
+    for (int i = 0; i < t->rank; i++) n *= t->dims[i];
+    return n;
+}
+
+int mote_same_shape(const mote_tensor *a, const mote_tensor *b)
+{
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->dims[i] != b->dims[i]) return 0;
+    return 1;
+}
+
+mote_status mote_fail(mote_ctx *ctx, mote_status s, int32_t tensor, const char *why)
+{
+    ctx->err_tensor = tensor;
+    ctx->err = why;
+    return s;
+}
+
+void *mote_persist_alloc(mote_ctx *ctx, size_t bytes)
+{
+    size_t need = (bytes + 15u) & ~(size_t)15u;
+    if (need < bytes || need > ctx->arena_size - ctx->persist_used) {
+        mote_fail(ctx, MOTE_ERR_ARENA, -1, "arena too small for persistent kernel data");
+        return NULL;
+    }
+    ctx->persist_used += need;
+    uint8_t *p = ctx->arena + ctx->arena_size - ctx->persist_used;
+    memset(p, 0, need);
+    return p;
+}
+
+mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size)
+{
+    ctx->arena = arena;
+    ctx->arena_size = arena_size & ~(size_t)15u;
+    ctx->persist_used = 0;
+    ctx->err_node = -1;
+    ctx->err_tensor = -1;
+    ctx->err = NULL;
+    for (int32_t i = 0; i < m->n_nodes; i++) {
+        mote_node *n = &m->nodes[i];
+        const mote_op_def *def = mote_op_lookup((mote_op)n->op);
+        ctx->err_node = i;
+        if (!def) return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "operator not supported by this runtime");
+        n->eval = NULL;
+        n->data = NULL;
+        n->scratch_bytes = 0;
+        n->scratch = NULL;
+        mote_status s = def->prepare(ctx, n, m->tensors);
+        if (s != MOTE_OK) {
+            if (!ctx->err) ctx->err = mote_status_name(s);
+            return s;
+        }
+        if (!n->eval) return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "kernel chose no variant");
+    }
+    ctx->err_node = -1;
+    return MOTE_OK;
+}
+
+void mote_reset(mote_model *m)
+{
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        mote_tensor *t = &m->tensors[i];
+        if ((t->flags & MOTE_TENSOR_VARIABLE) && t->data) memset(t->data, 0, t->bytes);
+    }
+}
+
+void mote_invoke_range(mote_model *m, int32_t first, int32_t last)
+{
+    for (int32_t i = first; i < last; i++) m->nodes[i].eval(&m->nodes[i], m->tensors);
+}
+
+void mote_invoke(mote_model *m)
+{
+    mote_invoke_range(m, 0, m->n_nodes);
+}
