@@ -1,0 +1,21 @@
+/* mote command-line tool: shared helpers and the command entry points. */
+#ifndef MOTE_CLI_H
+#define MOTE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int cmd_inspect(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+
+/* Read a whole file; NULL with a message on stderr. */
+uint8_t *cli_read_file(const char *path, size_t *len);
+/* Write a whole file; -1 with a message on stderr. */
+int cli_write_file(const char *path, const void *data, size_t len);
+/* Is argv[i] "--help" or "-h"? */
+int cli_wants_help(int argc, char **argv);
+/* Parse a positive integer option value; -1 on error. */
+long cli_parse_count(const char *opt, const char *s);
+
+#endif

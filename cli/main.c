@@ -1,0 +1,42 @@
+/* mote: entry point and command dispatch. Exit codes: 0 success, 1 failure
+ * (bad model, bad input, mismatch), 2 usage error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"inspect", cmd_inspect, "show a model's operators, shapes, MACs and memory"},
+    {"run", cmd_run, "run a model on raw input bytes and write raw output bytes"},
+    {"classify", cmd_classify, "classify a labelled folder of inputs, print predictions and accuracy"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mote COMMAND [ARGS]\n\nTinyML models on microcontrollers: import, inspect, run.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n'mote COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "mote: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

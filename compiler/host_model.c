@@ -1,0 +1,149 @@
+/* Host execution pipeline: lower -> prepare (sizing pass) -> plan -> prepare in
+ * the exact arena -> bind tensors. */
+#include "host_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tflite/import.h"
+
+static void describe_failure(const mote_host_model *hm, const char *name, mote_status s, char *err,
+                             size_t errlen)
+{
+    const mote_ctx *c = &hm->ctx;
+    char where[160] = "";
+    if (c->err_node >= 0) {
+        const mote_ir_op *op = &hm->g->ops[c->err_node];
+        int n = snprintf(where, sizeof where, " op %d (%s)", c->err_node,
+                         op->custom_code ? op->custom_code : mote_op_name(op->op));
+        if (c->err_tensor >= 0 && n > 0 && (size_t)n < sizeof where)
+            snprintf(where + n, sizeof where - (size_t)n, " tensor %d (%s)", c->err_tensor,
+                     hm->g->tensors[c->err_tensor].name);
+    }
+    snprintf(err, errlen, "%s:%s: %s", name, where, c->err ? c->err : mote_status_name(s));
+}
+
+static void bind(mote_host_model *hm)
+{
+    for (int32_t i = 0; i < hm->m.n_tensors; i++)
+        if (hm->plan.tensor_offset[i] != MOTE_PLAN_NONE)
+            hm->m.tensors[i].data = hm->arena + hm->plan.tensor_offset[i];
+    for (int32_t n = 0; n < hm->m.n_nodes; n++)
+        if (hm->plan.scratch_offset[n] != MOTE_PLAN_NONE)
+            hm->m.nodes[n].scratch = hm->arena + hm->plan.scratch_offset[n];
+}
+
+mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen)
+{
+    mote_host_model *hm = calloc(1, sizeof *hm);
+    if (!hm) {
+        mote_ir_free(g);
+        snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    hm->g = g;
+    mote_model *m = &hm->m;
+    m->n_tensors = g->n_tensors;
+    m->n_nodes = g->n_ops;
+    m->tensors = calloc((size_t)(g->n_tensors ? g->n_tensors : 1), sizeof(mote_tensor));
+    m->nodes = calloc((size_t)(g->n_ops ? g->n_ops : 1), sizeof(mote_node));
+    if (!m->tensors || !m->nodes) goto oom;
+    for (int32_t i = 0; i < g->n_tensors; i++) m->tensors[i] = g->tensors[i].t;
+    for (int32_t i = 0; i < g->n_ops; i++) {
+        mote_node *n = &m->nodes[i];
+        n->op = (uint16_t)g->ops[i].op;
+        n->n_in = g->ops[i].n_in;
+        n->n_out = g->ops[i].n_out;
+        n->io = g->ops[i].io;
+        n->opts = g->ops[i].opts;
+    }
+    m->inputs = g->inputs;
+    m->n_inputs = g->n_inputs;
+    m->outputs = g->outputs;
+    m->n_outputs = g->n_outputs;
+
+    /* Sizing pass: prepare in a scratch arena to learn persistent and scratch needs. */
+    size_t trial = (size_t)1 << 20;
+    mote_status s;
+    for (;;) {
+        uint8_t *tmp = aligned_alloc(16, trial);
+        if (!tmp) goto oom;
+        s = mote_prepare(m, &hm->ctx, tmp, trial);
+        hm->persist_bytes = hm->ctx.persist_used;
+        free(tmp);
+        if (s != MOTE_ERR_ARENA || trial >= ((size_t)1 << 30)) break;
+        trial *= 4;
+    }
+    if (s != MOTE_OK) {
+        describe_failure(hm, name, s, err, errlen);
+        mote_host_model_free(hm);
+        return NULL;
+    }
+    if (mote_plan_greedy(m, &hm->plan) != 0) goto oom;
+    hm->arena_bytes = hm->plan.arena_bytes + hm->persist_bytes;
+    hm->arena = aligned_alloc(16, hm->arena_bytes ? hm->arena_bytes : 16);
+    if (!hm->arena) goto oom;
+    memset(hm->arena, 0, hm->arena_bytes ? hm->arena_bytes : 16);
+    /* Real pass: persistent data lands above the planned region. */
+    s = mote_prepare(m, &hm->ctx, hm->arena, hm->arena_bytes);
+    if (s != MOTE_OK || hm->ctx.persist_used != hm->persist_bytes) {
+        describe_failure(hm, name, s == MOTE_OK ? MOTE_ERR_ARENA : s, err, errlen);
+        mote_host_model_free(hm);
+        return NULL;
+    }
+    bind(hm);
+    mote_reset(m);
+    return hm;
+oom:
+    snprintf(err, errlen, "%s: out of memory", name);
+    mote_host_model_free(hm);
+    return NULL;
+}
+
+mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen)
+{
+    mote_ir_graph *g = mote_tflite_import_file(path, err, errlen);
+    return g ? mote_host_model_new(g, path, err, errlen) : NULL;
+}
+
+void mote_host_model_free(mote_host_model *hm)
+{
+    if (!hm) return;
+    mote_plan_free(&hm->plan);
+    free(hm->m.tensors);
+    free(hm->m.nodes);
+    free(hm->arena);
+    mote_ir_free(hm->g);
+    free(hm);
+}
+
+size_t mote_host_input_bytes(const mote_host_model *hm)
+{
+    size_t n = 0;
+    for (int32_t i = 0; i < hm->m.n_inputs; i++) n += hm->m.tensors[hm->m.inputs[i]].bytes;
+    return n;
+}
+
+size_t mote_host_output_bytes(const mote_host_model *hm)
+{
+    size_t n = 0;
+    for (int32_t i = 0; i < hm->m.n_outputs; i++) n += hm->m.tensors[hm->m.outputs[i]].bytes;
+    return n;
+}
+
+void mote_host_run(mote_host_model *hm, const uint8_t *in, uint8_t *out)
+{
+    mote_model *m = &hm->m;
+    for (int32_t i = 0; i < m->n_inputs; i++) {
+        mote_tensor *t = &m->tensors[m->inputs[i]];
+        memcpy(t->data, in, t->bytes);
+        in += t->bytes;
+    }
+    mote_invoke(m);
+    for (int32_t i = 0; i < m->n_outputs; i++) {
+        const mote_tensor *t = &m->tensors[m->outputs[i]];
+        memcpy(out, t->data, t->bytes);
+        out += t->bytes;
+    }
+}

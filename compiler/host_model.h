@@ -1,0 +1,35 @@
+/* A model ready to run on the host: IR lowered to runtime structures,
+ * prepared, planned into one exactly-sized arena. */
+#ifndef MOTE_HOST_MODEL_H
+#define MOTE_HOST_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir/graph.h"
+#include "mote/mote.h"
+#include "plan/plan.h"
+
+typedef struct {
+    mote_ir_graph *g;
+    mote_model m;
+    mote_ctx ctx;
+    mote_plan plan;
+    uint8_t *arena;
+    size_t arena_bytes;   /* activations + scratch + persistent */
+    size_t persist_bytes; /* persistent kernel data part */
+} mote_host_model;
+
+/* Takes ownership of g. NULL on failure with a message naming the op and tensor. */
+mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen);
+/* Import a .tflite file and prepare it. */
+mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen);
+void mote_host_model_free(mote_host_model *hm);
+
+/* Total bytes of all inputs / outputs, in model order. */
+size_t mote_host_input_bytes(const mote_host_model *hm);
+size_t mote_host_output_bytes(const mote_host_model *hm);
+/* Copy concatenated inputs in, reset state, invoke, copy concatenated outputs out. */
+void mote_host_run(mote_host_model *hm, const uint8_t *in, uint8_t *out);
+
+#endif

@@ -1,0 +1,415 @@
+/* TFLite importer: walks Model -> SubGraph 0 -> tensors/operators with the
+ * bounds-checked reader and builds the graph IR. Every check that needs the
+ * file happens here, so later stages can trust the IR's indices and sizes. */
+#include "import.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custom_options.h"
+#include "fb.h"
+#include "options.h"
+
+/* Table field numbers (schema.fbs). */
+enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPTION = 3, MODEL_BUFFERS = 4 };
+enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
+enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
+enum { T_SHAPE = 0, T_TYPE = 1, T_BUFFER = 2, T_NAME = 3, T_QUANT = 4, T_IS_VARIABLE = 5, T_SPARSITY = 6 };
+enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DETAILS_TYPE = 4, Q_DIM = 6 };
+enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS = 4, OP_CUSTOM_OPTIONS = 5,
+       OP_LARGE_CUSTOM_OFFSET = 9, OP_LARGE_CUSTOM_SIZE = 10 };
+enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
+
+#define MAX_TENSOR_BYTES ((size_t)1 << 30)
+
+typedef struct {
+    fb_reader r;
+    const char *name;
+    char *err;
+    size_t errlen;
+    mote_ir_graph *g;
+} importer;
+
+static int fail(importer *im, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(im->err, im->errlen, "%s: %s", im->name, msg);
+    return -1;
+}
+
+static char *dup_str(const char *s, uint32_t len)
+{
+    char *d = malloc((size_t)len + 1);
+    if (!d) return NULL;
+    if (len) memcpy(d, s, len);
+    d[len] = 0;
+    /* names are for humans and JSON: keep them printable */
+    for (uint32_t i = 0; i < len; i++)
+        if ((unsigned char)d[i] < 0x20 || d[i] == '"' || d[i] == '\\') d[i] = '?';
+    return d;
+}
+
+static int map_dtype(int8_t tfl, mote_dtype *out)
+{
+    switch (tfl) {
+    case 0: *out = MOTE_F32; return 0;
+    case 2: *out = MOTE_I32; return 0;
+    case 3: *out = MOTE_U8; return 0;
+    case 4: *out = MOTE_I64; return 0;
+    case 6: *out = MOTE_BOOL; return 0;
+    case 7: *out = MOTE_I16; return 0;
+    case 9: *out = MOTE_I8; return 0;
+    case 12: *out = MOTE_U64; return 0;
+    case 15: *out = MOTE_U32; return 0;
+    default: return -1;
+    }
+}
+
+static const char *tfl_dtype_name(int8_t tfl)
+{
+    static const char *const names[] = {"FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING",
+                                        "BOOL", "INT16", "COMPLEX64", "INT8", "FLOAT64",
+                                        "COMPLEX128", "UINT64", "RESOURCE", "VARIANT", "UINT32",
+                                        "UINT16", "INT4"};
+    return tfl >= 0 && (size_t)tfl < sizeof names / sizeof names[0] ? names[tfl] : "unknown";
+}
+
+/* Where a buffer's bytes are: inline vector, or (large models) offset/size
+ * from the start of the file. */
+static int buffer_bytes(importer *im, fb_vec buffers, uint32_t idx, const uint8_t **data, size_t *len)
+{
+    fb_reader *r = &im->r;
+    *data = NULL;
+    *len = 0;
+    if (idx == 0) return 0; /* buffer 0 is the empty sentinel */
+    fb_table b = fb_vec_table(r, buffers, idx);
+    fb_vec v = fb_vector(r, b, BUF_DATA, 1);
+    uint64_t off = fb_u64(r, b, BUF_OFFSET, 0), size = fb_u64(r, b, BUF_SIZE, 0);
+    if (!fb_ok(r)) return -1;
+    if (v.n) {
+        *data = r->buf + v.pos;
+        *len = v.n;
+    } else if (off > 1) { /* offset 1 marks "no data" in the schema's large-model mode */
+        if (off > r->len || size > r->len - off) return -1;
+        *data = r->buf + off;
+        *len = (size_t)size;
+    }
+    return 0;
+}
+
+static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers, uint32_t n_buffers)
+{
+    fb_reader *r = &im->r;
+    mote_ir_tensor *it = &im->g->tensors[idx];
+    mote_tensor *mt = &it->t;
+    uint32_t nlen = 0;
+    const char *name = fb_string(r, t, T_NAME, &nlen);
+    it->name = dup_str(name ? name : "", name ? nlen : 0);
+    if (!it->name) return fail(im, "out of memory");
+
+    fb_vec shape = fb_vector(r, t, T_SHAPE, 4);
+    int8_t tfl_type = fb_i8(r, t, T_TYPE, 0);
+    uint32_t buf_idx = fb_u32(r, t, T_BUFFER, 0);
+    if (!fb_ok(r)) return fail(im, "tensor %u (%s): %s", idx, it->name, r->err);
+    if (shape.n > MOTE_MAX_DIMS)
+        return fail(im, "tensor %u (%s): rank %u exceeds %d", idx, it->name, shape.n, MOTE_MAX_DIMS);
+    mote_dtype dt;
+    if (map_dtype(tfl_type, &dt) != 0)
+        return fail(im, "tensor %u (%s): dtype %s not supported", idx, it->name, tfl_dtype_name(tfl_type));
+    mt->type = (uint8_t)dt;
+    mt->rank = (uint8_t)shape.n;
+    size_t elems = 1;
+    for (uint32_t d = 0; d < shape.n; d++) {
+        int32_t v = fb_vec_i32(r, shape, d);
+        if (v < 0) return fail(im, "tensor %u (%s): dimension %u is %d (dynamic shapes are not supported)", idx, it->name, d, v);
+        mt->dims[d] = v;
+        if (v && elems > MAX_TENSOR_BYTES / (size_t)v)
+            return fail(im, "tensor %u (%s): too large", idx, it->name);
+        elems *= (size_t)v;
+    }
+    mt->bytes = elems * mote_dtype_size(dt);
+    if (mt->bytes > MAX_TENSOR_BYTES) return fail(im, "tensor %u (%s): too large", idx, it->name);
+    if (fb_u8(r, t, T_IS_VARIABLE, 0)) mt->flags |= MOTE_TENSOR_VARIABLE;
+    if (fb_has(r, t, T_SPARSITY)) return fail(im, "tensor %u (%s): sparse tensors are not supported", idx, it->name);
+
+    if (buf_idx >= n_buffers) return fail(im, "tensor %u (%s): buffer index %u out of range (%u buffers)", idx, it->name, buf_idx, n_buffers);
+    const uint8_t *data;
+    size_t len;
+    if (buffer_bytes(im, buffers, buf_idx, &data, &len) != 0)
+        return fail(im, "tensor %u (%s): buffer %u lies outside the file", idx, it->name, buf_idx);
+    if (len) {
+        if (len != mt->bytes)
+            return fail(im, "tensor %u (%s): buffer %u holds %zu bytes, shape needs %zu", idx, it->name, buf_idx, len, mt->bytes);
+        size_t align = mote_dtype_size(dt);
+        if ((uintptr_t)data % (align < 4 ? 1 : align) != 0) {
+            /* kernels read weights as typed arrays: give them an aligned copy */
+            it->owned_data = aligned_alloc(16, (len + 15) & ~(size_t)15);
+            if (!it->owned_data) return fail(im, "out of memory");
+            memcpy(it->owned_data, data, len);
+            data = it->owned_data;
+        }
+        mt->data = (void *)(uintptr_t)data;
+        mt->flags |= MOTE_TENSOR_CONST;
+    }
+
+    fb_table q = fb_subtable(r, t, T_QUANT);
+    if (q.pos) {
+        fb_vec sc = fb_vector(r, q, Q_SCALE, 4), zp = fb_vector(r, q, Q_ZERO_POINT, 8);
+        int32_t axis = fb_i32(r, q, Q_DIM, 0);
+        if (fb_u8(r, q, Q_DETAILS_TYPE, 0) != 0)
+            return fail(im, "tensor %u (%s): custom quantization is not supported", idx, it->name);
+        if (!fb_ok(r)) return fail(im, "tensor %u (%s) quantization: %s", idx, it->name, r->err);
+        if (sc.n) {
+            if (zp.n != sc.n && zp.n != 0)
+                return fail(im, "tensor %u (%s): %u scales but %u zero points", idx, it->name, sc.n, zp.n);
+            if (sc.n > 1 && (axis < 0 || axis >= (int32_t)shape.n || (uint32_t)mt->dims[axis] != sc.n))
+                return fail(im, "tensor %u (%s): %u per-channel scales do not match quantized_dimension %d", idx, it->name, sc.n, axis);
+            it->scale = malloc(sizeof(float) * sc.n);
+            it->zero_point = malloc(sizeof(int32_t) * sc.n);
+            if (!it->scale || !it->zero_point) return fail(im, "out of memory");
+            for (uint32_t i = 0; i < sc.n; i++) {
+                float s = fb_vec_f32(r, sc, i);
+                int64_t z = zp.n ? fb_vec_i64(r, zp, i) : 0;
+                if (!(s >= 0.0f) || s > 1e30f)
+                    return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx, it->name, i);
+                if (z < INT32_MIN || z > INT32_MAX)
+                    return fail(im, "tensor %u (%s): zero point %u out of range", idx, it->name, i);
+                it->scale[i] = s;
+                it->zero_point[i] = (int32_t)z;
+            }
+            mt->q.scale = it->scale;
+            mt->q.zero_point = it->zero_point;
+            mt->q.n = (int32_t)sc.n;
+            mt->q.axis = axis;
+        }
+    }
+    return 0;
+}
+
+static int import_index_list(importer *im, fb_vec v, int32_t **out, int allow_absent, const char *what, int32_t op)
+{
+    fb_reader *r = &im->r;
+    *out = malloc(sizeof(int32_t) * (v.n ? v.n : 1));
+    if (!*out) return fail(im, "out of memory");
+    for (uint32_t i = 0; i < v.n; i++) {
+        int32_t t = fb_vec_i32(r, v, i);
+        if ((t < 0 && !(allow_absent && t == -1)) || t >= im->g->n_tensors) {
+            if (op >= 0) return fail(im, "op %d: %s %u refers to tensor %d, out of range", op, what, i, t);
+            return fail(im, "graph %s %u refers to tensor %d, out of range", what, i, t);
+        }
+        (*out)[i] = t;
+    }
+    return 0;
+}
+
+static int import_op(importer *im, fb_table o, int32_t idx, fb_vec opcodes)
+{
+    fb_reader *r = &im->r;
+    mote_ir_op *op = &im->g->ops[idx];
+    uint32_t code_idx = fb_u32(r, o, OP_OPCODE, 0);
+    if (!fb_ok(r)) return fail(im, "op %d: %s", idx, r->err);
+    if (code_idx >= opcodes.n) return fail(im, "op %d: opcode_index %u out of range (%u codes)", idx, code_idx, opcodes.n);
+    fb_table oc = fb_vec_table(r, opcodes, code_idx);
+    int32_t builtin = fb_i8(r, oc, OPCODE_DEPRECATED_BUILTIN, 0);
+    int32_t b2 = fb_i32(r, oc, OPCODE_BUILTIN, 0);
+    if (b2 > builtin) builtin = b2; /* schema 3a: the larger of the two fields */
+    if (!fb_ok(r)) return fail(im, "op %d: operator code: %s", idx, r->err);
+
+    char tmp[32];
+    const char *opname = mote_tflite_builtin_name(builtin, tmp, sizeof tmp);
+    int mop;
+    fb_vec custom_opts = {0, 0};
+    if (builtin == TFL_CUSTOM) {
+        uint32_t clen = 0;
+        const char *cname = fb_string(r, oc, OPCODE_CUSTOM, &clen);
+        op->custom_code = dup_str(cname ? cname : "", cname ? clen : 0);
+        if (!op->custom_code) return fail(im, "out of memory");
+        mop = mote_tflite_custom_op(cname ? cname : "", cname ? clen : 0);
+        if (mop < 0) return fail(im, "op %d (CUSTOM:%s): custom operator not supported", idx, op->custom_code);
+        opname = op->custom_code;
+        custom_opts = fb_vector(r, o, OP_CUSTOM_OPTIONS, 1);
+        if (fb_has(r, o, OP_LARGE_CUSTOM_OFFSET))
+            return fail(im, "op %d (CUSTOM:%s): large custom options are not supported", idx, opname);
+    } else {
+        mop = mote_tflite_builtin_op(builtin);
+        if (mop < 0) return fail(im, "op %d (%s): operator not supported", idx, opname);
+    }
+    op->op = (mote_op)mop;
+
+    fb_vec ins = fb_vector(r, o, OP_INPUTS, 4), outs = fb_vector(r, o, OP_OUTPUTS, 4);
+    if (!fb_ok(r)) return fail(im, "op %d (%s): %s", idx, opname, r->err);
+    if (outs.n == 0) return fail(im, "op %d (%s): no outputs", idx, opname);
+    if (ins.n + outs.n > 1024) return fail(im, "op %d (%s): too many inputs/outputs", idx, opname);
+    op->n_in = (uint16_t)ins.n;
+    op->n_out = (uint16_t)outs.n;
+    op->io = malloc(sizeof(int32_t) * (ins.n + outs.n));
+    if (!op->io) return fail(im, "out of memory");
+    for (uint32_t i = 0; i < ins.n + outs.n; i++) {
+        int is_in = i < ins.n;
+        int32_t t = is_in ? fb_vec_i32(r, ins, i) : fb_vec_i32(r, outs, i - ins.n);
+        if (t >= im->g->n_tensors || t < -1 || (t == -1 && !is_in))
+            return fail(im, "op %d (%s): %s %u refers to tensor %d, out of range", idx, opname,
+                        is_in ? "input" : "output", is_in ? i : i - ins.n, t);
+        op->io[i] = t;
+    }
+    for (uint32_t i = 0; i < outs.n; i++) {
+        mote_tensor *t = &im->g->tensors[op->io[ins.n + i]].t;
+        if (t->flags & MOTE_TENSOR_CONST)
+            return fail(im, "op %d (%s): output tensor %d is a constant", idx, opname, op->io[ins.n + i]);
+    }
+
+    const char *why = NULL;
+    if (builtin == TFL_CUSTOM) {
+        char cerr[160];
+        memset(&op->opts, 0, sizeof op->opts);
+        if (mote_tflite_custom_options(op->op, custom_opts.n ? r->buf + custom_opts.pos : NULL,
+                                       custom_opts.n, &op->opts, cerr, sizeof cerr) != 0)
+            return fail(im, "op %d (CUSTOM:%s): custom_options: %s", idx, opname, cerr);
+    } else {
+        fb_table opts = fb_subtable(r, o, OP_OPTIONS);
+        if (mote_tflite_options(r, opts, builtin, &op->opts, &why) != 0)
+            return fail(im, "op %d (%s): options: %s", idx, opname, why ? why : "malformed");
+    }
+    return 0;
+}
+
+mote_ir_graph *mote_tflite_import(uint8_t *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+    importer im = {.r = {buf, len, NULL}, .name = name, .err = err, .errlen = errlen};
+    fb_reader *r = &im.r;
+    mote_ir_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        free(buf);
+        snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    g->file = buf;
+    g->file_len = len;
+    im.g = g;
+
+    if (len < 8 || memcmp(buf + 4, "TFL3", 4) != 0) {
+        fail(&im, "not a TFLite model (no TFL3 identifier)");
+        goto bad;
+    }
+    fb_table model = fb_root(r);
+    uint32_t version = fb_u32(r, model, MODEL_VERSION, 0);
+    fb_vec opcodes = fb_vector(r, model, MODEL_OPCODES, 4);
+    fb_vec subgraphs = fb_vector(r, model, MODEL_SUBGRAPHS, 4);
+    fb_vec buffers = fb_vector(r, model, MODEL_BUFFERS, 4);
+    uint32_t dlen = 0;
+    const char *desc = fb_string(r, model, MODEL_DESCRIPTION, &dlen);
+    if (!fb_ok(r)) {
+        fail(&im, "model table: %s", r->err);
+        goto bad;
+    }
+    if (version != 3) {
+        fail(&im, "schema version %u not supported (expected 3)", version);
+        goto bad;
+    }
+    if (subgraphs.n < 1) {
+        fail(&im, "model has no subgraph");
+        goto bad;
+    }
+    g->description = dup_str(desc ? desc : "", desc ? dlen : 0);
+    fb_table sg = fb_vec_table(r, subgraphs, 0);
+    fb_vec tensors = fb_vector(r, sg, SG_TENSORS, 4);
+    fb_vec gin = fb_vector(r, sg, SG_INPUTS, 4), gout = fb_vector(r, sg, SG_OUTPUTS, 4);
+    fb_vec ops = fb_vector(r, sg, SG_OPERATORS, 4);
+    if (!fb_ok(r)) {
+        fail(&im, "subgraph 0: %s", r->err);
+        goto bad;
+    }
+    if (tensors.n > INT16_MAX || ops.n > INT16_MAX) {
+        fail(&im, "subgraph 0: too many tensors or operators");
+        goto bad;
+    }
+    g->n_tensors = (int32_t)tensors.n;
+    g->tensors = calloc(tensors.n ? tensors.n : 1, sizeof *g->tensors);
+    g->n_ops = (int32_t)ops.n;
+    g->ops = calloc(ops.n ? ops.n : 1, sizeof *g->ops);
+    if (!g->description || !g->tensors || !g->ops) {
+        fail(&im, "out of memory");
+        goto bad;
+    }
+    for (uint32_t i = 0; i < tensors.n; i++) {
+        fb_table t = fb_vec_table(r, tensors, i);
+        if (!fb_ok(r)) {
+            fail(&im, "tensor %u: %s", i, r->err);
+            goto bad;
+        }
+        if (import_tensor(&im, t, i, buffers, buffers.n) != 0) goto bad;
+    }
+    if (import_index_list(&im, gin, &g->inputs, 0, "input", -1) != 0) goto bad;
+    g->n_inputs = (int32_t)gin.n;
+    if (import_index_list(&im, gout, &g->outputs, 0, "output", -1) != 0) goto bad;
+    g->n_outputs = (int32_t)gout.n;
+    if (g->n_inputs < 1 || g->n_outputs < 1) {
+        fail(&im, "graph has no inputs or no outputs");
+        goto bad;
+    }
+    for (int32_t i = 0; i < g->n_inputs; i++) g->tensors[g->inputs[i]].t.flags |= MOTE_TENSOR_INPUT;
+    for (int32_t i = 0; i < g->n_outputs; i++) g->tensors[g->outputs[i]].t.flags |= MOTE_TENSOR_OUTPUT;
+    for (uint32_t i = 0; i < ops.n; i++) {
+        fb_table o = fb_vec_table(r, ops, i);
+        if (!fb_ok(r)) {
+            fail(&im, "op %u: %s", i, r->err);
+            goto bad;
+        }
+        if (import_op(&im, o, (int32_t)i, opcodes) != 0) goto bad;
+    }
+    return g;
+bad:
+    mote_ir_free(g);
+    return NULL;
+}
+
+mote_ir_graph *mote_tflite_import_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open file", path);
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            if (cap > ((size_t)1 << 31)) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "%s: file larger than 2 GiB", path);
+                return NULL;
+            }
+            /* 16-byte alignment so constant tensors can be read in place */
+            uint8_t *nb = aligned_alloc(16, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "%s: out of memory", path);
+                return NULL;
+            }
+            if (len) memcpy(nb, buf, len);
+            free(buf);
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int read_err = ferror(f);
+    fclose(f);
+    if (read_err) {
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return NULL;
+    }
+    return mote_tflite_import(buf, len, path, err, errlen);
+}

@@ -1,0 +1,206 @@
+/* TFLite builtin options tables (field numbers from schema.fbs). */
+#include "options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    int32_t code;
+    mote_op op;
+    const char *name;
+} builtins[] = {
+    {TFL_ADD, MOTE_OP_ADD, "ADD"},
+    {TFL_AVERAGE_POOL_2D, MOTE_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D"},
+    {TFL_CONCATENATION, MOTE_OP_CONCATENATION, "CONCATENATION"},
+    {TFL_CONV_2D, MOTE_OP_CONV_2D, "CONV_2D"},
+    {TFL_DEPTHWISE_CONV_2D, MOTE_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D"},
+    {TFL_DEQUANTIZE, MOTE_OP_DEQUANTIZE, "DEQUANTIZE"},
+    {TFL_FULLY_CONNECTED, MOTE_OP_FULLY_CONNECTED, "FULLY_CONNECTED"},
+    {TFL_LOGISTIC, MOTE_OP_LOGISTIC, "LOGISTIC"},
+    {TFL_MAX_POOL_2D, MOTE_OP_MAX_POOL_2D, "MAX_POOL_2D"},
+    {TFL_MUL, MOTE_OP_MUL, "MUL"},
+    {TFL_RELU, MOTE_OP_RELU, "RELU"},
+    {TFL_RELU6, MOTE_OP_RELU6, "RELU6"},
+    {TFL_RESHAPE, MOTE_OP_RESHAPE, "RESHAPE"},
+    {TFL_SOFTMAX, MOTE_OP_SOFTMAX, "SOFTMAX"},
+    {TFL_TANH, MOTE_OP_TANH, "TANH"},
+    {TFL_PAD, MOTE_OP_PAD, "PAD"},
+    {TFL_MEAN, MOTE_OP_MEAN, "MEAN"},
+    {TFL_SUB, MOTE_OP_SUB, "SUB"},
+    {TFL_DIV, MOTE_OP_DIV, "DIV"},
+    {TFL_UNIDIRECTIONAL_SEQUENCE_LSTM, MOTE_OP_UNIDIRECTIONAL_SEQUENCE_LSTM,
+     "UNIDIRECTIONAL_SEQUENCE_LSTM"},
+    {TFL_STRIDED_SLICE, MOTE_OP_STRIDED_SLICE, "STRIDED_SLICE"},
+    {TFL_CAST, MOTE_OP_CAST, "CAST"},
+    {TFL_MAXIMUM, MOTE_OP_MAXIMUM, "MAXIMUM"},
+    {TFL_MINIMUM, MOTE_OP_MINIMUM, "MINIMUM"},
+    {TFL_QUANTIZE, MOTE_OP_QUANTIZE, "QUANTIZE"},
+};
+
+static const struct {
+    const char *name;
+    mote_op op;
+} customs[] = {
+    {"SignalWindow", MOTE_OP_SIGNAL_WINDOW},
+    {"SignalFftAutoScale", MOTE_OP_SIGNAL_FFT_AUTO_SCALE},
+    {"SignalRfft", MOTE_OP_SIGNAL_RFFT},
+    {"SignalEnergy", MOTE_OP_SIGNAL_ENERGY},
+    {"SignalFilterBank", MOTE_OP_SIGNAL_FILTER_BANK},
+    {"SignalFilterBankSquareRoot", MOTE_OP_SIGNAL_FILTER_BANK_SQUARE_ROOT},
+    {"SignalFilterBankSpectralSubtraction", MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION},
+    {"SignalPCAN", MOTE_OP_SIGNAL_PCAN},
+    {"SignalFilterBankLog", MOTE_OP_SIGNAL_FILTER_BANK_LOG},
+};
+
+int mote_tflite_builtin_op(int32_t code)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (builtins[i].code == code) return (int)builtins[i].op;
+    return -1;
+}
+
+int mote_tflite_custom_op(const char *name, uint32_t len)
+{
+    for (size_t i = 0; i < sizeof customs / sizeof customs[0]; i++)
+        if (strlen(customs[i].name) == len && memcmp(customs[i].name, name, len) == 0)
+            return (int)customs[i].op;
+    return -1;
+}
+
+const char *mote_tflite_builtin_name(int32_t code, char *tmp, size_t tmplen)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (builtins[i].code == code) return builtins[i].name;
+    snprintf(tmp, tmplen, "BUILTIN_%d", (int)code);
+    return tmp;
+}
+
+static int activation(fb_reader *r, fb_table t, int field, mote_opts *o, const char **why)
+{
+    int8_t a = fb_i8(r, t, field, 0);
+    if (a < 0 || a > MOTE_ACT_SIGN_BIT) {
+        *why = "fused_activation_function out of range";
+        return -1;
+    }
+    o->activation = (uint8_t)a;
+    return 0;
+}
+
+static int padding(fb_reader *r, fb_table t, int field, mote_opts *o, const char **why)
+{
+    int8_t p = fb_i8(r, t, field, 0);
+    if (p != MOTE_PAD_SAME && p != MOTE_PAD_VALID) {
+        *why = "padding is neither SAME nor VALID";
+        return -1;
+    }
+    o->padding = (uint8_t)p;
+    return 0;
+}
+
+/* A positive int field that fits int16. */
+static int small_pos(fb_reader *r, fb_table t, int field, int32_t dflt, int16_t *out,
+                     const char *name_err, const char **why)
+{
+    int32_t v = fb_i32(r, t, field, dflt);
+    if (v < 1 || v > INT16_MAX) {
+        *why = name_err;
+        return -1;
+    }
+    *out = (int16_t)v;
+    return 0;
+}
+
+int mote_tflite_options(fb_reader *r, fb_table t, int32_t builtin, mote_opts *o, const char **why)
+{
+    memset(o, 0, sizeof *o);
+    o->stride_w = o->stride_h = 1;
+    o->dilation_w = o->dilation_h = 1;
+    o->filter_w = o->filter_h = 1;
+    o->depth_multiplier = 1;
+    o->beta = 1.0f;
+    *why = NULL;
+    int rc = 0;
+    switch (builtin) {
+    case TFL_CONV_2D: /* padding, stride_w, stride_h, activation, dilation_w, dilation_h */
+        rc |= padding(r, t, 0, o, why);
+        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+        rc |= activation(r, t, 3, o, why);
+        rc |= small_pos(r, t, 4, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
+        rc |= small_pos(r, t, 5, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
+        break;
+    case TFL_DEPTHWISE_CONV_2D: /* ..., depth_multiplier, activation, dilation_w, dilation_h */
+        rc |= padding(r, t, 0, o, why);
+        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+        /* Old converters wrote 0 here; TFLite then derives it from the shapes. */
+        {
+            int32_t dm = fb_i32(r, t, 3, 1);
+            if (dm < 0 || dm > INT16_MAX) {
+                *why = "depth_multiplier out of range";
+                rc = -1;
+            }
+            o->depth_multiplier = (int16_t)dm;
+        }
+        rc |= activation(r, t, 4, o, why);
+        rc |= small_pos(r, t, 5, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
+        rc |= small_pos(r, t, 6, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
+        break;
+    case TFL_AVERAGE_POOL_2D:
+    case TFL_MAX_POOL_2D: /* padding, stride_w, stride_h, filter_width, filter_height, activation */
+        rc |= padding(r, t, 0, o, why);
+        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+        rc |= small_pos(r, t, 3, 1, &o->filter_w, "filter_width must be >= 1", why);
+        rc |= small_pos(r, t, 4, 1, &o->filter_h, "filter_height must be >= 1", why);
+        rc |= activation(r, t, 5, o, why);
+        break;
+    case TFL_FULLY_CONNECTED: /* activation, weights_format, keep_num_dims, asymmetric_quantize_inputs */
+        rc |= activation(r, t, 0, o, why);
+        if (fb_i8(r, t, 1, 0) != 0) {
+            *why = "shuffled FULLY_CONNECTED weights_format is not supported";
+            rc = -1;
+        }
+        o->keep_dims = fb_u8(r, t, 2, 0) != 0;
+        o->asymmetric_quantize_inputs = fb_u8(r, t, 3, 0) != 0;
+        break;
+    case TFL_SOFTMAX:
+        o->beta = fb_f32(r, t, 0, 0.0f);
+        break;
+    case TFL_CONCATENATION: /* axis, activation */
+        o->axis = fb_i32(r, t, 0, 0);
+        rc |= activation(r, t, 1, o, why);
+        break;
+    case TFL_ADD:
+    case TFL_SUB:
+    case TFL_MUL:
+    case TFL_DIV:
+        rc |= activation(r, t, 0, o, why);
+        break;
+    case TFL_MEAN: /* ReducerOptions.keep_dims */
+        o->keep_dims = fb_u8(r, t, 0, 0) != 0;
+        break;
+    case TFL_STRIDED_SLICE:
+        o->begin_mask = fb_i32(r, t, 0, 0);
+        o->end_mask = fb_i32(r, t, 1, 0);
+        o->ellipsis_mask = fb_i32(r, t, 2, 0);
+        o->new_axis_mask = fb_i32(r, t, 3, 0);
+        o->shrink_axis_mask = fb_i32(r, t, 4, 0);
+        o->offset = fb_u8(r, t, 5, 0);
+        break;
+    case TFL_UNIDIRECTIONAL_SEQUENCE_LSTM: /* activation, cell_clip, proj_clip, time_major, asym */
+        rc |= activation(r, t, 0, o, why);
+        o->cell_clip = fb_f32(r, t, 1, 0.0f);
+        o->proj_clip = fb_f32(r, t, 2, 0.0f);
+        o->time_major = fb_u8(r, t, 3, 0) != 0;
+        o->asymmetric_quantize_inputs = fb_u8(r, t, 4, 0) != 0;
+        break;
+    default: /* ops without options we use */
+        break;
+    }
+    if (!fb_ok(r)) {
+        *why = r->err;
+        return -1;
+    }
+    return rc ? -1 : 0;
+}
