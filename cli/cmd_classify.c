@@ -1,5 +1,6 @@
 /* mote classify: run a classifier over a labelled folder (EEMBC y_labels.csv)
  * and report each prediction and the top-1 accuracy. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ static void help(FILE *f)
             "  --in-scale S       with u8/i8: real value = (v - Z) * S (default 1)\n"
             "  --in-zero-point Z  (default 0); real values are then quantized for the model input\n"
             "  --limit N          only the first N files\n"
+            "  --min-accuracy A   exit 1 if the accuracy (0..1) is below A\n"
             "  --quiet            print only the summary\n"
             "  --json             print the summary as JSON\n");
 }
@@ -73,7 +75,7 @@ int cmd_classify(int argc, char **argv)
 {
     const char *model = NULL, *dir = NULL, *labels_arg = NULL;
     int from = FROM_RAW, quiet = 0, as_json = 0;
-    double in_scale = 1.0, in_zp = 0.0;
+    double in_scale = 1.0, in_zp = 0.0, min_acc = 0.0;
     long limit = -1;
     if (cli_wants_help(argc, argv)) {
         help(stdout);
@@ -82,7 +84,8 @@ int cmd_classify(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int takes = !strcmp(a, "--labels") || !strcmp(a, "--from") || !strcmp(a, "--in-scale") ||
-                    !strcmp(a, "--in-zero-point") || !strcmp(a, "--limit");
+                    !strcmp(a, "--in-zero-point") || !strcmp(a, "--limit") ||
+                    !strcmp(a, "--min-accuracy");
         if (takes && i + 1 >= argc) {
             fprintf(stderr, "mote classify: %s needs a value\n", a);
             return 2;
@@ -99,6 +102,7 @@ int cmd_classify(int argc, char **argv)
             }
         } else if (!strcmp(a, "--in-scale")) in_scale = atof(argv[++i]);
         else if (!strcmp(a, "--in-zero-point")) in_zp = atof(argv[++i]);
+        else if (!strcmp(a, "--min-accuracy")) min_acc = atof(argv[++i]);
         else if (!strcmp(a, "--limit")) {
             if ((limit = cli_parse_count("--limit", argv[++i])) < 0) return 2;
         } else if (!strcmp(a, "--quiet")) quiet = 1;
@@ -193,12 +197,22 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "mote classify: %s lists no files\n", dir);
         goto done;
     }
-    if (as_json)
-        printf("{\"model\": \"%s\", \"files\": %ld, \"correct\": %ld, \"accuracy\": %.4f}\n", model, total,
-               correct, (double)correct / (double)total);
-    else
-        printf("accuracy: %ld/%ld = %.2f%%\n", correct, total, 100.0 * (double)correct / (double)total);
+    double acc = (double)correct / (double)total;
+    if (as_json) {
+        json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:f}", "model", model, "data", dir, "files",
+                              (json_int_t)total, "correct", (json_int_t)correct, "accuracy", acc);
+        char *s = json_dumps(j, 0);
+        puts(s);
+        free(s);
+        json_decref(j);
+    } else {
+        printf("accuracy: %ld/%ld = %.2f%%\n", correct, total, 100.0 * acc);
+    }
     rc = 0;
+    if (acc < min_acc) {
+        fprintf(stderr, "mote classify: accuracy %.4f is below --min-accuracy %.4f\n", acc, min_acc);
+        rc = 1;
+    }
 done:
     if (csv) fclose(csv);
     free(labels_buf);
