@@ -137,13 +137,13 @@ void mote_host_run(mote_host_model *hm, const uint8_t *in, uint8_t *out)
     mote_model *m = &hm->m;
     for (int32_t i = 0; i < m->n_inputs; i++) {
         mote_tensor *t = &m->tensors[m->inputs[i]];
-        memcpy(t->data, in, t->bytes);
+        if (t->bytes) memcpy(t->data, in, t->bytes);
         in += t->bytes;
     }
     mote_invoke(m);
     for (int32_t i = 0; i < m->n_outputs; i++) {
         const mote_tensor *t = &m->tensors[m->outputs[i]];
-        memcpy(out, t->data, t->bytes);
+        if (t->bytes) memcpy(out, t->data, t->bytes);
         out += t->bytes;
     }
 }

@@ -1,0 +1,48 @@
+# Thin wrapper over CMake + CTest. `make help` lists the targets.
+SHARED ?= $(abspath ../shared)
+JOBS   ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+CMAKE_FLAGS = -DMOTE_SHARED_DIR=$(SHARED)
+KWS_LABELS = down,go,left,no,off,on,right,stop,up,yes,silence,unknown
+
+.PHONY: all build demo test test-asan fuzz check clean help
+
+all: build
+
+help:
+	@echo "make build      build everything into build/ (CLI: build/bin/mote)"
+	@echo "make demo       build, inspect the MLPerf Tiny KWS model, classify the kws01 clips"
+	@echo "make test       build and run the CTest suite"
+	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60)"
+	@echo "make check      test + test-asan + fuzz: what CI runs"
+
+build:
+	cmake -S . -B build $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build -j $(JOBS)
+
+demo: build
+	build/bin/mote inspect $(SHARED)/models/mlperf-tiny/kws_int8.tflite
+	build/bin/mote classify $(SHARED)/models/mlperf-tiny/kws_int8.tflite \
+	    $(SHARED)/data/mlperf-tiny-eval/kws01 --labels $(KWS_LABELS)
+
+test: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+test-asan:
+	cmake -S . -B build-asan $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DMOTE_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+fuzz:
+	CC=clang cmake -S . -B build-fuzz $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOTE_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite
+	mkdir -p build-fuzz/corpus
+	cp tests/fuzz/corpus/* build-fuzz/corpus/
+	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ -print_final_stats=1
+
+check: test test-asan fuzz
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install what mote needs to build and test on Debian 12. Idempotent: installs
+# only missing packages, so repeated runs are quick and need no network.
+set -euo pipefail
+pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-dev pkg-config)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
