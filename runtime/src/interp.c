@@ -103,7 +103,10 @@ void mote_reset(mote_model *m)
 {
     for (int32_t i = 0; i < m->n_tensors; i++) {
         mote_tensor *t = &m->tensors[i];
-        if ((t->flags & MOTE_TENSOR_VARIABLE) && t->data) memset(t->data, 0, t->bytes);
+        if (!(t->flags & MOTE_TENSOR_VARIABLE) || !t->data) continue;
+        /* As TFLM: int8 state starts at its zero point (real 0), others at 0. */
+        int fill = t->type == MOTE_I8 && t->q.n >= 1 ? t->q.zero_point[0] : 0;
+        memset(t->data, fill, t->bytes);
     }
 }
 

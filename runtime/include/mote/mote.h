@@ -191,7 +191,7 @@ int64_t mote_tensor_elems(const mote_tensor *t);
 
 /* Check and prepare every node. arena must be 16-byte aligned. */
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size);
-/* Zero every variable tensor (call after the planner bound them). */
+/* Reset every variable tensor to real zero (call after the planner bound them). */
 void mote_reset(mote_model *m);
 /* Run every node in order. */
 void mote_invoke(mote_model *m);

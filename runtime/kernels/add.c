@@ -1,0 +1,128 @@
+/* ADD: int8 / int16 (TFLite's rescale-to-common-scale add), float32 and
+ * int32, with numpy broadcasting up to 6-D. */
+#include "elementwise_common.h"
+#include "mote/kernel.h"
+#include "mote/quant.h"
+
+typedef struct {
+    mote_bcast bc;
+    int32_t total;
+    /* quantized: both inputs are shifted left, scaled to a common scale
+     * (twice the larger input scale), summed, then scaled to the output */
+    int32_t in1_offset, in2_offset, out_offset;
+    int32_t left_shift;
+    int32_t in1_mult, in2_mult, out_mult;
+    int in1_shift, in2_shift, out_shift;
+    int32_t act_min, act_max;
+    float act_min_f, act_max_f;
+} add_params;
+
+static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
+{
+    const int32_t a = (int32_t)((uint32_t)(x + p->in1_offset) << p->left_shift);
+    const int32_t b = (int32_t)((uint32_t)(y + p->in2_offset) << p->left_shift);
+    const int32_t sum = mote_mul_qm(a, p->in1_mult, p->in1_shift) +
+                        mote_mul_qm(b, p->in2_mult, p->in2_shift);
+    const int32_t out = mote_mul_qm(sum, p->out_mult, p->out_shift) + p->out_offset;
+    return mote_clamp_i32(out, p->act_min, p->act_max);
+}
+
+static void add_s8_eval(const mote_node *n, mote_tensor *t)
+{
+    const add_params *p = (const add_params *)n->data;
+    const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
+    const int8_t *y = (const int8_t *)mote_in(n, t, 1)->data;
+    int8_t *o = (int8_t *)mote_out(n, t, 0)->data;
+    MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int8_t)add_quantized(p, x[i1], y[i2]));
+}
+
+static void add_s16_eval(const mote_node *n, mote_tensor *t)
+{
+    const add_params *p = (const add_params *)n->data;
+    const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
+    const int16_t *y = (const int16_t *)mote_in(n, t, 1)->data;
+    int16_t *o = (int16_t *)mote_out(n, t, 0)->data;
+    MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int16_t)add_quantized(p, x[i1], y[i2]));
+}
+
+static void add_f32_eval(const mote_node *n, mote_tensor *t)
+{
+    const add_params *p = (const add_params *)n->data;
+    const float *x = (const float *)mote_in(n, t, 0)->data;
+    const float *y = (const float *)mote_in(n, t, 1)->data;
+    float *o = (float *)mote_out(n, t, 0)->data;
+    MOTE_BCAST_FOR(&p->bc, p->total, o[k] = mote_clamp_f(x[i1] + y[i2], p->act_min_f, p->act_max_f));
+}
+
+/* TFLite ignores the fused activation for int32 and lets the sum wrap. */
+static void add_i32_eval(const mote_node *n, mote_tensor *t)
+{
+    const add_params *p = (const add_params *)n->data;
+    const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
+    const int32_t *y = (const int32_t *)mote_in(n, t, 1)->data;
+    int32_t *o = (int32_t *)mote_out(n, t, 0)->data;
+    MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int32_t)((uint32_t)x[i1] + (uint32_t)y[i2]));
+}
+
+static mote_status add_prepare_quantized(mote_ctx *ctx, const mote_node *n, add_params *p,
+                                         const mote_tensor *in1, const mote_tensor *in2,
+                                         const mote_tensor *out)
+{
+    const int is16 = out->type == MOTE_I16;
+    for (int i = 0; i < 3; i++) {
+        const mote_tensor *q = i == 0 ? in1 : i == 1 ? in2 : out;
+        if (q->q.n < 1 || !(q->q.scale[0] > 0.0f))
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[i], "ADD quantized tensor needs a positive per-tensor scale");
+    }
+    p->in1_offset = -in1->q.zero_point[0];
+    p->in2_offset = -in2->q.zero_point[0];
+    p->out_offset = out->q.zero_point[0];
+    p->left_shift = is16 ? 15 : 20;
+    const float s1 = in1->q.scale[0], s2 = in2->q.scale[0];
+    const double twice_max = 2.0 * (double)(s1 > s2 ? s1 : s2);
+    mote_quantize_multiplier_lt1((double)s1 / twice_max, &p->in1_mult, &p->in1_shift);
+    mote_quantize_multiplier_lt1((double)s2 / twice_max, &p->in2_mult, &p->in2_shift);
+    mote_quantize_multiplier_lt1(twice_max / ((double)(1 << p->left_shift) * (double)out->q.scale[0]),
+                                 &p->out_mult, &p->out_shift);
+    mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0],
+                     is16 ? INT16_MIN : INT8_MIN, is16 ? INT16_MAX : INT8_MAX, &p->act_min, &p->act_max);
+    return MOTE_OK;
+}
+
+static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
+{
+    if (n->n_in != 2 || n->n_out != 1 || !mote_in(n, t, 0) || !mote_in(n, t, 1))
+        return mote_fail(ctx, MOTE_ERR_PARAM, -1, "ADD needs two inputs and one output");
+    const mote_tensor *in1 = mote_in(n, t, 0), *in2 = mote_in(n, t, 1), *out = mote_out(n, t, 0);
+    if (in1->type != out->type || in2->type != out->type)
+        return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "ADD inputs and output must share a dtype");
+    add_params *p = (add_params *)mote_persist_alloc(ctx, sizeof(add_params));
+    if (!p) return MOTE_ERR_ARENA;
+    if (!mote_bcast_init(&p->bc, in1, in2, out))
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "ADD output shape is not the broadcast of the inputs");
+    p->total = (int32_t)mote_tensor_elems(out);
+    n->data = p;
+    switch (out->type) {
+    case MOTE_I8:
+    case MOTE_I16: {
+        mote_status s = add_prepare_quantized(ctx, n, p, in1, in2, out);
+        if (s != MOTE_OK) return s;
+        n->eval = out->type == MOTE_I8 ? add_s8_eval : add_s16_eval;
+        break;
+    }
+    case MOTE_F32:
+        mote_act_range_f(n->opts.activation, &p->act_min_f, &p->act_max_f);
+        n->eval = add_f32_eval;
+        break;
+    case MOTE_I32:
+        if (in1->q.n > 0 || in2->q.n > 0)
+            return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[0], "ADD int32 supports unquantized tensors only");
+        n->eval = add_i32_eval;
+        break;
+    default:
+        return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "ADD supports int8, int16, int32 and float32");
+    }
+    return MOTE_OK;
+}
+
+const mote_op_def mote_op_add = {"ADD", add_prepare};

@@ -1,0 +1,136 @@
+/* CONV_2D prepare: checks, fixed-point parameters and the choice of variant
+ * (int8, float32, or hybrid float32 activations with int8 weights).
+ * Also holds the prepare steps DEPTHWISE_CONV_2D shares. */
+#include "conv_common.h"
+#include "mote/quant.h"
+
+mote_status mote_conv_geometry(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *out, int32_t kh, int32_t kw, mote_conv_data *d)
+{
+    const mote_opts *o = &n->opts;
+    int32_t oidx = n->io[n->n_in];
+    if (o->stride_h < 1 || o->stride_w < 1) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "conv stride must be >= 1");
+    if (o->dilation_h < 1 || o->dilation_w < 1) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "conv dilation must be >= 1");
+    if (o->padding != MOTE_PAD_SAME && o->padding != MOTE_PAD_VALID)
+        return mote_fail(ctx, MOTE_ERR_PARAM, -1, "conv padding must be SAME or VALID");
+    if (o->activation != MOTE_ACT_NONE && o->activation != MOTE_ACT_RELU && o->activation != MOTE_ACT_RELU6 &&
+        o->activation != MOTE_ACT_RELU_N1_TO_1)
+        return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "conv fused activation not supported");
+    if (kh < 1 || kw < 1) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "conv filter has an empty dimension");
+    int32_t ih = in->dims[1], iw = in->dims[2];
+    int32_t oh = mote_conv_out_size(o->padding, ih, kh, o->stride_h, o->dilation_h);
+    int32_t ow = mote_conv_out_size(o->padding, iw, kw, o->stride_w, o->dilation_w);
+    if (oh < 1 || ow < 1) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "conv input smaller than the dilated filter");
+    if (out->rank != 4 || out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, oidx, "conv output shape differs from the computed one");
+    d->pad_h = mote_conv_pad(ih, kh, o->stride_h, o->dilation_h, oh);
+    d->pad_w = mote_conv_pad(iw, kw, o->stride_w, o->dilation_w, ow);
+    return MOTE_OK;
+}
+
+mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *filter, const mote_tensor *bias,
+                               const mote_tensor *out, int filter_axis, mote_conv_data *d)
+{
+    int32_t oidx = n->io[n->n_in];
+    int32_t channels = filter->dims[filter_axis];
+    if (in->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "conv int8 input is not quantized");
+    if (out->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv int8 output is not quantized");
+    if (filter->q.n != 1 && !(filter->q.n == channels && filter->q.axis == filter_axis))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "conv filter needs one scale or one per output channel");
+    for (int32_t c = 0; c < filter->q.n; c++)
+        if (filter->q.zero_point && filter->q.zero_point[c] != 0)
+            return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "conv int8 filter zero point must be 0");
+    if (bias && bias->type != MOTE_I32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "conv int8 bias must be int32");
+    if (out->q.scale[0] <= 0.0f) return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv output scale must be > 0");
+
+    d->input_offset = -in->q.zero_point[0];
+    d->output_offset = out->q.zero_point[0];
+    mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0], -128, 127, &d->act_min,
+                     &d->act_max);
+    d->mult = mote_persist_alloc(ctx, (size_t)channels * sizeof(int32_t));
+    d->shift = mote_persist_alloc(ctx, (size_t)channels * sizeof(int32_t));
+    if (!d->mult || !d->shift) return MOTE_ERR_ARENA;
+    /* As TFLite: the effective scale in double, one multiplier per channel
+     * (a per-tensor filter scale is broadcast). */
+    for (int32_t c = 0; c < channels; c++) {
+        float fs = filter->q.scale[filter->q.n > 1 ? c : 0];
+        double m = (double)in->q.scale[0] * (double)fs / (double)out->q.scale[0];
+        int sh = 0;
+        mote_quantize_multiplier(m, &d->mult[c], &sh);
+        d->shift[c] = sh;
+    }
+    return MOTE_OK;
+}
+
+static mote_status prepare_hybrid(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                                  const mote_tensor *filter, mote_conv_data *d)
+{
+    int32_t oc = filter->dims[0];
+    if (filter->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "hybrid conv filter is not quantized");
+    if (filter->q.n != 1 && !(filter->q.n == oc && filter->q.axis == 0))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "hybrid conv filter needs one scale or one per output channel");
+    if (in->dims[3] != filter->dims[3])
+        return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "hybrid conv does not support groups");
+    for (int32_t c = 0; c < filter->q.n; c++)
+        if (filter->q.zero_point && filter->q.zero_point[c] != 0)
+            return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "hybrid conv filter zero point must be 0");
+    /* TFLite takes the per-channel path (asymmetric input quantization) only
+     * when the channel scales actually differ. */
+    d->filter_scale = NULL;
+    d->filter_scale0 = filter->q.scale[0];
+    for (int32_t c = 1; c < filter->q.n; c++)
+        if (filter->q.scale[c] != filter->q.scale[0]) d->filter_scale = filter->q.scale;
+    return MOTE_OK;
+}
+
+static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
+{
+    if ((n->n_in != 2 && n->n_in != 3) || n->n_out != 1)
+        return mote_fail(ctx, MOTE_ERR_PARAM, -1, "CONV_2D needs input, filter, optional bias and one output");
+    const mote_tensor *in = mote_in(n, t, 0), *filter = mote_in(n, t, 1), *bias = mote_in(n, t, 2);
+    const mote_tensor *out = mote_out(n, t, 0);
+    int32_t oidx = n->io[n->n_in];
+    if (!in || !filter) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "CONV_2D input or filter missing");
+    if (in->rank != 4) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "CONV_2D input must be 4-D NHWC");
+    if (filter->rank != 4) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CONV_2D filter must be 4-D [out,kh,kw,in]");
+    int32_t oc = filter->dims[0], fic = filter->dims[3];
+    if (fic < 1 || in->dims[3] % fic != 0)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CONV_2D filter depth does not divide input channels");
+    int32_t groups = in->dims[3] / fic;
+    if (oc < 1 || oc % groups != 0)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CONV_2D output channels not a multiple of groups");
+    if (out->rank != 4 || out->dims[3] != oc)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, oidx, "CONV_2D output channels differ from filter");
+    if (bias && mote_tensor_elems(bias) != oc)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "CONV_2D bias size differs from output channels");
+
+    mote_conv_data *d = mote_persist_alloc(ctx, sizeof *d);
+    if (!d) return MOTE_ERR_ARENA;
+    n->data = d;
+    mote_status s = mote_conv_geometry(ctx, n, in, out, filter->dims[1], filter->dims[2], d);
+    if (s != MOTE_OK) return s;
+    mote_act_range_f(n->opts.activation, &d->fact_min, &d->fact_max);
+
+    if (in->type == MOTE_I8 && filter->type == MOTE_I8 && out->type == MOTE_I8) {
+        s = mote_conv_quant_s8(ctx, n, in, filter, bias, out, 0, d);
+        if (s != MOTE_OK) return s;
+        n->eval = mote_conv_s8_eval;
+        return MOTE_OK;
+    }
+    if (in->type != MOTE_F32 || out->type != MOTE_F32)
+        return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CONV_2D supports int8 or float32 activations");
+    if (bias && bias->type != MOTE_F32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "CONV_2D float bias must be float32");
+    if (filter->type == MOTE_F32) {
+        n->eval = mote_conv_f32_eval;
+        return MOTE_OK;
+    }
+    if (filter->type != MOTE_I8) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "CONV_2D filter must be float32 or int8");
+    s = prepare_hybrid(ctx, n, in, filter, d);
+    if (s != MOTE_OK) return s;
+    n->scratch_bytes = mote_conv_hybrid_scratch(in->dims[0], mote_tensor_elems(in));
+    n->eval = mote_conv_hybrid_f32_eval;
+    return MOTE_OK;
+}
+
+const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare};

@@ -1,0 +1,67 @@
+/* Internal to the CONV_2D and DEPTHWISE_CONV_2D kernels: geometry, the
+ * parameters prepare computes once, and the eval variants. */
+#ifndef MOTE_CONV_COMMON_H
+#define MOTE_CONV_COMMON_H
+
+#include "mote/kernel.h"
+
+/* Everything eval needs beyond node->opts. Lives in persistent memory. */
+typedef struct mote_conv_data {
+    int32_t pad_h, pad_w;        /* top / left padding */
+    int32_t depth_mult;          /* depthwise: output channels per input channel */
+    /* int8 */
+    int32_t input_offset;        /* -input zero point */
+    int32_t output_offset;       /* output zero point */
+    int32_t act_min, act_max;
+    int32_t *mult, *shift;       /* per output channel */
+    /* float and hybrid */
+    float fact_min, fact_max;
+    const float *filter_scale;   /* hybrid: per output channel, or NULL = per tensor */
+    float filter_scale0;         /* hybrid per tensor */
+} mote_conv_data;
+
+/* TFLite's output size for SAME / VALID, with dilation. <= 0 means no output. */
+static inline int32_t mote_conv_out_size(int padding, int32_t in, int32_t filter, int32_t stride,
+                                         int32_t dilation)
+{
+    int32_t eff = (filter - 1) * dilation + 1;
+    if (padding == MOTE_PAD_SAME) return (in + stride - 1) / stride;
+    return (in + stride - eff) / stride;
+}
+
+/* Leading (top / left) padding: half the total, the odd pixel going to the end. */
+static inline int32_t mote_conv_pad(int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                                    int32_t out)
+{
+    int32_t eff = (filter - 1) * dilation + 1;
+    int32_t total = (out - 1) * stride + eff - in;
+    return total > 0 ? total / 2 : 0;
+}
+
+/* Shared prepare steps (conv_2d.c).
+ * Checks stride/dilation/padding options, computes the output size from
+ * input [N,H,W,*] and a filter of kh x kw, compares it with out's shape
+ * (N, H, W; the caller checks channels) and stores the padding. */
+mote_status mote_conv_geometry(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *out, int32_t kh, int32_t kw, mote_conv_data *d);
+/* int8: offsets, activation range and one multiplier/shift per output channel
+ * (filter quantized per channel along filter_axis, or per tensor). */
+mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *filter, const mote_tensor *bias,
+                               const mote_tensor *out, int filter_axis, mote_conv_data *d);
+
+/* Eval variants. */
+void mote_conv_s8_eval(const mote_node *n, mote_tensor *t);
+void mote_conv_f32_eval(const mote_node *n, mote_tensor *t);
+void mote_conv_hybrid_f32_eval(const mote_node *n, mote_tensor *t);
+void mote_depthwise_s8_eval(const mote_node *n, mote_tensor *t);
+void mote_depthwise_f32_eval(const mote_node *n, mote_tensor *t);
+
+/* Hybrid scratch: per batch scale (float) and zero point (int32), then the
+ * int8 copy of the input. */
+static inline size_t mote_conv_hybrid_scratch(int32_t batches, int64_t in_elems)
+{
+    return (size_t)batches * (sizeof(float) + sizeof(int32_t)) + (size_t)in_elems;
+}
+
+#endif

@@ -1,0 +1,78 @@
+/* SignalPCAN (TFLM signal library): per-channel automatic gain control.
+ * gain = WideDynamicFunction(noise_estimate) from an int16 lookup table
+ * (3 coefficients of a quadratic per power-of-two interval), then
+ * snr = (x * gain) >> snr_shift and a "shrink" curve: snr^2/4 below 2, snr - 1
+ * above, with 12 fractional bits in and 6 out. TFLM's int32 intermediates
+ * may overflow; they are computed here with explicit two's-complement wrap. */
+#include "mote/kernel.h"
+#include "mote/signal.h"
+
+#define PCAN_SNR_BITS 12
+#define PCAN_OUTPUT_BITS 6
+
+typedef struct {
+    int32_t snr_shift;
+} pcan_data;
+
+static int16_t wide_dynamic(uint32_t x, const int16_t *lut)
+{
+    if (x <= 2) return lut[x];
+    const int32_t interval = (int32_t)mote_sig_msb32(x); /* 2..32 */
+    lut += 4 * interval - 6;
+    const uint32_t scaled = interval < 11 ? x << (11 - interval) : x >> (interval - 11);
+    const int32_t frac = (int32_t)(int16_t)(scaled & 0x3FF);
+    int32_t r = ((int32_t)lut[2] * frac) >> 5;
+    r = (int32_t)((uint32_t)r + ((uint32_t)(int32_t)lut[1] << 5));
+    r = (int32_t)(uint32_t)((int64_t)r * frac);
+    r = (int32_t)((uint32_t)r + (1u << 14)) >> 15;
+    r = (int32_t)((uint32_t)r + (uint32_t)(int32_t)lut[0]);
+    return (int16_t)(uint16_t)(uint32_t)r;
+}
+
+static uint32_t pcan_shrink(uint32_t x)
+{
+    if (x < (2u << PCAN_SNR_BITS)) return (x * x) >> (2 + 2 * PCAN_SNR_BITS - PCAN_OUTPUT_BITS);
+    return (x >> (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1u << PCAN_OUTPUT_BITS);
+}
+
+static void pcan_eval(const mote_node *n, mote_tensor *t)
+{
+    const pcan_data *d = (const pcan_data *)n->data;
+    const mote_tensor *in = mote_in(n, t, 0);
+    const uint32_t *x = (const uint32_t *)in->data;
+    const uint32_t *noise = (const uint32_t *)mote_in(n, t, 1)->data;
+    const int16_t *lut = (const int16_t *)mote_in(n, t, 2)->data;
+    uint32_t *y = (uint32_t *)mote_out(n, t, 0)->data;
+    for (int32_t i = 0; i < in->dims[0]; i++) {
+        const uint32_t gain = (uint32_t)(int32_t)wide_dynamic(noise[i], lut);
+        const uint32_t snr = (uint32_t)(((uint64_t)x[i] * gain) >> d->snr_shift);
+        y[i] = pcan_shrink(snr);
+    }
+}
+
+static mote_status pcan_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
+{
+    if (n->n_in != 3 || n->n_out != 1) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN needs 3 inputs and 1 output");
+    const mote_tensor *in = mote_in(n, t, 0), *ne = mote_in(n, t, 1), *lut = mote_in(n, t, 2), *out = mote_out(n, t, 0);
+    if (!in || !ne || !lut) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN input missing");
+    if (in->type != MOTE_U32 || ne->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "SignalPCAN input and noise estimate must be uint32");
+    if (lut->type != MOTE_I16) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "SignalPCAN gain table must be int16");
+    if (out->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[3], "SignalPCAN output must be uint32");
+    if (in->rank != 1 || ne->rank != 1 || lut->rank != 1 || out->rank != 1)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalPCAN tensors must be vectors");
+    if (in->dims[0] < 1 || ne->dims[0] != in->dims[0] || out->dims[0] != in->dims[0])
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalPCAN input, noise estimate and output lengths differ");
+    /* the largest index read is 4 * 32 - 6 + 2 = 124 */
+    if (lut->dims[0] < 125) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalPCAN gain table needs 125 entries");
+    if (n->opts.n_iparams < MOTE_SIG_PCAN_N) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN options missing (snr_shift)");
+    const int32_t shift = n->opts.iparams[MOTE_SIG_PCAN_SNR_SHIFT];
+    if (shift < 0 || shift > 63) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN snr_shift must be in 0..63");
+    pcan_data *d = (pcan_data *)mote_persist_alloc(ctx, sizeof *d);
+    if (!d) return MOTE_ERR_ARENA;
+    d->snr_shift = shift;
+    n->data = d;
+    n->eval = pcan_eval;
+    return MOTE_OK;
+}
+
+const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare};
