@@ -13,7 +13,7 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 /* The decoder is host code (compiler/); compile it into this test directly. */
-#include "../../compiler/tflite/custom_options.c"
+#include "tflite/custom_options.h"
 
 static _Alignas(16) uint8_t arena[8192];
 static _Alignas(16) uint8_t scratch[4096];
@@ -407,7 +407,7 @@ static void test_custom_options_malformed(void **state)
     assert_int_equal(mote_tflite_custom_options(MOTE_OP_SIGNAL_WINDOW, b, n, &o, err, sizeof err), -1);
     /* value of a float type is rejected, naming the field */
     n = unhex(hex_window, b);
-    b[n - 6] = (uint8_t)(3 << 2); /* the value's packed type byte */
+    b[n - 4] = (uint8_t)(3 << 2); /* the value's packed type byte */
     assert_int_equal(mote_tflite_custom_options(MOTE_OP_SIGNAL_WINDOW, b, n, &o, err, sizeof err), -1);
     assert_non_null(strstr(err, "shift"));
     /* random corruption never crashes */
