@@ -179,8 +179,13 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
                 int64_t z = zp.n ? fb_vec_i64(r, zp, i) : 0;
                 if (!(s >= 0.0f) || s > 1e30f)
                     return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx, it->name, i);
-                if (z < INT32_MIN || z > INT32_MAX)
-                    return fail(im, "tensor %u (%s): zero point %u out of range", idx, it->name, i);
+                int64_t zlo = INT32_MIN, zhi = INT32_MAX;
+                if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
+                if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
+                if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
+                if (z < zlo || z > zhi)
+                    return fail(im, "tensor %u (%s): zero point %lld out of range for %s", idx, it->name,
+                                (long long)z, mote_dtype_name(dt));
                 it->scale[i] = s;
                 it->zero_point[i] = (int32_t)z;
             }

@@ -21,9 +21,9 @@ static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
 {
     const int32_t a = (int32_t)((uint32_t)(x + p->in1_offset) << p->left_shift);
     const int32_t b = (int32_t)((uint32_t)(y + p->in2_offset) << p->left_shift);
-    const int32_t sum = mote_mul_qm(a, p->in1_mult, p->in1_shift) +
-                        mote_mul_qm(b, p->in2_mult, p->in2_shift);
-    const int32_t out = mote_mul_qm(sum, p->out_mult, p->out_shift) + p->out_offset;
+    const int32_t sum = mote_add_sat(mote_mul_qm(a, p->in1_mult, p->in1_shift),
+                                     mote_mul_qm(b, p->in2_mult, p->in2_shift));
+    const int32_t out = mote_add_sat(mote_mul_qm(sum, p->out_mult, p->out_shift), p->out_offset);
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 

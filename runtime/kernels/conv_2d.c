@@ -44,6 +44,9 @@ mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_ten
     if (bias && bias->type != MOTE_I32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "conv int8 bias must be int32");
     if (out->q.scale[0] <= 0.0f) return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv output scale must be > 0");
 
+    int64_t terms = (int64_t)filter->dims[1] * filter->dims[2] * (filter_axis == 0 ? filter->dims[3] : 1);
+    mote_status s = mote_check_acc_s8(ctx, bias ? n->io[2] : n->io[1], terms, bias);
+    if (s != MOTE_OK) return s;
     d->input_offset = -in->q.zero_point[0];
     d->output_offset = out->q.zero_point[0];
     mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0], -128, 127, &d->act_min,

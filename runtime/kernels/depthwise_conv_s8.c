@@ -40,7 +40,7 @@ void mote_depthwise_s8_eval(const mote_node *n, mote_tensor *t)
                         }
                     }
                     if (bias) acc += bias[c];
-                    acc = mote_mul_qm(acc, d->mult[c], d->shift[c]) + d->output_offset;
+                    acc = mote_add_sat(mote_mul_qm(acc, d->mult[c], d->shift[c]), d->output_offset);
                     *y++ = (int8_t)mote_clamp_i32(acc, d->act_min, d->act_max);
                 }
             }

@@ -14,12 +14,13 @@ static void fc_s8_s16(const int8_t *x, const int8_t *w, const int32_t *bias, con
         const int8_t *xr = x + (size_t)r * (size_t)n_in;
         for (int32_t s = 0; s < n_out; s++) {
             const int8_t *ws = w + (size_t)s * (size_t)n_in;
-            int32_t acc = 0;
+            /* uint32 wraps where int32 would be undefined; valid models never wrap */
+            uint32_t acc = 0;
             for (int32_t k = 0; k < n_in; k++)
-                acc += ((int32_t)ws[k] + q->w_offset) * ((int32_t)xr[k] + q->in_offset);
-            if (bias) acc += bias[s];
-            acc = mote_mul_qm(acc, q->mult, q->shift);
-            out[(size_t)r * (size_t)n_out + s] = (int16_t)mote_clamp_i32(acc, INT16_MIN, INT16_MAX);
+                acc += (uint32_t)(((int32_t)ws[k] + q->w_offset) * ((int32_t)xr[k] + q->in_offset));
+            int32_t sum = mote_add_sat((int32_t)acc, bias ? bias[s] : 0);
+            sum = mote_mul_qm(sum, q->mult, q->shift);
+            out[(size_t)r * (size_t)n_out + s] = (int16_t)mote_clamp_i32(sum, INT16_MIN, INT16_MAX);
         }
     }
 }
@@ -35,7 +36,7 @@ static void mul_s16(const int16_t *a, const int16_t *b, const lstm_mul_q *q, int
                     int out_bytes)
 {
     for (int32_t i = 0; i < n; i++) {
-        int32_t v = q->out_zp + mote_mul_qm((int32_t)a[i] * (int32_t)b[i], q->mult, q->shift);
+        int32_t v = mote_add_sat(q->out_zp, mote_mul_qm((int32_t)a[i] * (int32_t)b[i], q->mult, q->shift));
         v = mote_clamp_i32(v, q->lo, q->hi);
         if (out_bytes == 2)
             ((int16_t *)out)[i] = (int16_t)v;

@@ -38,14 +38,13 @@ static mote_status mean_resolve(mote_ctx *ctx, const mote_node *n, mote_tensor *
         reduced[a] = 1;
     }
     p->rank = in->rank;
-    p->n_reduced = 1;
-    int64_t n_in = 1, n_out = 1, stride = 1;
+    int64_t n_in = 1, n_out = 1, n_reduced = 1, stride = 1;
     for (int d = in->rank - 1; d >= 0; d--) {
         p->in_dims[d] = in->dims[d];
         n_in *= in->dims[d];
         if (reduced[d]) {
             p->out_stride[d] = 0;
-            p->n_reduced *= in->dims[d];
+            n_reduced *= in->dims[d];
         } else {
             p->out_stride[d] = (int32_t)stride;
             stride *= in->dims[d];
@@ -54,6 +53,7 @@ static mote_status mean_resolve(mote_ctx *ctx, const mote_node *n, mote_tensor *
     }
     if (n_in > INT32_MAX) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "MEAN input too large");
     p->n_in = (int32_t)n_in;
+    p->n_reduced = (int32_t)n_reduced;
     p->n_out = (int32_t)n_out;
     return MOTE_OK;
 }

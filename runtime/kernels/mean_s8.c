@@ -38,7 +38,7 @@ void mote_mean_s8_eval(const mote_node *n, mote_tensor *t)
     }
     const int32_t zp_total = p->in_zp * p->n_reduced;
     for (int32_t k = 0; k < p->n_out; k++) {
-        int32_t v = mote_mul_qm(sum[k] - zp_total, p->multiplier, p->shift) + p->out_zp;
+        int32_t v = mote_add_sat(mote_mul_qm(sum[k] - zp_total, p->multiplier, p->shift), p->out_zp);
         out[k] = (int8_t)mote_clamp_i32(v, -128, 127);
     }
 }

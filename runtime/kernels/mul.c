@@ -17,7 +17,7 @@ typedef struct {
 static inline int32_t mul_quantized(const mul_params *p, int32_t x, int32_t y)
 {
     const int32_t prod = (x + p->in1_offset) * (y + p->in2_offset);
-    const int32_t out = mote_mul_qm(prod, p->out_mult, p->out_shift) + p->out_offset;
+    const int32_t out = mote_add_sat(mote_mul_qm(prod, p->out_mult, p->out_shift), p->out_offset);
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 

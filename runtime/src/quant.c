@@ -21,6 +21,9 @@ void mote_quantize_multiplier(double m, int32_t *q, int *shift)
     if (e < -31) { /* too small to represent: TFLite flushes to zero */
         e = 0;
         qf = 0;
+    } else if (e > 30) { /* absurd scales (only corrupt files): saturate so shifts stay defined */
+        e = 30;
+        qf = INT32_MAX;
     }
     *q = (int32_t)qf;
     *shift = e;
@@ -34,18 +37,6 @@ void mote_quantize_multiplier_lt1(double m, int32_t *q, int *shift)
 void mote_quantize_multiplier_gt1(double m, int32_t *q, int *left_shift)
 {
     mote_quantize_multiplier(m, q, left_shift);
-}
-
-int32_t mote_mul_qm64(int64_t x, int32_t q, int shift)
-{
-    /* TFLite's int64 overload: round the multiplier to 16 bits, then one
-     * rounding shift of the 64-bit product. */
-    int32_t reduced = (q < 0x7FFF0000) ? ((q + (1 << 15)) >> 16) : 0x7FFF;
-    int total_shift = 15 - shift;
-    int64_t r = x * (int64_t)reduced;
-    int64_t round = (int64_t)1 << (total_shift - 1);
-    r = (r + round) >> total_shift;
-    return (int32_t)r;
 }
 
 void mote_act_range_q(int act, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
@@ -73,8 +64,9 @@ void mote_act_range_q(int act, float scale, int32_t zero_point, int32_t qmin, in
 
 void mote_act_range_f(int act, float *lo, float *hi)
 {
-    *lo = -INFINITY;
-    *hi = INFINITY;
+    /* TFLite clamps with the largest finite floats, so an infinity becomes FLT_MAX */
+    *lo = -3.40282347e+38f;
+    *hi = 3.40282347e+38f;
     if (act == MOTE_ACT_RELU) {
         *lo = 0.0f;
     } else if (act == MOTE_ACT_RELU6) {

@@ -44,6 +44,10 @@ void *mote_persist_alloc(mote_ctx *ctx, size_t bytes);
 /* Record a failure; returns s so prepare can `return mote_fail(...)`. */
 mote_status mote_fail(mote_ctx *ctx, mote_status s, int32_t tensor, const char *why);
 
+/* Prove that an int8 dot product of `terms` products plus the largest |bias|
+ * cannot overflow int32, so kernels may accumulate without checks. */
+mote_status mote_check_acc_s8(mote_ctx *ctx, int32_t err_tensor, int64_t terms, const mote_tensor *bias);
+
 /* Shape helpers for prepare. */
 int mote_same_shape(const mote_tensor *a, const mote_tensor *b);
 /* dims[i] with negative i counting from the end. */

@@ -49,8 +49,13 @@ static inline int32_t mote_mul_qm(int32_t x, int32_t q, int shift)
     return mote_rdivpot(mote_srdhm((int32_t)((uint32_t)x << left), q), right);
 }
 
-/* 64-bit accumulator variant (int16 activations), TFLite's int64 overload. */
-int32_t mote_mul_qm64(int64_t x, int32_t q, int shift);
+/* a + b saturated to int32. For valid models it equals a + b; it keeps corrupt
+ * scales from overflowing before the final clamp. */
+static inline int32_t mote_add_sat(int32_t a, int32_t b)
+{
+    int64_t s = (int64_t)a + b;
+    return s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : (int32_t)s);
+}
 
 /* Activation clamp for a quantized output, TFLite CalculateActivationRangeQuantized.
  * qmin/qmax are the dtype's limits. */
