@@ -5,6 +5,8 @@ mote_status mote_check_acc_s8(mote_ctx *ctx, int32_t err_tensor, int64_t terms, 
 {
     /* |x - zp| <= 255 and |w| <= 128, so each product is at most 32640 in size. */
     int64_t bound = terms * 32640;
+    if (bias && (!(bias->flags & MOTE_TENSOR_CONST) || !bias->data))
+        return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, err_tensor, "int8 bias must be a constant tensor");
     if (bias && bias->type == MOTE_I32) {
         const int32_t *b = (const int32_t *)bias->data;
         int64_t n = mote_tensor_elems(bias), worst = 0;

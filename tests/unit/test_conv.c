@@ -125,6 +125,7 @@ static void test_s8_1x1_input_3x5_kernel(void **state)
     set_tensor(&c.t[0], x, MOTE_I8, 1, 1, 1, 1);
     set_tensor(&c.t[1], w, MOTE_I8, 1, 3, 5, 1);
     set_tensor(&c.t[2], bias, MOTE_I32, 1, 1, 1, 1);
+    c.t[2].flags = MOTE_TENSOR_CONST;
     c.t[2].rank = 1;
     c.t[2].dims[0] = 1;
     set_tensor(&c.t[3], y, MOTE_I8, 1, 1, 1, 1);
@@ -360,6 +361,7 @@ static void test_s8_sweep(void **state)
         set_tensor(&c.t[0], x, MOTE_I8, g.n, g.ih, g.iw, g.ic);
         set_tensor(&c.t[1], w, MOTE_I8, g.oc, g.kh, g.kw, g.ic);
         set_tensor(&c.t[2], bias, MOTE_I32, g.oc, 1, 1, 1);
+        c.t[2].flags = MOTE_TENSOR_CONST;
         c.t[2].rank = 1;
         set_tensor(&c.t[3], y, MOTE_I8, g.n, g.oh, g.ow, g.oc);
         q_per_tensor(&c.t[0], &in_scale, &in_zp);

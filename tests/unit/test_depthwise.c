@@ -42,6 +42,7 @@ static void set_bias(mote_tensor *t, void *data, mote_dtype type, int32_t n)
 {
     set_tensor(t, data, type, n, 1, 1, 1);
     t->rank = 1;
+    t->flags = MOTE_TENSOR_CONST;
 }
 
 static void q1(mote_tensor *t, const float *scale, const int32_t *zp)

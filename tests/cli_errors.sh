@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Bad input must give a one-line error naming the problem and a non-zero exit,
+# never a crash. Usage: cli_errors.sh MOTE SHARED_DIR
+set -u
+mote=$1
+shared=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+model=$shared/models/mlperf-tiny/kws_int8.tflite
+pass=0 fail=0
+
+# expect EXIT_CODE REGEX -- command...
+expect() {
+  local code=$1 re=$2
+  shift 3
+  local out rc
+  out=$("$@" 2>&1 >/dev/null)
+  rc=$?
+  if [ "$rc" -eq "$code" ] && [[ $out =~ $re ]] && [ "$(printf '%s\n' "$out" | wc -l)" -le 1 ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $* -> exit $rc, stderr: $out (wanted exit $code and /$re/)"
+  fi
+}
+
+head -c 1000 "$model" > "$tmp/truncated.tflite"
+head -c 4 "$model" > "$tmp/tiny.tflite"
+printf 'not a model at all' > "$tmp/text.tflite"
+# Root offset pointing far outside the file.
+{ printf '\xff\xff\xff\x7f'; tail -c +5 "$model"; } > "$tmp/badroot.tflite"
+# Operator code 3 (CONV_2D) -> 27 (SVDF, which mote does not implement): the
+# deprecated_builtin_code byte of the first OperatorCode table.
+python3 - "$model" "$tmp/svdf.tflite" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+def table(pos):
+    vt = pos - struct.unpack_from('<i', b, pos)[0]
+    return vt, struct.unpack_from('<H', b, vt)[0]
+def field(pos, i):
+    vt, vl = table(pos)
+    return struct.unpack_from('<H', b, vt + 4 + 2 * i)[0] if 4 + 2 * i < vl else 0
+root = struct.unpack_from('<I', b, 0)[0]
+f = field(root, 1); vec = root + f + struct.unpack_from('<I', b, root + f)[0]
+n = struct.unpack_from('<I', b, vec)[0]
+for k in range(n):
+    p = vec + 4 + 4 * k; oc = p + struct.unpack_from('<I', b, p)[0]
+    o = field(oc, 0)
+    if o and b[oc + o] == 3: b[oc + o] = 27
+    o3 = field(oc, 3)
+    if o3 and struct.unpack_from('<i', b, oc + o3)[0] == 3: struct.pack_into('<i', b, oc + o3, 27)
+open(sys.argv[2], 'wb').write(b)
+PY
+head -c 100 /dev/zero > "$tmp/short_input.bin"
+
+expect 1 'truncated.tflite: .*(outside|past|short)' -- "$mote" inspect "$tmp/truncated.tflite"
+expect 1 'tiny.tflite: not a TFLite model' -- "$mote" run "$tmp/tiny.tflite" --input "$tmp/short_input.bin" --output "$tmp/o"
+expect 1 'text.tflite: not a TFLite model' -- "$mote" inspect "$tmp/text.tflite"
+expect 1 'badroot.tflite: .*outside' -- "$mote" inspect "$tmp/badroot.tflite"
+expect 1 'svdf.tflite: op 0 \(SVDF\): operator not supported' -- "$mote" inspect "$tmp/svdf.tflite"
+expect 1 'short_input.bin: 100 bytes, but the model.s inputs take 490 bytes' -- "$mote" run "$model" --input "$tmp/short_input.bin" --output "$tmp/o"
+expect 1 'missing.tflite: cannot open' -- "$mote" inspect "$tmp/missing.tflite"
+expect 2 'unknown option --bogus' -- "$mote" run "$model" --bogus
+expect 2 "unknown command 'frobnicate'" -- "$mote" frobnicate
+expect 2 '--repeat expects a positive integer' -- "$mote" run "$model" --input x --output y --repeat -3
+
+echo "cli errors: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
