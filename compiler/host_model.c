@@ -72,7 +72,7 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
         s = mote_prepare(m, &hm->ctx, tmp, trial);
         hm->persist_bytes = hm->ctx.persist_used;
         free(tmp);
-        if (s != MOTE_ERR_ARENA || trial >= ((size_t)1 << 30)) break;
+        if (s != MOTE_ERR_ARENA || trial >= ((size_t)1 << 28)) break; /* 256 MiB of kernel data is no microcontroller model */
         trial *= 4;
     }
     if (s != MOTE_OK) {
