@@ -15,7 +15,7 @@ help:
 	@echo "make test       build and run the CTest suite"
 	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60)"
-	@echo "make check      test + test-asan + fuzz: what CI runs"
+	@echo "make check      fuzz + test + test-asan: what CI runs"
 
 build:
 	cmake -S . -B build $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -42,7 +42,7 @@ fuzz:
 	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ -print_final_stats=1
 
-check: test test-asan fuzz
+check: fuzz test test-asan
 
 clean:
 	rm -rf build build-asan build-fuzz
