@@ -80,9 +80,9 @@ static mote_status add_prepare_quantized(mote_ctx *ctx, const mote_node *n, add_
     p->left_shift = is16 ? 15 : 20;
     const float s1 = in1->q.scale[0], s2 = in2->q.scale[0];
     const double twice_max = 2.0 * (double)(s1 > s2 ? s1 : s2);
-    mote_quantize_multiplier_lt1((double)s1 / twice_max, &p->in1_mult, &p->in1_shift);
-    mote_quantize_multiplier_lt1((double)s2 / twice_max, &p->in2_mult, &p->in2_shift);
-    mote_quantize_multiplier_lt1(twice_max / ((double)(1 << p->left_shift) * (double)out->q.scale[0]),
+    mote_quantize_multiplier((double)s1 / twice_max, &p->in1_mult, &p->in1_shift);
+    mote_quantize_multiplier((double)s2 / twice_max, &p->in2_mult, &p->in2_shift);
+    mote_quantize_multiplier(twice_max / ((double)(1 << p->left_shift) * (double)out->q.scale[0]),
                                  &p->out_mult, &p->out_shift);
     mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0],
                      is16 ? INT16_MIN : INT8_MIN, is16 ? INT16_MAX : INT8_MAX, &p->act_min, &p->act_max);

@@ -109,7 +109,7 @@ static void softmax_int_params(softmax_params *p, double beta, double scale)
     double real = beta * scale * (double)(1 << (31 - SCALED_DIFF_INT_BITS));
     const double cap = 2147483647.0;
     if (real > cap) real = cap;
-    mote_quantize_multiplier_gt1(real, &p->beta_mult, &p->beta_shift);
+    mote_quantize_multiplier(real, &p->beta_mult, &p->beta_shift);
     const double radius = (double)((1 << SCALED_DIFF_INT_BITS) - 1) *
                           (double)(1LL << (31 - SCALED_DIFF_INT_BITS)) / (double)(1LL << p->beta_shift);
     p->diff_min = -(int32_t)floor(radius);

@@ -29,16 +29,6 @@ void mote_quantize_multiplier(double m, int32_t *q, int *shift)
     *shift = e;
 }
 
-void mote_quantize_multiplier_lt1(double m, int32_t *q, int *shift)
-{
-    mote_quantize_multiplier(m, q, shift);
-}
-
-void mote_quantize_multiplier_gt1(double m, int32_t *q, int *left_shift)
-{
-    mote_quantize_multiplier(m, q, left_shift);
-}
-
 void mote_act_range_q(int act, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                       int32_t *lo, int32_t *hi)
 {

@@ -17,11 +17,6 @@ extern "C" {
 
 /* M = q * 2^shift, q in [2^30, 2^31) (or 0). Computed in double as TFLite does. */
 void mote_quantize_multiplier(double m, int32_t *q, int *shift);
-/* For multipliers < 1 (shift <= 0), as QuantizeMultiplierSmallerThanOneExp. */
-void mote_quantize_multiplier_lt1(double m, int32_t *q, int *shift);
-/* For multipliers > 1, as QuantizeMultiplierGreaterThanOne. */
-void mote_quantize_multiplier_gt1(double m, int32_t *q, int *left_shift);
-
 /* round(a * b / 2^31) with the single overflow case saturated. */
 static inline int32_t mote_srdhm(int32_t a, int32_t b)
 {
