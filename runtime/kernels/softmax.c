@@ -103,16 +103,19 @@ static void softmax_f32_eval(const mote_node *n, mote_tensor *t)
 }
 
 /* beta*scale as a Q5.26 multiplier (capped at 2^31-1) and the most negative
- * difference that cannot overflow the left shift. */
-static void softmax_int_params(softmax_params *p, double beta, double scale)
+ * difference that cannot overflow the left shift. 0 when beta*scale is too
+ * small for TFLite's scheme (the multiplier must be >= 1). */
+static int softmax_int_params(softmax_params *p, double beta, double scale)
 {
     double real = beta * scale * (double)(1 << (31 - SCALED_DIFF_INT_BITS));
     const double cap = 2147483647.0;
+    if (!(real >= 1.0)) return 0;
     if (real > cap) real = cap;
     mote_quantize_multiplier(real, &p->beta_mult, &p->beta_shift);
     const double radius = (double)((1 << SCALED_DIFF_INT_BITS) - 1) *
                           (double)(1LL << (31 - SCALED_DIFF_INT_BITS)) / (double)(1LL << p->beta_shift);
     p->diff_min = -(int32_t)floor(radius);
+    return 1;
 }
 
 static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
@@ -147,7 +150,8 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
             return mote_fail(ctx, MOTE_ERR_PARAM, out_idx, "SOFTMAX int16 output needs scale 1/65536 and zero point -32768");
         n->eval = softmax_s8_s16_eval;
     }
-    softmax_int_params(p, (double)n->opts.beta, (double)in->q.scale[0]);
+    if (!softmax_int_params(p, (double)n->opts.beta, (double)in->q.scale[0]))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "SOFTMAX beta * input scale is too small");
     return MOTE_OK;
 }
 
