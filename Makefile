@@ -2,6 +2,7 @@
 SHARED ?= $(abspath ../shared)
 JOBS   ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
 CMAKE_FLAGS = -DMOTE_SHARED_DIR=$(SHARED)
 KWS_LABELS = down,go,left,no,off,on,right,stop,up,yes,silence,unknown
 
@@ -14,7 +15,7 @@ help:
 	@echo "make demo       build, inspect the MLPerf Tiny KWS model, classify the kws01 clips"
 	@echo "make test       build and run the CTest suite"
 	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
-	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), FUZZ_SEED (default 1: reproducible; 0: random)"
 	@echo "make check      fuzz + test + test-asan: what CI runs"
 
 build:
@@ -39,7 +40,7 @@ fuzz:
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite
 	mkdir -p build-fuzz/corpus
 	cp tests/fuzz/corpus/* build-fuzz/corpus/
-	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=70000 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ -print_final_stats=1
 
 check: fuzz test test-asan

@@ -98,7 +98,7 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (in->rank != 4) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "CONV_2D input must be 4-D NHWC");
     if (filter->rank != 4) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CONV_2D filter must be 4-D [out,kh,kw,in]");
     int32_t oc = filter->dims[0], fic = filter->dims[3];
-    if (fic < 1 || in->dims[3] % fic != 0)
+    if (fic < 1 || in->dims[3] < fic || in->dims[3] % fic != 0)
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CONV_2D filter depth does not divide input channels");
     int32_t groups = in->dims[3] / fic;
     if (oc < 1 || oc % groups != 0)

@@ -275,6 +275,11 @@ static void test_prepare_rejects(void **state)
     c.t[1].dims[3] = 2; /* filter depth 2 does not divide input depth 1 */
     assert_int_equal(prepare(&c, 0, opts(MOTE_PAD_SAME, 1, 1, 1, 1, MOTE_ACT_NONE)), MOTE_ERR_SHAPE);
     assert_int_equal(c.ctx.err_tensor, 1);
+    /* input with zero channels: no groups (a fuzz find: it used to divide by zero) */
+    c.t[1].dims[3] = 1;
+    c.t[0].dims[3] = 0;
+    assert_int_equal(prepare(&c, 0, opts(MOTE_PAD_SAME, 1, 1, 1, 1, MOTE_ACT_NONE)), MOTE_ERR_SHAPE);
+    assert_int_equal(c.ctx.err_tensor, 1);
 }
 
 /* ---- sweeps against a brute-force reference ---- */
