@@ -27,7 +27,7 @@ static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 
-static void add_s8_eval(const mote_node *n, mote_tensor *t)
+static void add_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
@@ -36,7 +36,7 @@ static void add_s8_eval(const mote_node *n, mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int8_t)add_quantized(p, x[i1], y[i2]));
 }
 
-static void add_s16_eval(const mote_node *n, mote_tensor *t)
+static void add_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -45,7 +45,7 @@ static void add_s16_eval(const mote_node *n, mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int16_t)add_quantized(p, x[i1], y[i2]));
 }
 
-static void add_f32_eval(const mote_node *n, mote_tensor *t)
+static void add_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const float *x = (const float *)mote_in(n, t, 0)->data;
@@ -55,7 +55,7 @@ static void add_f32_eval(const mote_node *n, mote_tensor *t)
 }
 
 /* TFLite ignores the fused activation for int32 and lets the sum wrap. */
-static void add_i32_eval(const mote_node *n, mote_tensor *t)
+static void add_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
@@ -96,12 +96,11 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in1 = mote_in(n, t, 0), *in2 = mote_in(n, t, 1), *out = mote_out(n, t, 0);
     if (in1->type != out->type || in2->type != out->type)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "ADD inputs and output must share a dtype");
-    add_params *p = (add_params *)mote_persist_alloc(ctx, sizeof(add_params));
+    add_params *p = (add_params *)mote_node_data(ctx, n, sizeof(add_params));
     if (!p) return MOTE_ERR_ARENA;
     if (!mote_bcast_init(&p->bc, in1, in2, out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "ADD output shape is not the broadcast of the inputs");
     p->total = (int32_t)mote_tensor_elems(out);
-    n->data = p;
     switch (out->type) {
     case MOTE_I8:
     case MOTE_I16: {
@@ -125,4 +124,11 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_add = {"ADD", add_prepare};
+static const mote_kernel add_kernels[] = {
+    {"add_s8", add_s8_eval},
+    {"add_s16", add_s16_eval},
+    {"add_f32", add_f32_eval},
+    {"add_i32", add_i32_eval},
+};
+
+const mote_op_def mote_op_add = {"ADD", add_prepare, MOTE_KERNELS(add_kernels)};

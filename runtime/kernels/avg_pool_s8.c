@@ -4,7 +4,7 @@
 #include "fc_pool_common.h"
 #include "mote/quant.h"
 
-void mote_avg_pool_s8_eval(const mote_node *n, mote_tensor *t)
+void mote_avg_pool_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_pool_params *p = n->data;
     const int8_t *in = mote_in(n, t, 0)->data;

@@ -37,10 +37,10 @@ static int64_t sat_trunc(double v, double lo, double hi)
     return (int64_t)v;
 }
 
-static void cast_eval(const mote_node *n, mote_tensor *t)
+static void cast_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     const int64_t count = mote_tensor_elems(in);
     const int it = in->type, ot = out->type;
     const void *x = in->data;
@@ -100,4 +100,8 @@ static mote_status cast_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_cast = {"CAST", cast_prepare};
+static const mote_kernel cast_kernels[] = {
+    {"cast", cast_eval},
+};
+
+const mote_op_def mote_op_cast = {"CAST", cast_prepare, MOTE_KERNELS(cast_kernels)};

@@ -12,7 +12,7 @@ typedef struct {
     int32_t in_chunk[];   /* bytes of one outer slice of each input */
 } concat_params;
 
-static void concat_eval(const mote_node *nd, mote_tensor *t)
+static void concat_eval(const mote_node *nd, const mote_tensor *t)
 {
     const concat_params *p = (const concat_params *)nd->data;
     uint8_t *out = (uint8_t *)mote_out(nd, t, 0)->data;
@@ -49,9 +49,8 @@ static mote_status concat_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     }
     if (axis_sum != out->dims[axis])
         return mote_fail(ctx, MOTE_ERR_SHAPE, out_idx, "CONCATENATION output axis is not the sum of the inputs");
-    concat_params *p = (concat_params *)mote_persist_alloc(ctx, sizeof(concat_params) + (size_t)n->n_in * sizeof(int32_t));
+    concat_params *p = (concat_params *)mote_node_data(ctx, n, sizeof(concat_params) + (size_t)n->n_in * sizeof(int32_t));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     int64_t inner = 1, outer = 1;
     for (int d = 0; d < axis; d++) outer *= out->dims[d];
     for (int d = axis + 1; d < rank; d++) inner *= out->dims[d];
@@ -62,4 +61,8 @@ static mote_status concat_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_concatenation = {"CONCATENATION", concat_prepare};
+static const mote_kernel concatenation_kernels[] = {
+    {"concatenation", concat_eval},
+};
+
+const mote_op_def mote_op_concatenation = {"CONCATENATION", concat_prepare, MOTE_KERNELS(concatenation_kernels)};

@@ -51,17 +51,16 @@ mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_ten
     d->output_offset = out->q.zero_point[0];
     mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0], -128, 127, &d->act_min,
                      &d->act_max);
-    d->mult = mote_persist_alloc(ctx, (size_t)channels * sizeof(int32_t));
-    d->shift = mote_persist_alloc(ctx, (size_t)channels * sizeof(int32_t));
-    if (!d->mult || !d->shift) return MOTE_ERR_ARENA;
+    if (channels != d->channels) return mote_fail(ctx, MOTE_ERR_SHAPE, oidx, "conv output channels differ from its parameter block");
+    int32_t *mult = (int32_t *)(void *)(d + 1), *shift = mult + channels;
     /* As TFLite: the effective scale in double, one multiplier per channel
      * (a per-tensor filter scale is broadcast). */
     for (int32_t c = 0; c < channels; c++) {
         float fs = filter->q.scale[filter->q.n > 1 ? c : 0];
         double m = (double)in->q.scale[0] * (double)fs / (double)out->q.scale[0];
         int sh = 0;
-        mote_quantize_multiplier(m, &d->mult[c], &sh);
-        d->shift[c] = sh;
+        mote_quantize_multiplier(m, &mult[c], &sh);
+        shift[c] = sh;
     }
     return MOTE_OK;
 }
@@ -80,10 +79,10 @@ static mote_status prepare_hybrid(mote_ctx *ctx, const mote_node *n, const mote_
             return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "hybrid conv filter zero point must be 0");
     /* TFLite takes the per-channel path (asymmetric input quantization) only
      * when the channel scales actually differ. */
-    d->filter_scale = NULL;
+    d->per_channel_scale = 0;
     d->filter_scale0 = filter->q.scale[0];
     for (int32_t c = 1; c < filter->q.n; c++)
-        if (filter->q.scale[c] != filter->q.scale[0]) d->filter_scale = filter->q.scale;
+        if (filter->q.scale[c] != filter->q.scale[0]) d->per_channel_scale = 1;
     return MOTE_OK;
 }
 
@@ -108,9 +107,9 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (bias && mote_tensor_elems(bias) != oc)
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "CONV_2D bias size differs from output channels");
 
-    mote_conv_data *d = mote_persist_alloc(ctx, sizeof *d);
+    mote_conv_data *d = mote_node_data(ctx, n, mote_conv_data_bytes(oc));
     if (!d) return MOTE_ERR_ARENA;
-    n->data = d;
+    d->channels = oc;
     mote_status s = mote_conv_geometry(ctx, n, in, out, filter->dims[1], filter->dims[2], d);
     if (s != MOTE_OK) return s;
     mote_act_range_f(n->opts.activation, &d->fact_min, &d->fact_max);
@@ -136,4 +135,10 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare};
+static const mote_kernel conv_2d_kernels[] = {
+    {"conv_s8", mote_conv_s8_eval},
+    {"conv_f32", mote_conv_f32_eval},
+    {"conv_hybrid_f32", mote_conv_hybrid_f32_eval},
+};
+
+const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

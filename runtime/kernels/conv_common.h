@@ -13,12 +13,26 @@ typedef struct mote_conv_data {
     int32_t input_offset;        /* -input zero point */
     int32_t output_offset;       /* output zero point */
     int32_t act_min, act_max;
-    int32_t *mult, *shift;       /* per output channel */
+    int32_t channels;            /* output channels */
     /* float and hybrid */
     float fact_min, fact_max;
-    const float *filter_scale;   /* hybrid: per output channel, or NULL = per tensor */
+    int32_t per_channel_scale;   /* hybrid: filter scales differ per output channel */
     float filter_scale0;         /* hybrid per tensor */
+    /* int8: followed by `channels` multipliers, then `channels` shifts */
 } mote_conv_data;
+
+static inline size_t mote_conv_data_bytes(int32_t channels)
+{
+    return sizeof(mote_conv_data) + 2 * (size_t)channels * sizeof(int32_t);
+}
+static inline const int32_t *mote_conv_mult(const mote_conv_data *d)
+{
+    return (const int32_t *)(const void *)(d + 1);
+}
+static inline const int32_t *mote_conv_shift(const mote_conv_data *d)
+{
+    return mote_conv_mult(d) + d->channels;
+}
 
 /* TFLite's output size for SAME / VALID, with dilation. <= 0 means no output. */
 static inline int32_t mote_conv_out_size(int padding, int32_t in, int32_t filter, int32_t stride,
@@ -51,11 +65,11 @@ mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_ten
                                const mote_tensor *out, int filter_axis, mote_conv_data *d);
 
 /* Eval variants. */
-void mote_conv_s8_eval(const mote_node *n, mote_tensor *t);
-void mote_conv_f32_eval(const mote_node *n, mote_tensor *t);
-void mote_conv_hybrid_f32_eval(const mote_node *n, mote_tensor *t);
-void mote_depthwise_s8_eval(const mote_node *n, mote_tensor *t);
-void mote_depthwise_f32_eval(const mote_node *n, mote_tensor *t);
+void mote_conv_s8_eval(const mote_node *n, const mote_tensor *t);
+void mote_conv_f32_eval(const mote_node *n, const mote_tensor *t);
+void mote_conv_hybrid_f32_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_f32_eval(const mote_node *n, const mote_tensor *t);
 
 /* Hybrid scratch: per batch scale (float) and zero point (int32), then the
  * int8 copy of the input. */

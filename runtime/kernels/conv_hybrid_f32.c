@@ -66,11 +66,12 @@ static void quantize_asymmetric(const float *x, int64_t count, int8_t *q, float 
     }
 }
 
-void mote_conv_hybrid_f32_eval(const mote_node *n, mote_tensor *t)
+void mote_conv_hybrid_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_conv_data *d = n->data;
+    const float *fscale = mote_in(n, t, 1)->q.scale;
     const mote_tensor *in = mote_in(n, t, 0), *ft = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     const float *x = in->data;
     const int8_t *w = ft->data;
     const float *bias = bt ? (const float *)bt->data : NULL;
@@ -88,7 +89,7 @@ void mote_conv_hybrid_f32_eval(const mote_node *n, mote_tensor *t)
     int8_t *xq = (int8_t *)(zps + batches);
 
     for (int32_t b = 0; b < batches; b++) {
-        if (d->filter_scale) {
+        if (d->per_channel_scale) {
             quantize_asymmetric(x + b * per_batch, per_batch, xq + b * per_batch, &scales[b], &zps[b]);
         } else {
             quantize_symmetric(x + b * per_batch, per_batch, xq + b * per_batch, &scales[b]);
@@ -117,7 +118,7 @@ void mote_conv_hybrid_f32_eval(const mote_node *n, mote_tensor *t)
                         }
                     }
                     /* TFLite's optimized path: one combined float scale per output. */
-                    const float scale = d->filter_scale ? scales[b] * d->filter_scale[c] : scales[b];
+                    const float scale = d->per_channel_scale ? scales[b] * fscale[c] : scales[b];
                     float v = (float)acc * scale;
                     if (bias) v += bias[c];
                     *y++ = mote_clamp_f(v, d->fact_min, d->fact_max);

@@ -26,9 +26,9 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
     if (bias && mote_tensor_elems(bias) != oc)
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "DEPTHWISE_CONV_2D bias size differs from output channels");
 
-    mote_conv_data *d = mote_persist_alloc(ctx, sizeof *d);
+    mote_conv_data *d = mote_node_data(ctx, n, mote_conv_data_bytes(oc));
     if (!d) return MOTE_ERR_ARENA;
-    n->data = d;
+    d->channels = oc;
     d->depth_mult = oc / ic;
     mote_status s = mote_conv_geometry(ctx, n, in, out, filter->dims[1], filter->dims[2], d);
     if (s != MOTE_OK) return s;
@@ -49,4 +49,9 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
     return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid)");
 }
 
-const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare};
+static const mote_kernel depthwise_conv_2d_kernels[] = {
+    {"depthwise_conv_s8", mote_depthwise_s8_eval},
+    {"depthwise_conv_f32", mote_depthwise_f32_eval},
+};
+
+const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

@@ -3,11 +3,11 @@
 #include "conv_common.h"
 #include "mote/quant.h"
 
-void mote_depthwise_f32_eval(const mote_node *n, mote_tensor *t)
+void mote_depthwise_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_conv_data *d = n->data;
     const mote_tensor *in = mote_in(n, t, 0), *ft = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     const float *x = in->data, *w = ft->data;
     const float *bias = bt ? (const float *)bt->data : NULL;
     float *y = out->data;

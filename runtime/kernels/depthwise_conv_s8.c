@@ -4,11 +4,12 @@
 #include "conv_common.h"
 #include "mote/quant.h"
 
-void mote_depthwise_s8_eval(const mote_node *n, mote_tensor *t)
+void mote_depthwise_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_conv_data *d = n->data;
+    const int32_t *q_mult = mote_conv_mult(d), *q_shift = mote_conv_shift(d);
     const mote_tensor *in = mote_in(n, t, 0), *ft = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     const int8_t *x = in->data, *w = ft->data;
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
     int8_t *y = out->data;
@@ -40,7 +41,7 @@ void mote_depthwise_s8_eval(const mote_node *n, mote_tensor *t)
                         }
                     }
                     if (bias) acc += bias[c];
-                    acc = mote_add_sat(mote_mul_qm(acc, d->mult[c], d->shift[c]), d->output_offset);
+                    acc = mote_add_sat(mote_mul_qm(acc, q_mult[c], q_shift[c]), d->output_offset);
                     *y++ = (int8_t)mote_clamp_i32(acc, d->act_min, d->act_max);
                 }
             }

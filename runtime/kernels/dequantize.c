@@ -9,7 +9,7 @@ typedef struct {
 } dequantize_params;
 
 #define DEFINE_DEQUANTIZE(name, TI)                                             \
-    static void name(const mote_node *nd, mote_tensor *t)                       \
+    static void name(const mote_node *nd, const mote_tensor *t)                       \
     {                                                                           \
         const dequantize_params *p = (const dequantize_params *)nd->data;       \
         const TI *in = (const TI *)mote_in(nd, t, 0)->data;                     \
@@ -30,9 +30,8 @@ static mote_status dequantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *
     if (!mote_same_shape(in, out)) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "DEQUANTIZE output shape differs from input");
     if (out->type != MOTE_F32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEQUANTIZE output must be float32");
     if (in->q.n != 1) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "DEQUANTIZE input needs one per-tensor scale");
-    dequantize_params *p = (dequantize_params *)mote_persist_alloc(ctx, sizeof(dequantize_params));
+    dequantize_params *p = (dequantize_params *)mote_node_data(ctx, n, sizeof(dequantize_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     p->n = (int32_t)mote_tensor_elems(in);
     p->scale = in->q.scale[0];
     p->zero_point = in->q.zero_point[0];
@@ -45,4 +44,10 @@ static mote_status dequantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_dequantize = {"DEQUANTIZE", dequantize_prepare};
+static const mote_kernel dequantize_kernels[] = {
+    {"dequantize_s8", dequantize_s8_eval},
+    {"dequantize_s16", dequantize_s16_eval},
+    {"dequantize_u8", dequantize_u8_eval},
+};
+
+const mote_op_def mote_op_dequantize = {"DEQUANTIZE", dequantize_prepare, MOTE_KERNELS(dequantize_kernels)};

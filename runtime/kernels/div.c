@@ -14,7 +14,7 @@ typedef struct {
     float flo, fhi;   /* float activation range */
 } div_data;
 
-static void div_f32_eval(const mote_node *n, mote_tensor *t)
+static void div_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const div_data *d = (const div_data *)n->data;
     const float *a = (const float *)mote_in(n, t, 0)->data;
@@ -30,7 +30,7 @@ static inline int32_t div_i32(int32_t x, int32_t q)
     return x / q;
 }
 
-static void div_i32_eval(const mote_node *n, mote_tensor *t)
+static void div_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const div_data *d = (const div_data *)n->data;
     const int32_t *a = (const int32_t *)mote_in(n, t, 0)->data;
@@ -49,7 +49,7 @@ static mote_status div_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "DIV supports float32 and int32 only");
     if (out->type == MOTE_I32 && (a->q.n > 0 || b->q.n > 0))
         return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[0], "DIV int32 inputs must not be quantized");
-    div_data *d = (div_data *)mote_persist_alloc(ctx, sizeof *d);
+    div_data *d = (div_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     if (!mote_bcast_init(&d->bc, a, b, out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "DIV input shapes do not broadcast to the output shape");
@@ -62,9 +62,13 @@ static mote_status div_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     default: return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "DIV fused activation not supported");
     }
     mote_act_range_f(n->opts.activation, &d->flo, &d->fhi);
-    n->data = d;
     n->eval = out->type == MOTE_F32 ? div_f32_eval : div_i32_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_div = {"DIV", div_prepare};
+static const mote_kernel div_kernels[] = {
+    {"div_f32", div_f32_eval},
+    {"div_i32", div_i32_eval},
+};
+
+const mote_op_def mote_op_div = {"DIV", div_prepare, MOTE_KERNELS(div_kernels)};

@@ -13,15 +13,23 @@ typedef struct {
     int32_t act_min, act_max;
     int32_t multiplier;
     int32_t shift;
-    const int32_t *ch_multiplier; /* per-channel weights: one per unit, else NULL */
-    const int32_t *ch_shift;
     /* float32 */
     float f_min, f_max;
+    /* per-channel int8 weights: followed by `units` multipliers, then `units` shifts */
 } mote_fc_params;
 
-void mote_fc_s8_eval(const mote_node *node, mote_tensor *tensors);
-void mote_fc_s8_per_channel_eval(const mote_node *node, mote_tensor *tensors);
-void mote_fc_f32_eval(const mote_node *node, mote_tensor *tensors);
+static inline const int32_t *mote_fc_ch_multiplier(const mote_fc_params *p)
+{
+    return (const int32_t *)(const void *)(p + 1);
+}
+static inline const int32_t *mote_fc_ch_shift(const mote_fc_params *p)
+{
+    return mote_fc_ch_multiplier(p) + p->units;
+}
+
+void mote_fc_s8_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_fc_s8_per_channel_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_fc_f32_eval(const mote_node *node, const mote_tensor *tensors);
 
 /* AVERAGE_POOL_2D / MAX_POOL_2D on NHWC tensors. */
 typedef struct {
@@ -31,10 +39,10 @@ typedef struct {
     float f_min, f_max;
 } mote_pool_params;
 
-void mote_avg_pool_s8_eval(const mote_node *node, mote_tensor *tensors);
-void mote_avg_pool_f32_eval(const mote_node *node, mote_tensor *tensors);
-void mote_max_pool_s8_eval(const mote_node *node, mote_tensor *tensors);
-void mote_max_pool_f32_eval(const mote_node *node, mote_tensor *tensors);
+void mote_avg_pool_s8_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_avg_pool_f32_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_max_pool_s8_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_max_pool_f32_eval(const mote_node *node, const mote_tensor *tensors);
 
 /* MEAN: every input element adds into the output element whose index drops
  * the reduced axes; out_stride[d] is 0 for a reduced input axis d. */
@@ -50,7 +58,7 @@ typedef struct {
     int32_t shift;
 } mote_mean_params;
 
-void mote_mean_s8_eval(const mote_node *node, mote_tensor *tensors);
-void mote_mean_f32_eval(const mote_node *node, mote_tensor *tensors);
+void mote_mean_s8_eval(const mote_node *node, const mote_tensor *tensors);
+void mote_mean_f32_eval(const mote_node *node, const mote_tensor *tensors);
 
 #endif

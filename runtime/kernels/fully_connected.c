@@ -86,17 +86,13 @@ static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mo
         /* Per channel: one multiplier per unit, computed all in double. */
         if (w->q.n != p->units || w->q.axis != 0)
             return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "FULLY_CONNECTED per-channel weights must have one scale per unit on axis 0");
-        int32_t *m = mote_persist_alloc(ctx, (size_t)p->units * sizeof(int32_t));
-        int32_t *s = mote_persist_alloc(ctx, (size_t)p->units * sizeof(int32_t));
-        if (!m || !s) return MOTE_ERR_ARENA;
+        int32_t *m = (int32_t *)(void *)(p + 1), *s = m + p->units; /* sized by fc_prepare */
         for (int32_t o = 0; o < p->units; o++) {
             double real = (double)in_scale * (double)w->q.scale[o] / (double)out_scale;
             int shift;
             mote_quantize_multiplier(real, &m[o], &shift);
             s[o] = shift;
         }
-        p->ch_multiplier = m;
-        p->ch_shift = s;
         p->filter_offset = 0;
         n->eval = mote_fc_s8_per_channel_eval;
         return MOTE_OK;
@@ -126,11 +122,14 @@ static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         return mote_fail(ctx, MOTE_ERR_PARAM, -1, "FULLY_CONNECTED needs input, weights, optional bias and one output");
     mote_status s = fc_check_act(ctx, n);
     if (s != MOTE_OK) return s;
-    mote_fc_params *p = mote_persist_alloc(ctx, sizeof *p);
+    const mote_tensor *w = mote_in(n, t, 1);
+    size_t arrays = 0;
+    if (w->q.n > 1 && w->rank >= 1 && w->dims[0] > 0)
+        arrays = 2 * (size_t)w->dims[0] * sizeof(int32_t);
+    mote_fc_params *p = mote_node_data(ctx, n, sizeof *p + arrays);
     if (!p) return MOTE_ERR_ARENA;
     s = fc_check_shapes(ctx, n, t, p);
     if (s != MOTE_OK) return s;
-    n->data = p;
     switch (mote_in(n, t, 0)->type) {
     case MOTE_F32: return fc_prepare_f32(ctx, n, t, p);
     case MOTE_I8: return fc_prepare_s8(ctx, n, t, p);
@@ -138,4 +137,10 @@ static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     }
 }
 
-const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare};
+static const mote_kernel fully_connected_kernels[] = {
+    {"fully_connected_s8", mote_fc_s8_eval},
+    {"fully_connected_s8_per_channel", mote_fc_s8_per_channel_eval},
+    {"fully_connected_f32", mote_fc_f32_eval},
+};
+
+const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

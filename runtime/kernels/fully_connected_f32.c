@@ -4,7 +4,7 @@
 #include "fc_pool_common.h"
 #include "mote/quant.h"
 
-void mote_fc_f32_eval(const mote_node *n, mote_tensor *t)
+void mote_fc_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_fc_params *p = n->data;
     const float *in = mote_in(n, t, 0)->data;

@@ -13,7 +13,7 @@ static int32_t fc_dot_s8(const int8_t *x, const int8_t *w, int32_t depth, int32_
     return (int32_t)acc;
 }
 
-void mote_fc_s8_eval(const mote_node *n, mote_tensor *t)
+void mote_fc_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_fc_params *p = n->data;
     const int8_t *in = mote_in(n, t, 0)->data;
@@ -33,7 +33,7 @@ void mote_fc_s8_eval(const mote_node *n, mote_tensor *t)
 }
 
 /* Per-channel weights are symmetric: no weight offset (filter_offset is 0). */
-void mote_fc_s8_per_channel_eval(const mote_node *n, mote_tensor *t)
+void mote_fc_s8_per_channel_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_fc_params *p = n->data;
     const int8_t *in = mote_in(n, t, 0)->data;
@@ -46,7 +46,7 @@ void mote_fc_s8_per_channel_eval(const mote_node *n, mote_tensor *t)
         for (int32_t o = 0; o < p->units; o++) {
             int32_t acc = fc_dot_s8(x, w + (size_t)o * (size_t)p->depth, p->depth, p->input_offset, 0);
             if (bias) acc = (int32_t)((uint32_t)acc + (uint32_t)bias[o]);
-            acc = mote_add_sat(mote_mul_qm(acc, p->ch_multiplier[o], p->ch_shift[o]), p->output_offset);
+            acc = mote_add_sat(mote_mul_qm(acc, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o]), p->output_offset);
             out[(size_t)b * (size_t)p->units + (size_t)o] = (int8_t)mote_clamp_i32(acc, p->act_min, p->act_max);
         }
     }

@@ -17,7 +17,7 @@ typedef struct {
     int in_shift;
 } logistic_params;
 
-static void logistic_s8_eval(const mote_node *nd, mote_tensor *t)
+static void logistic_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const logistic_params *p = (const logistic_params *)nd->data;
     const int8_t *in = (const int8_t *)mote_in(nd, t, 0)->data;
@@ -37,7 +37,7 @@ static void logistic_s8_eval(const mote_node *nd, mote_tensor *t)
 }
 
 /* Cut-offs as TFLite: beyond them 1 or exp(x) are exact in float. */
-static void logistic_f32_eval(const mote_node *nd, mote_tensor *t)
+static void logistic_f32_eval(const mote_node *nd, const mote_tensor *t)
 {
     const logistic_params *p = (const logistic_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -60,9 +60,8 @@ static mote_status logistic_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in = mote_in(n, t, 0), *out = mote_out(n, t, 0);
     if (in->type != out->type) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "LOGISTIC output dtype differs from input");
     if (!mote_same_shape(in, out)) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "LOGISTIC output shape differs from input");
-    logistic_params *p = (logistic_params *)mote_persist_alloc(ctx, sizeof(logistic_params));
+    logistic_params *p = (logistic_params *)mote_node_data(ctx, n, sizeof(logistic_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     p->n = (int32_t)mote_tensor_elems(in);
     if (in->type == MOTE_F32) {
         n->eval = logistic_f32_eval;
@@ -85,4 +84,9 @@ static mote_status logistic_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_logistic = {"LOGISTIC", logistic_prepare};
+static const mote_kernel logistic_kernels[] = {
+    {"logistic_s8", logistic_s8_eval},
+    {"logistic_f32", logistic_f32_eval},
+};
+
+const mote_op_def mote_op_logistic = {"LOGISTIC", logistic_prepare, MOTE_KERNELS(logistic_kernels)};

@@ -161,15 +161,19 @@ static mote_status lstm_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         if (mote_in(n, t, k)->type != mote_in(n, t, LSTM_IN_W_XI)->type)
             return mote_fail(ctx, MOTE_ERR_TYPE, n->io[k], "LSTM weights must share one dtype");
 
-    lstm_data *d = mote_persist_alloc(ctx, sizeof(lstm_data));
+    lstm_data *d = mote_node_data(ctx, n, sizeof(lstm_data));
     if (!d) return MOTE_ERR_ARENA;
     mote_status s = check_shapes(ctx, n, t, d);
     if (s != MOTE_OK) return s;
     d->cell_clip = n->opts.cell_clip > 0.0f ? n->opts.cell_clip : 0.0f;
-    n->data = d;
     if (x->type == MOTE_I8) return prepare_s8(ctx, n, t, d);
     if (x->type == MOTE_F32) return prepare_f32(ctx, n, t, d);
     return mote_fail(ctx, MOTE_ERR_TYPE, n->io[LSTM_IN_X], "LSTM supports int8 and float32 inputs");
 }
 
-const mote_op_def mote_op_unidirectional_sequence_lstm = {"UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare};
+static const mote_kernel unidirectional_sequence_lstm_kernels[] = {
+    {"lstm_s8", mote_lstm_eval_s8},
+    {"lstm_f32", mote_lstm_eval_f32},
+};
+
+const mote_op_def mote_op_unidirectional_sequence_lstm = {"UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, MOTE_KERNELS(unidirectional_sequence_lstm_kernels)};

@@ -28,7 +28,7 @@ static float sigmoid_f32(float v)
     return 1.0f / (1.0f + expf(-v));
 }
 
-static void gate(const lstm_data *d, const mote_node *n, mote_tensor *t, int wx, int wh, int bias,
+static void gate(const lstm_data *d, const mote_node *n, const mote_tensor *t, int wx, int wh, int bias,
                  const float *x, const float *h, int is_tanh, float *out, float *tmp)
 {
     int32_t cnt = d->rows * d->n_state;
@@ -41,7 +41,7 @@ static void gate(const lstm_data *d, const mote_node *n, mote_tensor *t, int wx,
     }
 }
 
-static void step(const lstm_data *d, const mote_node *n, mote_tensor *t, const float *x, float *h,
+static void step(const lstm_data *d, const mote_node *n, const mote_tensor *t, const float *x, float *h,
                  float *c, float *buf)
 {
     int32_t cnt = d->rows * d->n_state;
@@ -60,7 +60,7 @@ static void step(const lstm_data *d, const mote_node *n, mote_tensor *t, const f
     for (int32_t i = 0; i < cnt; i++) h[i] = tanhf(c[i]) * o[i];
 }
 
-void mote_lstm_eval_f32(const mote_node *n, mote_tensor *t)
+void mote_lstm_eval_f32(const mote_node *n, const mote_tensor *t)
 {
     const lstm_data *d = (const lstm_data *)n->data;
     const float *x = (const float *)mote_in(n, t, LSTM_IN_X)->data;

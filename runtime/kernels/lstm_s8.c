@@ -47,7 +47,7 @@ static void mul_s16(const int16_t *a, const int16_t *b, const lstm_mul_q *q, int
 
 /* One gate: FC(x) + FC(h), saturated to int16 (Q3.12), then sigmoid or tanh
  * into Q0.15. tmp receives the recurrent half. */
-static void gate(const lstm_data *d, const mote_node *n, mote_tensor *t, int g, int wx, int wh,
+static void gate(const lstm_data *d, const mote_node *n, const mote_tensor *t, int g, int wx, int wh,
                  int bias, const int8_t *x, const int8_t *h, int is_tanh, int16_t *out, int16_t *tmp)
 {
     int32_t cnt = d->rows * d->n_state;
@@ -62,7 +62,7 @@ static void gate(const lstm_data *d, const mote_node *n, mote_tensor *t, int g, 
 
 /* One time step for d->rows rows: x is [rows, I], h [rows, S] int8 (updated
  * in place), c [rows, S] int16 (updated in place). */
-static void step(const lstm_data *d, const mote_node *n, mote_tensor *t, const int8_t *x, int8_t *h,
+static void step(const lstm_data *d, const mote_node *n, const mote_tensor *t, const int8_t *x, int8_t *h,
                  int16_t *c, int16_t *buf)
 {
     int32_t cnt = d->rows * d->n_state;
@@ -84,7 +84,7 @@ static void step(const lstm_data *d, const mote_node *n, mote_tensor *t, const i
     mul_s16(b0, b1, &d->mul_oh, cnt, h, 1);
 }
 
-void mote_lstm_eval_s8(const mote_node *n, mote_tensor *t)
+void mote_lstm_eval_s8(const mote_node *n, const mote_tensor *t)
 {
     const lstm_data *d = (const lstm_data *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, LSTM_IN_X)->data;

@@ -115,17 +115,21 @@ static mote_status mean_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in = mote_in(n, t, 0);
     if (in->type != MOTE_I8 && in->type != MOTE_F32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "MEAN supports int8 and float32");
-    mote_mean_params *p = mote_persist_alloc(ctx, sizeof *p);
+    mote_mean_params *p = mote_node_data(ctx, n, sizeof *p);
     if (!p) return MOTE_ERR_ARENA;
     int reduced[MOTE_MAX_DIMS];
     mote_status s = mean_resolve(ctx, n, t, p, reduced);
     if (s != MOTE_OK) return s;
     s = mean_check_output(ctx, n, t, reduced);
     if (s != MOTE_OK) return s;
-    n->data = p;
     if (in->type == MOTE_I8) return mean_prepare_s8(ctx, n, t, p);
     n->eval = mote_mean_f32_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_mean = {"MEAN", mean_prepare};
+static const mote_kernel mean_kernels[] = {
+    {"mean_s8", mote_mean_s8_eval},
+    {"mean_f32", mote_mean_f32_eval},
+};
+
+const mote_op_def mote_op_mean = {"MEAN", mean_prepare, MOTE_KERNELS(mean_kernels)};

@@ -6,7 +6,7 @@
 #include "fc_pool_common.h"
 #include "mote/quant.h"
 
-void mote_mean_s8_eval(const mote_node *n, mote_tensor *t)
+void mote_mean_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_mean_params *p = n->data;
     const int8_t *in = mote_in(n, t, 0)->data;

@@ -12,7 +12,7 @@ typedef struct {
 } mm_data;
 
 #define MM_KERNELS(NAME, T)                                                      \
-    static void max_##NAME(const mote_node *n, mote_tensor *t)                   \
+    static void max_##NAME(const mote_node *n, const mote_tensor *t)                   \
     {                                                                            \
         const mm_data *d = (const mm_data *)n->data;                             \
         const T *a = (const T *)mote_in(n, t, 0)->data;                          \
@@ -20,7 +20,7 @@ typedef struct {
         T *y = (T *)mote_out(n, t, 0)->data;                                     \
         MOTE_BCAST_FOR(&d->bc, d->total, y[k] = a[i1] > b[i2] ? a[i1] : b[i2]);   \
     }                                                                            \
-    static void min_##NAME(const mote_node *n, mote_tensor *t)                   \
+    static void min_##NAME(const mote_node *n, const mote_tensor *t)                   \
     {                                                                            \
         const mm_data *d = (const mm_data *)n->data;                             \
         const T *a = (const T *)mote_in(n, t, 0)->data;                          \
@@ -43,12 +43,11 @@ static mote_status mm_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t, int i
     if (!a || !b) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "MINIMUM/MAXIMUM input missing");
     if (a->type != b->type || a->type != out->type)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "MINIMUM/MAXIMUM inputs and output must share a dtype");
-    mm_data *d = (mm_data *)mote_persist_alloc(ctx, sizeof *d);
+    mm_data *d = (mm_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     if (!mote_bcast_init(&d->bc, a, b, out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "MINIMUM/MAXIMUM input shapes do not broadcast to the output shape");
     d->total = (int32_t)mote_tensor_elems(out);
-    n->data = d;
     switch (out->type) {
     case MOTE_F32: n->eval = is_max ? max_f32 : min_f32; break;
     case MOTE_I8: n->eval = is_max ? max_s8 : min_s8; break;
@@ -71,5 +70,22 @@ static mote_status minimum_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return mm_prepare(ctx, n, t, 0);
 }
 
-const mote_op_def mote_op_maximum = {"MAXIMUM", maximum_prepare};
-const mote_op_def mote_op_minimum = {"MINIMUM", minimum_prepare};
+static const mote_kernel maximum_kernels[] = {
+    {"maximum_f32", max_f32},
+    {"maximum_s8", max_s8},
+    {"maximum_u8", max_u8},
+    {"maximum_s16", max_s16},
+    {"maximum_s32", max_s32},
+    {"maximum_s64", max_s64},
+};
+static const mote_kernel minimum_kernels[] = {
+    {"minimum_f32", min_f32},
+    {"minimum_s8", min_s8},
+    {"minimum_u8", min_u8},
+    {"minimum_s16", min_s16},
+    {"minimum_s32", min_s32},
+    {"minimum_s64", min_s64},
+};
+
+const mote_op_def mote_op_maximum = {"MAXIMUM", maximum_prepare, MOTE_KERNELS(maximum_kernels)};
+const mote_op_def mote_op_minimum = {"MINIMUM", minimum_prepare, MOTE_KERNELS(minimum_kernels)};

@@ -21,7 +21,7 @@ static inline int32_t mul_quantized(const mul_params *p, int32_t x, int32_t y)
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 
-static void mul_s8_eval(const mote_node *n, mote_tensor *t)
+static void mul_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
@@ -31,7 +31,7 @@ static void mul_s8_eval(const mote_node *n, mote_tensor *t)
 }
 
 /* int16 requires zero points of 0, so the product fits int32. */
-static void mul_s16_eval(const mote_node *n, mote_tensor *t)
+static void mul_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -40,7 +40,7 @@ static void mul_s16_eval(const mote_node *n, mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int16_t)mul_quantized(p, x[i1], y[i2]));
 }
 
-static void mul_f32_eval(const mote_node *n, mote_tensor *t)
+static void mul_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const float *x = (const float *)mote_in(n, t, 0)->data;
@@ -51,7 +51,7 @@ static void mul_f32_eval(const mote_node *n, mote_tensor *t)
 
 /* int32: the product wraps (two's complement), then the fused activation
  * clamps it (NONE: the full int32 range). */
-static void mul_i32_eval(const mote_node *n, mote_tensor *t)
+static void mul_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
@@ -83,12 +83,11 @@ static mote_status mul_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in1 = mote_in(n, t, 0), *in2 = mote_in(n, t, 1), *out = mote_out(n, t, 0);
     if (in1->type != out->type || in2->type != out->type)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "MUL inputs and output must share a dtype");
-    mul_params *p = (mul_params *)mote_persist_alloc(ctx, sizeof(mul_params));
+    mul_params *p = (mul_params *)mote_node_data(ctx, n, sizeof(mul_params));
     if (!p) return MOTE_ERR_ARENA;
     if (!mote_bcast_init(&p->bc, in1, in2, out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "MUL output shape is not the broadcast of the inputs");
     p->total = (int32_t)mote_tensor_elems(out);
-    n->data = p;
     switch (out->type) {
     case MOTE_I8:
     case MOTE_I16: {
@@ -124,4 +123,11 @@ static mote_status mul_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_mul = {"MUL", mul_prepare};
+static const mote_kernel mul_kernels[] = {
+    {"mul_s8", mul_s8_eval},
+    {"mul_s16", mul_s16_eval},
+    {"mul_f32", mul_f32_eval},
+    {"mul_i32", mul_i32_eval},
+};
+
+const mote_op_def mote_op_mul = {"MUL", mul_prepare, MOTE_KERNELS(mul_kernels)};

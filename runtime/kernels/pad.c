@@ -17,7 +17,7 @@ typedef struct {
     uint8_t fill[4];                 /* fill value bytes */
 } pad_params;
 
-static void pad_eval(const mote_node *nd, mote_tensor *t)
+static void pad_eval(const mote_node *nd, const mote_tensor *t)
 {
     const pad_params *p = (const pad_params *)nd->data;
     const uint8_t *in = (const uint8_t *)mote_in(nd, t, 0)->data;
@@ -60,9 +60,8 @@ static mote_status pad_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         return mote_fail(ctx, MOTE_ERR_SHAPE, out_idx, "PAD output rank differs from input");
     if (cv && (cv->type != in->type || mote_tensor_elems(cv) != 1 || !cv->data))
         return mote_fail(ctx, MOTE_ERR_PARAM, n->io[2], "PAD constant value must be one element of the input dtype");
-    pad_params *p = (pad_params *)mote_persist_alloc(ctx, sizeof(pad_params));
+    pad_params *p = (pad_params *)mote_node_data(ctx, n, sizeof(pad_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     const int off = MOTE_MAX_DIMS - in->rank;
     for (int i = 0; i < MOTE_MAX_DIMS; i++) {
         p->in_dims[i] = p->out_dims[i] = 1;
@@ -100,4 +99,8 @@ static mote_status pad_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_pad = {"PAD", pad_prepare};
+static const mote_kernel pad_kernels[] = {
+    {"pad", pad_eval},
+};
+
+const mote_op_def mote_op_pad = {"PAD", pad_prepare, MOTE_KERNELS(pad_kernels)};

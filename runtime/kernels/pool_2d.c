@@ -53,7 +53,7 @@ static mote_status pool_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t, int
     if (act != MOTE_ACT_NONE && act != MOTE_ACT_RELU && act != MOTE_ACT_RELU6 && act != MOTE_ACT_RELU_N1_TO_1)
         return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "pooling fused activation not supported");
 
-    mote_pool_params *p = mote_persist_alloc(ctx, sizeof *p);
+    mote_pool_params *p = mote_node_data(ctx, n, sizeof *p);
     if (!p) return MOTE_ERR_ARENA;
     p->batches = in->dims[0];
     p->in_h = in->dims[1];
@@ -89,7 +89,6 @@ static mote_status pool_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t, int
         mote_act_range_q(act, out->q.scale[0], out->q.zero_point[0], -128, 127, &p->act_min, &p->act_max);
         n->eval = is_avg ? mote_avg_pool_s8_eval : mote_max_pool_s8_eval;
     }
-    n->data = p;
     return MOTE_OK;
 }
 
@@ -103,5 +102,14 @@ static mote_status max_pool_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return pool_prepare(ctx, n, t, 0);
 }
 
-const mote_op_def mote_op_average_pool_2d = {"AVERAGE_POOL_2D", avg_pool_prepare};
-const mote_op_def mote_op_max_pool_2d = {"MAX_POOL_2D", max_pool_prepare};
+static const mote_kernel avg_pool_kernels[] = {
+    {"avg_pool_s8", mote_avg_pool_s8_eval},
+    {"avg_pool_f32", mote_avg_pool_f32_eval},
+};
+static const mote_kernel max_pool_kernels[] = {
+    {"max_pool_s8", mote_max_pool_s8_eval},
+    {"max_pool_f32", mote_max_pool_f32_eval},
+};
+
+const mote_op_def mote_op_average_pool_2d = {"AVERAGE_POOL_2D", avg_pool_prepare, MOTE_KERNELS(avg_pool_kernels)};
+const mote_op_def mote_op_max_pool_2d = {"MAX_POOL_2D", max_pool_prepare, MOTE_KERNELS(max_pool_kernels)};

@@ -31,7 +31,7 @@ static inline int32_t quantize_float(float x, float scale, int32_t zp, int32_t l
     return q + zp;
 }
 
-static void quantize_f32_s8_eval(const mote_node *nd, mote_tensor *t)
+static void quantize_f32_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const quantize_params *p = (const quantize_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -40,7 +40,7 @@ static void quantize_f32_s8_eval(const mote_node *nd, mote_tensor *t)
         out[i] = (int8_t)quantize_float(in[i], p->out_scale, p->out_zero_point, INT8_MIN, INT8_MAX);
 }
 
-static void quantize_f32_s16_eval(const mote_node *nd, mote_tensor *t)
+static void quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
 {
     const quantize_params *p = (const quantize_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -51,7 +51,7 @@ static void quantize_f32_s16_eval(const mote_node *nd, mote_tensor *t)
 
 /* Requantize TI -> TO: out = clamp(MBQM(in - zp_in) + zp_out). */
 #define DEFINE_REQUANTIZE(name, TI, TO, LO, HI)                                            \
-    static void name(const mote_node *nd, mote_tensor *t)                                  \
+    static void name(const mote_node *nd, const mote_tensor *t)                                  \
     {                                                                                      \
         const quantize_params *p = (const quantize_params *)nd->data;                      \
         const TI *in = (const TI *)mote_in(nd, t, 0)->data;                                \
@@ -100,9 +100,8 @@ static mote_status quantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "QUANTIZE output needs one per-tensor scale");
     if (in->type != MOTE_F32 && (in->q.n < 1 || !(in->q.scale[0] > 0.0f)))
         return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "QUANTIZE integer input needs a scale");
-    quantize_params *p = (quantize_params *)mote_persist_alloc(ctx, sizeof(quantize_params));
+    quantize_params *p = (quantize_params *)mote_node_data(ctx, n, sizeof(quantize_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     p->n = (int32_t)mote_tensor_elems(in);
     p->out_scale = out->q.scale[0];
     p->out_zero_point = out->q.zero_point[0];
@@ -114,4 +113,17 @@ static mote_status quantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_quantize = {"QUANTIZE", quantize_prepare};
+static const mote_kernel quantize_kernels[] = {
+    {"quantize_f32_s8", quantize_f32_s8_eval},
+    {"quantize_f32_s16", quantize_f32_s16_eval},
+    {"requantize_s8_s8", requantize_s8_s8},
+    {"requantize_s8_s16", requantize_s8_s16},
+    {"requantize_s8_s32", requantize_s8_s32},
+    {"requantize_s16_s8", requantize_s16_s8},
+    {"requantize_s16_s16", requantize_s16_s16},
+    {"requantize_s16_s32", requantize_s16_s32},
+    {"requantize_s32_s8", requantize_s32_s8},
+    {"requantize_s32_s16", requantize_s32_s16},
+};
+
+const mote_op_def mote_op_quantize = {"QUANTIZE", quantize_prepare, MOTE_KERNELS(quantize_kernels)};

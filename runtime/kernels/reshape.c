@@ -3,10 +3,10 @@
 
 #include "mote/kernel.h"
 
-static void reshape_eval(const mote_node *n, mote_tensor *t)
+static void reshape_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     if (out->data != in->data) memmove(out->data, in->data, out->bytes);
 }
 
@@ -21,4 +21,8 @@ static mote_status reshape_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_reshape = {"RESHAPE", reshape_prepare};
+static const mote_kernel reshape_kernels[] = {
+    {"reshape", reshape_eval},
+};
+
+const mote_op_def mote_op_reshape = {"RESHAPE", reshape_prepare, MOTE_KERNELS(reshape_kernels)};

@@ -11,11 +11,11 @@ typedef struct {
     int32_t start, end;
 } energy_data;
 
-static void energy_eval(const mote_node *n, mote_tensor *t)
+static void energy_eval(const mote_node *n, const mote_tensor *t)
 {
     const energy_data *d = (const energy_data *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     uint32_t *y = (uint32_t *)out->data;
     memset(y, 0, out->bytes);
     for (int32_t i = d->start; i < d->end; i++) {
@@ -38,13 +38,16 @@ static mote_status energy_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (start < 0 || end < start) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalEnergy needs 0 <= start_index <= end_index");
     if (end > out->dims[0]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalEnergy end_index exceeds the output length");
     if ((int64_t)end * 2 > in->dims[0]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalEnergy end_index exceeds the complex input length");
-    energy_data *d = (energy_data *)mote_persist_alloc(ctx, sizeof *d);
+    energy_data *d = (energy_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->start = start;
     d->end = end;
-    n->data = d;
     n->eval = energy_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_energy = {"SignalEnergy", energy_prepare};
+static const mote_kernel signal_energy_kernels[] = {
+    {"signal_energy", energy_eval},
+};
+
+const mote_op_def mote_op_signal_energy = {"SignalEnergy", energy_prepare, MOTE_KERNELS(signal_energy_kernels)};

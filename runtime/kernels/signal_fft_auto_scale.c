@@ -7,10 +7,10 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
-static void fft_auto_scale_eval(const mote_node *n, mote_tensor *t)
+static void fft_auto_scale_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     const int16_t *x = (const int16_t *)in->data;
     int16_t *y = (int16_t *)out->data;
     const int32_t size = out->dims[0];
@@ -43,4 +43,8 @@ static mote_status fft_auto_scale_prepare(mote_ctx *ctx, mote_node *n, mote_tens
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_fft_auto_scale = {"SignalFftAutoScale", fft_auto_scale_prepare};
+static const mote_kernel signal_fft_auto_scale_kernels[] = {
+    {"signal_fft_auto_scale", fft_auto_scale_eval},
+};
+
+const mote_op_def mote_op_signal_fft_auto_scale = {"SignalFftAutoScale", fft_auto_scale_prepare, MOTE_KERNELS(signal_fft_auto_scale_kernels)};

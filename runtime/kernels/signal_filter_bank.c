@@ -10,7 +10,7 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
-static void filter_bank_eval(const mote_node *n, mote_tensor *t)
+static void filter_bank_eval(const mote_node *n, const mote_tensor *t)
 {
     const uint32_t *x = (const uint32_t *)mote_in(n, t, 0)->data;
     const int16_t *w = (const int16_t *)mote_in(n, t, 1)->data;
@@ -18,7 +18,7 @@ static void filter_bank_eval(const mote_node *n, mote_tensor *t)
     const int16_t *fstart = (const int16_t *)mote_in(n, t, 3)->data;
     const int16_t *wstart = (const int16_t *)mote_in(n, t, 4)->data;
     const int16_t *width = (const int16_t *)mote_in(n, t, 5)->data;
-    mote_tensor *out = mote_out(n, t, 0);
+    const mote_tensor *out = mote_out(n, t, 0);
     uint64_t *y = (uint64_t *)out->data;
     const int32_t channels = out->dims[0];
     uint64_t acc = 0, unacc = 0;
@@ -68,4 +68,8 @@ static mote_status filter_bank_prepare(mote_ctx *ctx, mote_node *n, mote_tensor 
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_filter_bank = {"SignalFilterBank", filter_bank_prepare};
+static const mote_kernel signal_filter_bank_kernels[] = {
+    {"signal_filter_bank", filter_bank_eval},
+};
+
+const mote_op_def mote_op_signal_filter_bank = {"SignalFilterBank", filter_bank_prepare, MOTE_KERNELS(signal_filter_bank_kernels)};

@@ -2,8 +2,8 @@
  * noise estimate (a one-pole low-pass, state kept across invokes) subtracted
  * from the signal, never below min_signal_remaining * signal.
  * Outputs: the cleaned signal and a copy of the updated noise estimate.
- * Even channels use smoothing, odd ones alternate_smoothing. The state lives
- * in persistent data, zeroed at prepare (TFLM zeroes it in Prepare too). */
+ * Even channels use smoothing, odd ones alternate_smoothing. The estimate is
+ * node state: zeroed at prepare (as TFLM does) and by mote_reset. */
 #include <string.h>
 
 #include "mote/kernel.h"
@@ -15,16 +15,15 @@ typedef struct {
     uint32_t min_remaining;
     uint32_t smoothing_bits, ss_bits;
     int32_t clamping;
-    uint32_t *noise; /* channels */
 } ss_data;
 
-static void ss_eval(const mote_node *n, mote_tensor *t)
+static void ss_eval(const mote_node *n, const mote_tensor *t)
 {
     const ss_data *d = (const ss_data *)n->data;
     const uint32_t *x = (const uint32_t *)mote_in(n, t, 0)->data;
     uint32_t *y = (uint32_t *)mote_out(n, t, 0)->data;
     uint32_t *noise_out = (uint32_t *)mote_out(n, t, 1)->data;
-    uint32_t *noise = d->noise;
+    uint32_t *noise = (uint32_t *)n->state; /* channels */
     for (int32_t i = 0; i < d->channels; i++) {
         const uint32_t sm = d->smoothing[i & 1], oms = d->one_minus[i & 1];
         const uint32_t up = x[i] << d->smoothing_bits; /* wraps as in TFLM */
@@ -60,10 +59,8 @@ static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (p[MOTE_SIG_SS_SMOOTHING_BITS] < 0 || p[MOTE_SIG_SS_SMOOTHING_BITS] > 31 ||
         p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS] < 0 || p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS] > 63)
         return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankSpectralSubtraction shift out of range");
-    ss_data *d = (ss_data *)mote_persist_alloc(ctx, sizeof *d);
-    if (!d) return MOTE_ERR_ARENA;
-    d->noise = (uint32_t *)mote_persist_alloc(ctx, (size_t)ch * sizeof(uint32_t)); /* zeroed */
-    if (!d->noise) return MOTE_ERR_ARENA;
+    ss_data *d = (ss_data *)mote_node_data(ctx, n, sizeof *d);
+    if (!d || !mote_node_state(ctx, n, (size_t)ch * sizeof(uint32_t))) return MOTE_ERR_ARENA;
     d->channels = ch;
     d->smoothing[0] = (uint32_t)p[MOTE_SIG_SS_SMOOTHING];
     d->one_minus[0] = (uint32_t)p[MOTE_SIG_SS_ONE_MINUS_SMOOTHING];
@@ -73,9 +70,12 @@ static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     d->smoothing_bits = (uint32_t)p[MOTE_SIG_SS_SMOOTHING_BITS];
     d->ss_bits = (uint32_t)p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS];
     d->clamping = p[MOTE_SIG_SS_CLAMPING] != 0;
-    n->data = d;
     n->eval = ss_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {"SignalFilterBankSpectralSubtraction", ss_prepare};
+static const mote_kernel signal_filter_bank_spectral_subtraction_kernels[] = {
+    {"signal_spectral_subtraction", ss_eval},
+};
+
+const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {"SignalFilterBankSpectralSubtraction", ss_prepare, MOTE_KERNELS(signal_filter_bank_spectral_subtraction_kernels)};

@@ -43,7 +43,7 @@ static uint32_t sqrt64(uint64_t num)
     return (uint32_t)res;
 }
 
-static void fb_sqrt_eval(const mote_node *n, mote_tensor *t)
+static void fb_sqrt_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
     const uint64_t *x = (const uint64_t *)in->data;
@@ -69,4 +69,8 @@ static mote_status fb_sqrt_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_filter_bank_square_root = {"SignalFilterBankSquareRoot", fb_sqrt_prepare};
+static const mote_kernel signal_filter_bank_square_root_kernels[] = {
+    {"signal_filter_bank_square_root", fb_sqrt_eval},
+};
+
+const mote_op_def mote_op_signal_filter_bank_square_root = {"SignalFilterBankSquareRoot", fb_sqrt_prepare, MOTE_KERNELS(signal_filter_bank_square_root_kernels)};

@@ -35,7 +35,7 @@ static uint32_t pcan_shrink(uint32_t x)
     return (x >> (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1u << PCAN_OUTPUT_BITS);
 }
 
-static void pcan_eval(const mote_node *n, mote_tensor *t)
+static void pcan_eval(const mote_node *n, const mote_tensor *t)
 {
     const pcan_data *d = (const pcan_data *)n->data;
     const mote_tensor *in = mote_in(n, t, 0);
@@ -67,12 +67,15 @@ static mote_status pcan_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (n->opts.n_iparams < MOTE_SIG_PCAN_N) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN options missing (snr_shift)");
     const int32_t shift = n->opts.iparams[MOTE_SIG_PCAN_SNR_SHIFT];
     if (shift < 0 || shift > 63) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalPCAN snr_shift must be in 0..63");
-    pcan_data *d = (pcan_data *)mote_persist_alloc(ctx, sizeof *d);
+    pcan_data *d = (pcan_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->snr_shift = shift;
-    n->data = d;
     n->eval = pcan_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare};
+static const mote_kernel signal_pcan_kernels[] = {
+    {"signal_pcan", pcan_eval},
+};
+
+const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare, MOTE_KERNELS(signal_pcan_kernels)};

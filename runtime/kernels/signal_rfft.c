@@ -35,9 +35,17 @@ typedef struct {
     int32_t n_stages;
     int32_t radix[RFFT_MAX_STAGES];
     int32_t span[RFFT_MAX_STAGES]; /* m: sub-FFT length below this stage */
-    cpx16 *tw;            /* ncfft twiddles */
-    cpx16 *super_tw;      /* ncfft / 2 split twiddles */
+    /* followed by ncfft twiddles, then ncfft / 2 + 1 split twiddles */
 } rfft_data;
+
+static inline const cpx16 *rfft_tw(const rfft_data *d)
+{
+    return (const cpx16 *)(const void *)(d + 1);
+}
+static inline const cpx16 *rfft_super_tw(const rfft_data *d)
+{
+    return rfft_tw(d) + d->ncfft;
+}
 
 static inline int16_t wrap16(int32_t x)
 {
@@ -136,9 +144,9 @@ static void cfft(const rfft_data *d, const cpx16 *in, cpx16 *out)
         fstride /= p;
         for (int32_t base = 0; base < n; base += p * m) {
             if (p == 4)
-                bfly4(out + base, fstride, d->tw, m);
+                bfly4(out + base, fstride, rfft_tw(d), m);
             else
-                bfly2(out + base, fstride, d->tw, m);
+                bfly2(out + base, fstride, rfft_tw(d), m);
         }
     }
 }
@@ -164,7 +172,7 @@ static void rfft_frame(const rfft_data *d, const int16_t *x, cpx16 *tmp, cpx16 *
         f1k.i = wrap16(fpk.i + fpnk.i);
         f2k.r = wrap16(fpk.r - fpnk.r);
         f2k.i = wrap16(fpk.i - fpnk.i);
-        cpx16 tw = cmul(f2k, d->super_tw[k - 1]);
+        cpx16 tw = cmul(f2k, rfft_super_tw(d)[k - 1]);
         y[k].r = wrap16((f1k.r + tw.r) >> 1);
         y[k].i = wrap16((f1k.i + tw.i) >> 1);
         y[n - k].r = wrap16((f1k.r - tw.r) >> 1);
@@ -172,7 +180,7 @@ static void rfft_frame(const rfft_data *d, const int16_t *x, cpx16 *tmp, cpx16 *
     }
 }
 
-static void rfft_eval(const mote_node *n, mote_tensor *t)
+static void rfft_eval(const mote_node *n, const mote_tensor *t)
 {
     const rfft_data *d = (const rfft_data *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -210,12 +218,9 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         if (in->dims[i] != out->dims[i]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalRfft output outer dims differ from input");
 
     const int32_t ncfft = len / 2;
-    rfft_data *d = (rfft_data *)mote_persist_alloc(ctx, sizeof *d);
+    rfft_data *d = (rfft_data *)mote_node_data(ctx, n, sizeof *d + (size_t)(ncfft + ncfft / 2 + 1) * sizeof(cpx16));
     if (!d) return MOTE_ERR_ARENA;
-    d->tw = (cpx16 *)mote_persist_alloc(ctx, (size_t)ncfft * sizeof(cpx16));
-    if (!d->tw) return MOTE_ERR_ARENA;
-    d->super_tw = (cpx16 *)mote_persist_alloc(ctx, (size_t)(ncfft / 2 + 1) * sizeof(cpx16));
-    if (!d->super_tw) return MOTE_ERR_ARENA;
+    cpx16 *tw = (cpx16 *)(void *)(d + 1), *super_tw = tw + ncfft;
     d->fft_length = len;
     d->ncfft = ncfft;
     d->in_len = in_len;
@@ -236,18 +241,21 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const double pi = 3.141592653589793238462643383279502884197169399375105820974944;
     for (int32_t i = 0; i < ncfft; i++) {
         double phase = -2 * pi * i / ncfft;
-        d->tw[i].r = twiddle_part(cos(phase));
-        d->tw[i].i = twiddle_part(sin(phase));
+        tw[i].r = twiddle_part(cos(phase));
+        tw[i].i = twiddle_part(sin(phase));
     }
     for (int32_t i = 0; i < ncfft / 2; i++) {
         double phase = -3.14159265358979323846264338327 * ((double)(i + 1) / ncfft + .5);
-        d->super_tw[i].r = twiddle_part(cos(phase));
-        d->super_tw[i].i = twiddle_part(sin(phase));
+        super_tw[i].r = twiddle_part(cos(phase));
+        super_tw[i].i = twiddle_part(sin(phase));
     }
-    n->data = d;
     n->scratch_bytes = (size_t)len * 2 * sizeof(int16_t);
     n->eval = rfft_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_rfft = {"SignalRfft", rfft_prepare};
+static const mote_kernel signal_rfft_kernels[] = {
+    {"signal_rfft", rfft_eval},
+};
+
+const mote_op_def mote_op_signal_rfft = {"SignalRfft", rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};

@@ -8,7 +8,7 @@ typedef struct {
     int32_t shift;
 } window_data;
 
-static void window_eval(const mote_node *n, mote_tensor *t)
+static void window_eval(const mote_node *n, const mote_tensor *t)
 {
     const window_data *d = (const window_data *)n->data;
     const mote_tensor *in = mote_in(n, t, 0);
@@ -42,12 +42,15 @@ static mote_status window_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (n->opts.n_iparams < MOTE_SIG_WINDOW_N) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalWindow options missing (shift)");
     int32_t shift = n->opts.iparams[MOTE_SIG_WINDOW_SHIFT];
     if (shift < 0 || shift > 31) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalWindow shift must be in 0..31");
-    window_data *d = (window_data *)mote_persist_alloc(ctx, sizeof *d);
+    window_data *d = (window_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->shift = shift;
-    n->data = d;
     n->eval = window_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_signal_window = {"SignalWindow", window_prepare};
+static const mote_kernel signal_window_kernels[] = {
+    {"signal_window", window_eval},
+};
+
+const mote_op_def mote_op_signal_window = {"SignalWindow", window_prepare, MOTE_KERNELS(signal_window_kernels)};

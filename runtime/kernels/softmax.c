@@ -64,7 +64,7 @@ static inline void softmax_s8_row(const softmax_params *p, const int8_t *in, voi
     }
 }
 
-static void softmax_s8_eval(const mote_node *n, mote_tensor *t)
+static void softmax_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const int8_t *in = (const int8_t *)mote_in(n, t, 0)->data;
@@ -73,7 +73,7 @@ static void softmax_s8_eval(const mote_node *n, mote_tensor *t)
         softmax_s8_row(p, in + (size_t)r * p->depth, out + (size_t)r * p->depth, 8);
 }
 
-static void softmax_s8_s16_eval(const mote_node *n, mote_tensor *t)
+static void softmax_s8_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const int8_t *in = (const int8_t *)mote_in(n, t, 0)->data;
@@ -82,7 +82,7 @@ static void softmax_s8_s16_eval(const mote_node *n, mote_tensor *t)
         softmax_s8_row(p, in + (size_t)r * p->depth, out + (size_t)r * p->depth, 16);
 }
 
-static void softmax_f32_eval(const mote_node *n, mote_tensor *t)
+static void softmax_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const float *in = (const float *)mote_in(n, t, 0)->data;
@@ -126,9 +126,8 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const int32_t out_idx = n->io[1];
     if (in->rank < 1) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SOFTMAX input needs at least one dimension");
     if (!mote_same_shape(in, out)) return mote_fail(ctx, MOTE_ERR_SHAPE, out_idx, "SOFTMAX output shape differs from input");
-    softmax_params *p = (softmax_params *)mote_persist_alloc(ctx, sizeof(softmax_params));
+    softmax_params *p = (softmax_params *)mote_node_data(ctx, n, sizeof(softmax_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     p->depth = mote_dim(in, -1);
     p->rows = p->depth > 0 ? (int32_t)(mote_tensor_elems(in) / p->depth) : 0;
     p->beta = n->opts.beta;
@@ -155,4 +154,10 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_softmax = {"SOFTMAX", softmax_prepare};
+static const mote_kernel softmax_kernels[] = {
+    {"softmax_s8", softmax_s8_eval},
+    {"softmax_s8_s16", softmax_s8_s16_eval},
+    {"softmax_f32", softmax_f32_eval},
+};
+
+const mote_op_def mote_op_softmax = {"SOFTMAX", softmax_prepare, MOTE_KERNELS(softmax_kernels)};

@@ -13,10 +13,10 @@ typedef struct {
     int32_t rank;
     int32_t start[MOTE_MAX_DIMS], step[MOTE_MAX_DIMS], count[MOTE_MAX_DIMS];
     int64_t pitch[MOTE_MAX_DIMS]; /* input elements per index of each axis */
-    size_t esize;
+    int32_t esize;
 } ss_data;
 
-static void strided_slice_eval(const mote_node *n, mote_tensor *t)
+static void strided_slice_eval(const mote_node *n, const mote_tensor *t)
 {
     const ss_data *d = (const ss_data *)n->data;
     const uint8_t *x = (const uint8_t *)mote_in(n, t, 0)->data;
@@ -28,7 +28,7 @@ static void strided_slice_eval(const mote_node *n, mote_tensor *t)
     int64_t src = 0;
     for (int32_t k = 0; k < d->rank; k++) src += (int64_t)d->start[k] * d->pitch[k];
     for (int64_t o = 0; o < total; o++) {
-        memcpy(y + o * (int64_t)d->esize, x + src * (int64_t)d->esize, d->esize);
+        memcpy(y + o * (int64_t)d->esize, x + src * (int64_t)d->esize, (size_t)d->esize);
         for (int32_t k = d->rank - 1; k >= 0; k--) {
             src += (int64_t)d->step[k] * d->pitch[k];
             if (++idx[k] < d->count[k]) break;
@@ -67,10 +67,10 @@ static mote_status strided_slice_prepare(mote_ctx *ctx, mote_node *n, mote_tenso
     }
     if (n->opts.ellipsis_mask != 0 || n->opts.new_axis_mask != 0)
         return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "STRIDED_SLICE ellipsis_mask/new_axis_mask not supported");
-    ss_data *d = (ss_data *)mote_persist_alloc(ctx, sizeof *d);
+    ss_data *d = (ss_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->rank = r;
-    d->esize = mote_dtype_size((mote_dtype)in->type);
+    d->esize = (int32_t)mote_dtype_size((mote_dtype)in->type);
     int64_t pitch = 1;
     for (int k = r - 1; k >= 0; k--) {
         d->pitch[k] = pitch;
@@ -114,9 +114,12 @@ static mote_status strided_slice_prepare(mote_ctx *ctx, mote_node *n, mote_tenso
         if (!(out_axis == 0 && out->rank == 1 && out->dims[0] == 1))
             return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[4], "STRIDED_SLICE output rank differs from the slice");
     }
-    n->data = d;
     n->eval = strided_slice_eval;
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_strided_slice = {"STRIDED_SLICE", strided_slice_prepare};
+static const mote_kernel strided_slice_kernels[] = {
+    {"strided_slice", strided_slice_eval},
+};
+
+const mote_op_def mote_op_strided_slice = {"STRIDED_SLICE", strided_slice_prepare, MOTE_KERNELS(strided_slice_kernels)};

@@ -17,7 +17,7 @@ typedef struct {
     int in_shift;
 } tanh_params;
 
-static void tanh_s8_eval(const mote_node *nd, mote_tensor *t)
+static void tanh_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const tanh_params *p = (const tanh_params *)nd->data;
     const int8_t *in = (const int8_t *)mote_in(nd, t, 0)->data;
@@ -36,7 +36,7 @@ static void tanh_s8_eval(const mote_node *nd, mote_tensor *t)
     }
 }
 
-static void tanh_f32_eval(const mote_node *nd, mote_tensor *t)
+static void tanh_f32_eval(const mote_node *nd, const mote_tensor *t)
 {
     const tanh_params *p = (const tanh_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -51,9 +51,8 @@ static mote_status tanh_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in = mote_in(n, t, 0), *out = mote_out(n, t, 0);
     if (in->type != out->type) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "TANH output dtype differs from input");
     if (!mote_same_shape(in, out)) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "TANH output shape differs from input");
-    tanh_params *p = (tanh_params *)mote_persist_alloc(ctx, sizeof(tanh_params));
+    tanh_params *p = (tanh_params *)mote_node_data(ctx, n, sizeof(tanh_params));
     if (!p) return MOTE_ERR_ARENA;
-    n->data = p;
     p->n = (int32_t)mote_tensor_elems(in);
     if (in->type == MOTE_F32) {
         n->eval = tanh_f32_eval;
@@ -74,4 +73,9 @@ static mote_status tanh_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     return MOTE_OK;
 }
 
-const mote_op_def mote_op_tanh = {"TANH", tanh_prepare};
+static const mote_kernel tanh_kernels[] = {
+    {"tanh_s8", tanh_s8_eval},
+    {"tanh_f32", tanh_f32_eval},
+};
+
+const mote_op_def mote_op_tanh = {"TANH", tanh_prepare, MOTE_KERNELS(tanh_kernels)};

@@ -71,6 +71,28 @@ void *mote_persist_alloc(mote_ctx *ctx, size_t bytes)
     return p;
 }
 
+void *mote_node_data(mote_ctx *ctx, mote_node *n, size_t bytes)
+{
+    if (n->data) {
+        mote_fail(ctx, MOTE_ERR_PARAM, -1, "kernel asked for two parameter blocks");
+        return NULL;
+    }
+    n->data = mote_persist_alloc(ctx, bytes);
+    n->data_bytes = n->data ? bytes : 0;
+    return n->data;
+}
+
+void *mote_node_state(mote_ctx *ctx, mote_node *n, size_t bytes)
+{
+    if (n->state) {
+        mote_fail(ctx, MOTE_ERR_PARAM, -1, "kernel asked for two state blocks");
+        return NULL;
+    }
+    n->state = mote_persist_alloc(ctx, bytes);
+    n->state_bytes = n->state ? bytes : 0;
+    return n->state;
+}
+
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size)
 {
     ctx->arena = arena;
@@ -85,7 +107,11 @@ mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t ar
         ctx->err_node = i;
         if (!def) return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "operator not supported by this runtime");
         n->eval = NULL;
+        n->kernel = 0;
         n->data = NULL;
+        n->data_bytes = 0;
+        n->state = NULL;
+        n->state_bytes = 0;
         n->scratch_bytes = 0;
         n->scratch = NULL;
         mote_status s = def->prepare(ctx, n, m->tensors);
@@ -93,7 +119,10 @@ mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t ar
             if (!ctx->err) ctx->err = mote_status_name(s);
             return s;
         }
-        if (!n->eval) return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "kernel chose no variant");
+        uint8_t k = 0;
+        while (k < def->n_kernels && def->kernels[k].eval != n->eval) k++;
+        if (k == def->n_kernels) return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "kernel chose no variant of its table");
+        n->kernel = k;
     }
     ctx->err_node = -1;
     return MOTE_OK;
@@ -108,6 +137,8 @@ void mote_reset(mote_model *m)
         int fill = t->type == MOTE_I8 && t->q.n >= 1 ? t->q.zero_point[0] : 0;
         memset(t->data, fill, t->bytes);
     }
+    for (int32_t i = 0; i < m->n_nodes; i++)
+        if (m->nodes[i].state) memset(m->nodes[i].state, 0, m->nodes[i].state_bytes);
 }
 
 void mote_invoke_range(mote_model *m, int32_t first, int32_t last)

@@ -2,9 +2,11 @@
  *
  * Each operator lives in runtime/kernels/<op>.c and exports one mote_op_def.
  * Its prepare() runs once per node: it checks dtypes and shapes, computes
- * fixed-point parameters into persistent data (mote_persist_alloc), states
- * its scratch need in node->scratch_bytes, and picks node->eval for the
- * dtype combination at hand. eval() then runs with no checks at all.
+ * fixed-point parameters into the node's parameter block (mote_node_data),
+ * states its scratch need in node->scratch_bytes, and picks node->eval from
+ * the op's kernel table for the dtype combination at hand. eval() then runs
+ * with no checks at all, reading only tensors, the parameter block, state and
+ * scratch: prepare may run on the host at compile time, eval on the device.
  * Adding an operator = one new file + one line in runtime/src/op_table.c.
  */
 #ifndef MOTE_KERNEL_H
@@ -18,27 +20,46 @@ extern "C" {
 
 typedef mote_status (*mote_prepare_fn)(mote_ctx *ctx, mote_node *node, mote_tensor *tensors);
 
+/* One kernel variant of an op (e.g. int8, float32). Its index in the op's
+ * table is how compiled models name it, so append new variants at the end. */
+typedef struct mote_kernel {
+    const char *name;       /* e.g. "conv_s8" */
+    mote_eval_fn eval;
+} mote_kernel;
+
 typedef struct mote_op_def {
     const char *name;       /* TFLite's builtin name */
     mote_prepare_fn prepare;
+    const mote_kernel *kernels;
+    uint8_t n_kernels;
 } mote_op_def;
+
+#define MOTE_KERNELS(table) (table), (uint8_t)(sizeof(table) / sizeof((table)[0]))
 
 /* NULL when the op has no kernel yet. */
 const mote_op_def *mote_op_lookup(mote_op op);
 
 /* i-th input / output tensor of a node; NULL for an absent optional input. */
-static inline mote_tensor *mote_in(const mote_node *n, mote_tensor *t, int i)
+static inline const mote_tensor *mote_in(const mote_node *n, const mote_tensor *t, int i)
 {
     if (i >= n->n_in || n->io[i] < 0) return NULL;
     return &t[n->io[i]];
 }
-static inline mote_tensor *mote_out(const mote_node *n, mote_tensor *t, int i)
+static inline const mote_tensor *mote_out(const mote_node *n, const mote_tensor *t, int i)
 {
     return &t[n->io[n->n_in + i]];
 }
 
-/* Persistent, 16-byte aligned, zeroed memory from the top of the arena.
- * NULL (and ctx->err set) when the arena is exhausted. */
+/* The node's parameter block: zeroed, 16-byte aligned, from the top of the
+ * arena; sets node->data and node->data_bytes. One block per node, with no
+ * pointers inside (arrays follow the header struct), because compiled models
+ * copy it byte for byte into flash for a device of any pointer width.
+ * NULL (and ctx->err set) when the arena is exhausted or it is asked twice. */
+void *mote_node_data(mote_ctx *ctx, mote_node *n, size_t bytes);
+/* Mutable state kept across invokes (e.g. a running noise estimate): zeroed,
+ * sets node->state and node->state_bytes; mote_reset zeroes it again. */
+void *mote_node_state(mote_ctx *ctx, mote_node *n, size_t bytes);
+/* Raw persistent memory, for the two above. */
 void *mote_persist_alloc(mote_ctx *ctx, size_t bytes);
 
 /* Record a failure; returns s so prepare can `return mote_fail(...)`. */

@@ -148,7 +148,9 @@ typedef struct mote_opts {
 } mote_opts;
 
 struct mote_node;
-typedef void (*mote_eval_fn)(const struct mote_node *node, mote_tensor *tensors);
+/* Kernels never change tensor descriptors at run time, only the bytes they
+ * point to: so a compiled model may keep its tensor table in flash. */
+typedef void (*mote_eval_fn)(const struct mote_node *node, const mote_tensor *tensors);
 
 typedef struct mote_node {
     uint16_t op;            /* mote_op */
@@ -157,7 +159,12 @@ typedef struct mote_node {
     mote_opts opts;
     /* filled by prepare */
     mote_eval_fn eval;      /* the kernel variant chosen for these dtypes */
-    void *data;             /* persistent kernel data (arena top) */
+    uint8_t kernel;         /* its index in the op's kernel table (what .mote files store) */
+    void *data;             /* read-only kernel parameters: one pointer-free block of
+                             * data_bytes, so compiled models can keep it in flash */
+    size_t data_bytes;
+    void *state;            /* kernel state kept across invokes (zeroed by mote_reset) */
+    size_t state_bytes;
     size_t scratch_bytes;   /* requested by prepare */
     void *scratch;          /* placed by the planner */
 } mote_node;
@@ -191,7 +198,8 @@ int64_t mote_tensor_elems(const mote_tensor *t);
 
 /* Check and prepare every node. arena must be 16-byte aligned. */
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size);
-/* Reset every variable tensor to real zero (call after the planner bound them). */
+/* Reset every variable tensor to real zero and every kernel state to zero
+ * (call after the planner bound them). */
 void mote_reset(mote_model *m);
 /* Run every node in order. */
 void mote_invoke(mote_model *m);
