@@ -8,6 +8,10 @@
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_targets(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Read a whole file; NULL with a message on stderr. */
 uint8_t *cli_read_file(const char *path, size_t *len);

@@ -30,7 +30,8 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Run op by op and save each op's outputs right after it runs (buffers get reused later). */
+/* Run op by op (execution order) and save each op's outputs right after it
+ * runs (buffers get reused later); files are named by the op's file index. */
 static int dump_layers(mote_host_model *hm, const uint8_t *in, const char *dir)
 {
     mote_model *m = &hm->m;
@@ -45,7 +46,7 @@ static int dump_layers(mote_host_model *hm, const uint8_t *in, const char *dir)
         for (int k = 0; k < nd->n_out; k++) {
             int32_t ti = nd->io[nd->n_in + k];
             char path[4096];
-            snprintf(path, sizeof path, "%s/op%03d_t%03d.bin", dir, (int)n, (int)ti);
+            snprintf(path, sizeof path, "%s/op%03d_t%03d.bin", dir, (int)hm->plan.order[n], (int)ti); /* file op index */
             if (cli_write_file(path, m->tensors[ti].data, m->tensors[ti].bytes) != 0) return -1;
         }
     }

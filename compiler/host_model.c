@@ -14,8 +14,9 @@ static void describe_failure(const mote_host_model *hm, const char *name, mote_s
     const mote_ctx *c = &hm->ctx;
     char where[160] = "";
     if (c->err_node >= 0) {
-        const mote_ir_op *op = &hm->g->ops[c->err_node];
-        int n = snprintf(where, sizeof where, " op %d (%s)", c->err_node,
+        int32_t op_index = hm->plan.order ? hm->plan.order[c->err_node] : c->err_node; /* file index */
+        const mote_ir_op *op = &hm->g->ops[op_index];
+        int n = snprintf(where, sizeof where, " op %d (%s)", (int)op_index,
                          op->custom_code ? op->custom_code : mote_op_name(op->op));
         if (c->err_tensor >= 0 && n > 0 && (size_t)n < sizeof where)
             snprintf(where + n, sizeof where - (size_t)n, " tensor %d (%s)", c->err_tensor,
@@ -24,14 +25,29 @@ static void describe_failure(const mote_host_model *hm, const char *name, mote_s
     snprintf(err, errlen, "%s:%s: %s", name, where, c->err ? c->err : mote_status_name(s));
 }
 
+/* Planner hook: plan the sized model, then put m.nodes in the plan's
+ * execution order (m.nodes[s] is IR op plan.order[s] from here on). */
+static int plan_and_order(mote_host_model *hm)
+{
+    mote_model *m = &hm->m;
+    if (mote_plan_model(m, &hm->plan) != 0) return -1;
+    mote_node *sorted = malloc(sizeof(mote_node) * (size_t)(m->n_nodes ? m->n_nodes : 1));
+    if (!sorted) return -1;
+    for (int32_t s = 0; s < m->n_nodes; s++) sorted[s] = m->nodes[hm->plan.order[s]];
+    free(m->nodes);
+    m->nodes = sorted;
+    return 0;
+}
+
 static void bind(mote_host_model *hm)
 {
     for (int32_t i = 0; i < hm->m.n_tensors; i++)
         if (hm->plan.tensor_offset[i] != MOTE_PLAN_NONE)
             hm->m.tensors[i].data = hm->arena + hm->plan.tensor_offset[i];
-    for (int32_t n = 0; n < hm->m.n_nodes; n++)
-        if (hm->plan.scratch_offset[n] != MOTE_PLAN_NONE)
-            hm->m.nodes[n].scratch = hm->arena + hm->plan.scratch_offset[n];
+    for (int32_t s = 0; s < hm->m.n_nodes; s++) {
+        size_t off = hm->plan.scratch_offset[hm->plan.order[s]];
+        if (off != MOTE_PLAN_NONE) hm->m.nodes[s].scratch = hm->arena + off;
+    }
 }
 
 mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen)
@@ -80,7 +96,7 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
         mote_host_model_free(hm);
         return NULL;
     }
-    if (mote_plan_greedy(m, &hm->plan) != 0) goto oom;
+    if (plan_and_order(hm) != 0) goto oom;
     hm->arena_bytes = hm->plan.arena_bytes + hm->persist_bytes;
     hm->arena = aligned_alloc(16, hm->arena_bytes ? hm->arena_bytes : 16);
     if (!hm->arena) goto oom;

@@ -14,7 +14,7 @@ typedef struct {
     mote_ir_graph *g;
     mote_model m;
     mote_ctx ctx;
-    mote_plan plan;
+    mote_plan plan;       /* m.nodes[s] is IR op plan.order[s] (execution order) */
     uint8_t *arena;
     size_t arena_bytes;   /* activations + scratch + persistent */
     size_t persist_bytes; /* persistent kernel data part */

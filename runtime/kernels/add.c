@@ -27,7 +27,7 @@ static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 
-static void add_s8_eval(const mote_node *n, const mote_tensor *t)
+void mote_add_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
@@ -36,7 +36,7 @@ static void add_s8_eval(const mote_node *n, const mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int8_t)add_quantized(p, x[i1], y[i2]));
 }
 
-static void add_s16_eval(const mote_node *n, const mote_tensor *t)
+void mote_add_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -45,7 +45,7 @@ static void add_s16_eval(const mote_node *n, const mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int16_t)add_quantized(p, x[i1], y[i2]));
 }
 
-static void add_f32_eval(const mote_node *n, const mote_tensor *t)
+void mote_add_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const float *x = (const float *)mote_in(n, t, 0)->data;
@@ -55,7 +55,7 @@ static void add_f32_eval(const mote_node *n, const mote_tensor *t)
 }
 
 /* TFLite ignores the fused activation for int32 and lets the sum wrap. */
-static void add_i32_eval(const mote_node *n, const mote_tensor *t)
+void mote_add_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const add_params *p = (const add_params *)n->data;
     const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
@@ -106,17 +106,17 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     case MOTE_I16: {
         mote_status s = add_prepare_quantized(ctx, n, p, in1, in2, out);
         if (s != MOTE_OK) return s;
-        n->eval = out->type == MOTE_I8 ? add_s8_eval : add_s16_eval;
+        n->eval = out->type == MOTE_I8 ? mote_add_s8_eval : mote_add_s16_eval;
         break;
     }
     case MOTE_F32:
         mote_act_range_f(n->opts.activation, &p->act_min_f, &p->act_max_f);
-        n->eval = add_f32_eval;
+        n->eval = mote_add_f32_eval;
         break;
     case MOTE_I32:
         if (in1->q.n > 0 || in2->q.n > 0)
             return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[0], "ADD int32 supports unquantized tensors only");
-        n->eval = add_i32_eval;
+        n->eval = mote_add_i32_eval;
         break;
     default:
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "ADD supports int8, int16, int32 and float32");
@@ -125,10 +125,10 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel add_kernels[] = {
-    {"add_s8", add_s8_eval},
-    {"add_s16", add_s16_eval},
-    {"add_f32", add_f32_eval},
-    {"add_i32", add_i32_eval},
+    {"add_s8", mote_add_s8_eval},
+    {"add_s16", mote_add_s16_eval},
+    {"add_f32", mote_add_f32_eval},
+    {"add_i32", mote_add_i32_eval},
 };
 
 const mote_op_def mote_op_add = {"ADD", add_prepare, MOTE_KERNELS(add_kernels)};

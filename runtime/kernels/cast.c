@@ -37,7 +37,7 @@ static int64_t sat_trunc(double v, double lo, double hi)
     return (int64_t)v;
 }
 
-static void cast_eval(const mote_node *n, const mote_tensor *t)
+void mote_cast_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
     const mote_tensor *out = mote_out(n, t, 0);
@@ -96,12 +96,12 @@ static mote_status cast_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (mote_tensor_elems(in) != mote_tensor_elems(out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CAST output element count differs from input");
     if (!mote_same_shape(in, out)) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CAST output shape differs from input");
-    n->eval = cast_eval;
+    n->eval = mote_cast_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel cast_kernels[] = {
-    {"cast", cast_eval},
+    {"cast", mote_cast_eval},
 };
 
 const mote_op_def mote_op_cast = {"CAST", cast_prepare, MOTE_KERNELS(cast_kernels)};

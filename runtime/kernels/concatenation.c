@@ -12,7 +12,7 @@ typedef struct {
     int32_t in_chunk[];   /* bytes of one outer slice of each input */
 } concat_params;
 
-static void concat_eval(const mote_node *nd, const mote_tensor *t)
+void mote_concatenation_eval(const mote_node *nd, const mote_tensor *t)
 {
     const concat_params *p = (const concat_params *)nd->data;
     uint8_t *out = (uint8_t *)mote_out(nd, t, 0)->data;
@@ -57,12 +57,12 @@ static mote_status concat_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     p->outer = (int32_t)outer;
     p->out_chunk = (int32_t)(out->dims[axis] * inner * (int64_t)es);
     for (int i = 0; i < n->n_in; i++) p->in_chunk[i] = (int32_t)(mote_in(n, t, i)->dims[axis] * inner * (int64_t)es);
-    n->eval = concat_eval;
+    n->eval = mote_concatenation_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel concatenation_kernels[] = {
-    {"concatenation", concat_eval},
+    {"concatenation", mote_concatenation_eval},
 };
 
 const mote_op_def mote_op_concatenation = {"CONCATENATION", concat_prepare, MOTE_KERNELS(concatenation_kernels)};

@@ -9,7 +9,7 @@ typedef struct {
 } dequantize_params;
 
 #define DEFINE_DEQUANTIZE(name, TI)                                             \
-    static void name(const mote_node *nd, const mote_tensor *t)                       \
+    void name(const mote_node *nd, const mote_tensor *t)                       \
     {                                                                           \
         const dequantize_params *p = (const dequantize_params *)nd->data;       \
         const TI *in = (const TI *)mote_in(nd, t, 0)->data;                     \
@@ -18,9 +18,9 @@ typedef struct {
             out[i] = p->scale * (float)((int32_t)in[i] - p->zero_point);        \
     }
 
-DEFINE_DEQUANTIZE(dequantize_s8_eval, int8_t)
-DEFINE_DEQUANTIZE(dequantize_s16_eval, int16_t)
-DEFINE_DEQUANTIZE(dequantize_u8_eval, uint8_t)
+DEFINE_DEQUANTIZE(mote_dequantize_s8_eval, int8_t)
+DEFINE_DEQUANTIZE(mote_dequantize_s16_eval, int16_t)
+DEFINE_DEQUANTIZE(mote_dequantize_u8_eval, uint8_t)
 
 static mote_status dequantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 {
@@ -36,18 +36,18 @@ static mote_status dequantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *
     p->scale = in->q.scale[0];
     p->zero_point = in->q.zero_point[0];
     switch (in->type) {
-    case MOTE_I8: n->eval = dequantize_s8_eval; break;
-    case MOTE_I16: n->eval = dequantize_s16_eval; break;
-    case MOTE_U8: n->eval = dequantize_u8_eval; break;
+    case MOTE_I8: n->eval = mote_dequantize_s8_eval; break;
+    case MOTE_I16: n->eval = mote_dequantize_s16_eval; break;
+    case MOTE_U8: n->eval = mote_dequantize_u8_eval; break;
     default: return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "DEQUANTIZE input must be int8, int16 or uint8");
     }
     return MOTE_OK;
 }
 
 static const mote_kernel dequantize_kernels[] = {
-    {"dequantize_s8", dequantize_s8_eval},
-    {"dequantize_s16", dequantize_s16_eval},
-    {"dequantize_u8", dequantize_u8_eval},
+    {"dequantize_s8", mote_dequantize_s8_eval},
+    {"dequantize_s16", mote_dequantize_s16_eval},
+    {"dequantize_u8", mote_dequantize_u8_eval},
 };
 
 const mote_op_def mote_op_dequantize = {"DEQUANTIZE", dequantize_prepare, MOTE_KERNELS(dequantize_kernels)};

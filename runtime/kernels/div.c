@@ -14,7 +14,7 @@ typedef struct {
     float flo, fhi;   /* float activation range */
 } div_data;
 
-static void div_f32_eval(const mote_node *n, const mote_tensor *t)
+void mote_div_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const div_data *d = (const div_data *)n->data;
     const float *a = (const float *)mote_in(n, t, 0)->data;
@@ -30,7 +30,7 @@ static inline int32_t div_i32(int32_t x, int32_t q)
     return x / q;
 }
 
-static void div_i32_eval(const mote_node *n, const mote_tensor *t)
+void mote_div_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const div_data *d = (const div_data *)n->data;
     const int32_t *a = (const int32_t *)mote_in(n, t, 0)->data;
@@ -62,13 +62,13 @@ static mote_status div_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     default: return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, -1, "DIV fused activation not supported");
     }
     mote_act_range_f(n->opts.activation, &d->flo, &d->fhi);
-    n->eval = out->type == MOTE_F32 ? div_f32_eval : div_i32_eval;
+    n->eval = out->type == MOTE_F32 ? mote_div_f32_eval : mote_div_i32_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel div_kernels[] = {
-    {"div_f32", div_f32_eval},
-    {"div_i32", div_i32_eval},
+    {"div_f32", mote_div_f32_eval},
+    {"div_i32", mote_div_i32_eval},
 };
 
 const mote_op_def mote_op_div = {"DIV", div_prepare, MOTE_KERNELS(div_kernels)};

@@ -17,7 +17,7 @@ typedef struct {
     int in_shift;
 } logistic_params;
 
-static void logistic_s8_eval(const mote_node *nd, const mote_tensor *t)
+void mote_logistic_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const logistic_params *p = (const logistic_params *)nd->data;
     const int8_t *in = (const int8_t *)mote_in(nd, t, 0)->data;
@@ -37,7 +37,7 @@ static void logistic_s8_eval(const mote_node *nd, const mote_tensor *t)
 }
 
 /* Cut-offs as TFLite: beyond them 1 or exp(x) are exact in float. */
-static void logistic_f32_eval(const mote_node *nd, const mote_tensor *t)
+void mote_logistic_f32_eval(const mote_node *nd, const mote_tensor *t)
 {
     const logistic_params *p = (const logistic_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -64,7 +64,7 @@ static mote_status logistic_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!p) return MOTE_ERR_ARENA;
     p->n = (int32_t)mote_tensor_elems(in);
     if (in->type == MOTE_F32) {
-        n->eval = logistic_f32_eval;
+        n->eval = mote_logistic_f32_eval;
         return MOTE_OK;
     }
     if (in->type != MOTE_I8) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "LOGISTIC supports int8 and float32");
@@ -80,13 +80,13 @@ static mote_status logistic_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const double radius = floor(ldexp((double)((1 << INPUT_INT_BITS) - 1) * (double)(1LL << (31 - INPUT_INT_BITS)),
                                       -p->in_shift));
     p->radius = radius >= 2147483647.0 ? INT32_MAX : (int32_t)radius;
-    n->eval = logistic_s8_eval;
+    n->eval = mote_logistic_s8_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel logistic_kernels[] = {
-    {"logistic_s8", logistic_s8_eval},
-    {"logistic_f32", logistic_f32_eval},
+    {"logistic_s8", mote_logistic_s8_eval},
+    {"logistic_f32", mote_logistic_f32_eval},
 };
 
 const mote_op_def mote_op_logistic = {"LOGISTIC", logistic_prepare, MOTE_KERNELS(logistic_kernels)};

@@ -119,7 +119,7 @@ static mote_status prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, lstm_
                INT8_MIN, INT8_MAX);
 
     n->scratch_bytes = (size_t)4 * (size_t)d->rows * (size_t)d->n_state * sizeof(int16_t);
-    n->eval = mote_lstm_eval_s8;
+    n->eval = mote_lstm_s8_eval;
     return MOTE_OK;
 }
 
@@ -133,7 +133,7 @@ static mote_status prepare_f32(mote_ctx *ctx, mote_node *n, mote_tensor *t, lstm
     if (mote_in(n, t, LSTM_IN_C)->type != MOTE_F32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[LSTM_IN_C], "float LSTM needs a float32 cell state");
     n->scratch_bytes = (size_t)4 * (size_t)d->rows * (size_t)d->n_state * sizeof(float);
-    n->eval = mote_lstm_eval_f32;
+    n->eval = mote_lstm_f32_eval;
     return MOTE_OK;
 }
 
@@ -172,8 +172,8 @@ static mote_status lstm_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel unidirectional_sequence_lstm_kernels[] = {
-    {"lstm_s8", mote_lstm_eval_s8},
-    {"lstm_f32", mote_lstm_eval_f32},
+    {"lstm_s8", mote_lstm_s8_eval},
+    {"lstm_f32", mote_lstm_f32_eval},
 };
 
 const mote_op_def mote_op_unidirectional_sequence_lstm = {"UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, MOTE_KERNELS(unidirectional_sequence_lstm_kernels)};

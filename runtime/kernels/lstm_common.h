@@ -158,7 +158,7 @@ static inline void lstm_tanh_params(int power, int32_t *mult, int32_t *shift)
     }
 }
 
-void mote_lstm_eval_s8(const mote_node *n, const mote_tensor *t);
-void mote_lstm_eval_f32(const mote_node *n, const mote_tensor *t);
+void mote_lstm_s8_eval(const mote_node *n, const mote_tensor *t);
+void mote_lstm_f32_eval(const mote_node *n, const mote_tensor *t);
 
 #endif

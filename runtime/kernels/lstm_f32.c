@@ -60,7 +60,7 @@ static void step(const lstm_data *d, const mote_node *n, const mote_tensor *t, c
     for (int32_t i = 0; i < cnt; i++) h[i] = tanhf(c[i]) * o[i];
 }
 
-void mote_lstm_eval_f32(const mote_node *n, const mote_tensor *t)
+void mote_lstm_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const lstm_data *d = (const lstm_data *)n->data;
     const float *x = (const float *)mote_in(n, t, LSTM_IN_X)->data;

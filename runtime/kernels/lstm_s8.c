@@ -84,7 +84,7 @@ static void step(const lstm_data *d, const mote_node *n, const mote_tensor *t, c
     mul_s16(b0, b1, &d->mul_oh, cnt, h, 1);
 }
 
-void mote_lstm_eval_s8(const mote_node *n, const mote_tensor *t)
+void mote_lstm_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const lstm_data *d = (const lstm_data *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, LSTM_IN_X)->data;

@@ -12,7 +12,7 @@ typedef struct {
 } mm_data;
 
 #define MM_KERNELS(NAME, T)                                                      \
-    static void max_##NAME(const mote_node *n, const mote_tensor *t)                   \
+    void mote_maximum_##NAME##_eval(const mote_node *n, const mote_tensor *t)                \
     {                                                                            \
         const mm_data *d = (const mm_data *)n->data;                             \
         const T *a = (const T *)mote_in(n, t, 0)->data;                          \
@@ -20,7 +20,7 @@ typedef struct {
         T *y = (T *)mote_out(n, t, 0)->data;                                     \
         MOTE_BCAST_FOR(&d->bc, d->total, y[k] = a[i1] > b[i2] ? a[i1] : b[i2]);   \
     }                                                                            \
-    static void min_##NAME(const mote_node *n, const mote_tensor *t)                   \
+    void mote_minimum_##NAME##_eval(const mote_node *n, const mote_tensor *t)                \
     {                                                                            \
         const mm_data *d = (const mm_data *)n->data;                             \
         const T *a = (const T *)mote_in(n, t, 0)->data;                          \
@@ -49,12 +49,12 @@ static mote_status mm_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t, int i
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "MINIMUM/MAXIMUM input shapes do not broadcast to the output shape");
     d->total = (int32_t)mote_tensor_elems(out);
     switch (out->type) {
-    case MOTE_F32: n->eval = is_max ? max_f32 : min_f32; break;
-    case MOTE_I8: n->eval = is_max ? max_s8 : min_s8; break;
-    case MOTE_U8: n->eval = is_max ? max_u8 : min_u8; break;
-    case MOTE_I16: n->eval = is_max ? max_s16 : min_s16; break;
-    case MOTE_I32: n->eval = is_max ? max_s32 : min_s32; break;
-    case MOTE_I64: n->eval = is_max ? max_s64 : min_s64; break;
+    case MOTE_F32: n->eval = is_max ? mote_maximum_f32_eval : mote_minimum_f32_eval; break;
+    case MOTE_I8: n->eval = is_max ? mote_maximum_s8_eval : mote_minimum_s8_eval; break;
+    case MOTE_U8: n->eval = is_max ? mote_maximum_u8_eval : mote_minimum_u8_eval; break;
+    case MOTE_I16: n->eval = is_max ? mote_maximum_s16_eval : mote_minimum_s16_eval; break;
+    case MOTE_I32: n->eval = is_max ? mote_maximum_s32_eval : mote_minimum_s32_eval; break;
+    case MOTE_I64: n->eval = is_max ? mote_maximum_s64_eval : mote_minimum_s64_eval; break;
     default: return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "MINIMUM/MAXIMUM dtype not supported");
     }
     return MOTE_OK;
@@ -71,20 +71,20 @@ static mote_status minimum_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel maximum_kernels[] = {
-    {"maximum_f32", max_f32},
-    {"maximum_s8", max_s8},
-    {"maximum_u8", max_u8},
-    {"maximum_s16", max_s16},
-    {"maximum_s32", max_s32},
-    {"maximum_s64", max_s64},
+    {"maximum_f32", mote_maximum_f32_eval},
+    {"maximum_s8", mote_maximum_s8_eval},
+    {"maximum_u8", mote_maximum_u8_eval},
+    {"maximum_s16", mote_maximum_s16_eval},
+    {"maximum_s32", mote_maximum_s32_eval},
+    {"maximum_s64", mote_maximum_s64_eval},
 };
 static const mote_kernel minimum_kernels[] = {
-    {"minimum_f32", min_f32},
-    {"minimum_s8", min_s8},
-    {"minimum_u8", min_u8},
-    {"minimum_s16", min_s16},
-    {"minimum_s32", min_s32},
-    {"minimum_s64", min_s64},
+    {"minimum_f32", mote_minimum_f32_eval},
+    {"minimum_s8", mote_minimum_s8_eval},
+    {"minimum_u8", mote_minimum_u8_eval},
+    {"minimum_s16", mote_minimum_s16_eval},
+    {"minimum_s32", mote_minimum_s32_eval},
+    {"minimum_s64", mote_minimum_s64_eval},
 };
 
 const mote_op_def mote_op_maximum = {"MAXIMUM", maximum_prepare, MOTE_KERNELS(maximum_kernels)};

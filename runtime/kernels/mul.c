@@ -21,7 +21,7 @@ static inline int32_t mul_quantized(const mul_params *p, int32_t x, int32_t y)
     return mote_clamp_i32(out, p->act_min, p->act_max);
 }
 
-static void mul_s8_eval(const mote_node *n, const mote_tensor *t)
+void mote_mul_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
@@ -31,7 +31,7 @@ static void mul_s8_eval(const mote_node *n, const mote_tensor *t)
 }
 
 /* int16 requires zero points of 0, so the product fits int32. */
-static void mul_s16_eval(const mote_node *n, const mote_tensor *t)
+void mote_mul_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -40,7 +40,7 @@ static void mul_s16_eval(const mote_node *n, const mote_tensor *t)
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int16_t)mul_quantized(p, x[i1], y[i2]));
 }
 
-static void mul_f32_eval(const mote_node *n, const mote_tensor *t)
+void mote_mul_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const float *x = (const float *)mote_in(n, t, 0)->data;
@@ -51,7 +51,7 @@ static void mul_f32_eval(const mote_node *n, const mote_tensor *t)
 
 /* int32: the product wraps (two's complement), then the fused activation
  * clamps it (NONE: the full int32 range). */
-static void mul_i32_eval(const mote_node *n, const mote_tensor *t)
+void mote_mul_i32_eval(const mote_node *n, const mote_tensor *t)
 {
     const mul_params *p = (const mul_params *)n->data;
     const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
@@ -106,16 +106,16 @@ static mote_status mul_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
                                  &p->out_mult, &p->out_shift);
         mote_act_range_q(n->opts.activation, out->q.scale[0], out->q.zero_point[0],
                          is16 ? INT16_MIN : INT8_MIN, is16 ? INT16_MAX : INT8_MAX, &p->act_min, &p->act_max);
-        n->eval = is16 ? mul_s16_eval : mul_s8_eval;
+        n->eval = is16 ? mote_mul_s16_eval : mote_mul_s8_eval;
         break;
     }
     case MOTE_F32:
         mote_act_range_f(n->opts.activation, &p->act_min_f, &p->act_max_f);
-        n->eval = mul_f32_eval;
+        n->eval = mote_mul_f32_eval;
         break;
     case MOTE_I32:
         mul_int_act_range(n->opts.activation, &p->act_min, &p->act_max);
-        n->eval = mul_i32_eval;
+        n->eval = mote_mul_i32_eval;
         break;
     default:
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "MUL supports int8, int16, int32 and float32");
@@ -124,10 +124,10 @@ static mote_status mul_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel mul_kernels[] = {
-    {"mul_s8", mul_s8_eval},
-    {"mul_s16", mul_s16_eval},
-    {"mul_f32", mul_f32_eval},
-    {"mul_i32", mul_i32_eval},
+    {"mul_s8", mote_mul_s8_eval},
+    {"mul_s16", mote_mul_s16_eval},
+    {"mul_f32", mote_mul_f32_eval},
+    {"mul_i32", mote_mul_i32_eval},
 };
 
 const mote_op_def mote_op_mul = {"MUL", mul_prepare, MOTE_KERNELS(mul_kernels)};

@@ -17,7 +17,7 @@ typedef struct {
     uint8_t fill[4];                 /* fill value bytes */
 } pad_params;
 
-static void pad_eval(const mote_node *nd, const mote_tensor *t)
+void mote_pad_eval(const mote_node *nd, const mote_tensor *t)
 {
     const pad_params *p = (const pad_params *)nd->data;
     const uint8_t *in = (const uint8_t *)mote_in(nd, t, 0)->data;
@@ -95,12 +95,12 @@ static mote_status pad_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         if (out->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, out_idx, "PAD int8 output needs a zero point");
         p->fill[0] = (uint8_t)out->q.zero_point[0];
     }
-    n->eval = pad_eval;
+    n->eval = mote_pad_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel pad_kernels[] = {
-    {"pad", pad_eval},
+    {"pad", mote_pad_eval},
 };
 
 const mote_op_def mote_op_pad = {"PAD", pad_prepare, MOTE_KERNELS(pad_kernels)};

@@ -31,7 +31,7 @@ static inline int32_t quantize_float(float x, float scale, int32_t zp, int32_t l
     return q + zp;
 }
 
-static void quantize_f32_s8_eval(const mote_node *nd, const mote_tensor *t)
+void mote_quantize_f32_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const quantize_params *p = (const quantize_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -40,7 +40,7 @@ static void quantize_f32_s8_eval(const mote_node *nd, const mote_tensor *t)
         out[i] = (int8_t)quantize_float(in[i], p->out_scale, p->out_zero_point, INT8_MIN, INT8_MAX);
 }
 
-static void quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
+void mote_quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
 {
     const quantize_params *p = (const quantize_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -51,7 +51,7 @@ static void quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
 
 /* Requantize TI -> TO: out = clamp(MBQM(in - zp_in) + zp_out). */
 #define DEFINE_REQUANTIZE(name, TI, TO, LO, HI)                                            \
-    static void name(const mote_node *nd, const mote_tensor *t)                                  \
+    void name(const mote_node *nd, const mote_tensor *t)                                  \
     {                                                                                      \
         const quantize_params *p = (const quantize_params *)nd->data;                      \
         const TI *in = (const TI *)mote_in(nd, t, 0)->data;                                \
@@ -64,23 +64,23 @@ static void quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
         }                                                                                  \
     }
 
-DEFINE_REQUANTIZE(requantize_s8_s8, int8_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(requantize_s8_s16, int8_t, int16_t, INT16_MIN, INT16_MAX)
-DEFINE_REQUANTIZE(requantize_s8_s32, int8_t, int32_t, INT32_MIN, INT32_MAX)
-DEFINE_REQUANTIZE(requantize_s16_s8, int16_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(requantize_s16_s16, int16_t, int16_t, INT16_MIN, INT16_MAX)
-DEFINE_REQUANTIZE(requantize_s16_s32, int16_t, int32_t, INT32_MIN, INT32_MAX)
-DEFINE_REQUANTIZE(requantize_s32_s8, int32_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(requantize_s32_s16, int32_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s8_s8_eval, int8_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s8_s16_eval, int8_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s8_s32_eval, int8_t, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s16_s8_eval, int16_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s16_s16_eval, int16_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s16_s32_eval, int16_t, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s32_s8_eval, int32_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_requantize_s32_s16_eval, int32_t, int16_t, INT16_MIN, INT16_MAX)
 
 static mote_eval_fn quantize_pick(int in, int out)
 {
     static const struct { uint8_t in, out; mote_eval_fn fn; } table[] = {
-        {MOTE_F32, MOTE_I8, quantize_f32_s8_eval},  {MOTE_F32, MOTE_I16, quantize_f32_s16_eval},
-        {MOTE_I8, MOTE_I8, requantize_s8_s8},       {MOTE_I8, MOTE_I16, requantize_s8_s16},
-        {MOTE_I8, MOTE_I32, requantize_s8_s32},     {MOTE_I16, MOTE_I8, requantize_s16_s8},
-        {MOTE_I16, MOTE_I16, requantize_s16_s16},   {MOTE_I16, MOTE_I32, requantize_s16_s32},
-        {MOTE_I32, MOTE_I8, requantize_s32_s8},     {MOTE_I32, MOTE_I16, requantize_s32_s16},
+        {MOTE_F32, MOTE_I8, mote_quantize_f32_s8_eval},  {MOTE_F32, MOTE_I16, mote_quantize_f32_s16_eval},
+        {MOTE_I8, MOTE_I8, mote_requantize_s8_s8_eval},       {MOTE_I8, MOTE_I16, mote_requantize_s8_s16_eval},
+        {MOTE_I8, MOTE_I32, mote_requantize_s8_s32_eval},     {MOTE_I16, MOTE_I8, mote_requantize_s16_s8_eval},
+        {MOTE_I16, MOTE_I16, mote_requantize_s16_s16_eval},   {MOTE_I16, MOTE_I32, mote_requantize_s16_s32_eval},
+        {MOTE_I32, MOTE_I8, mote_requantize_s32_s8_eval},     {MOTE_I32, MOTE_I16, mote_requantize_s32_s16_eval},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].in == in && table[i].out == out) return table[i].fn;
@@ -114,16 +114,16 @@ static mote_status quantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel quantize_kernels[] = {
-    {"quantize_f32_s8", quantize_f32_s8_eval},
-    {"quantize_f32_s16", quantize_f32_s16_eval},
-    {"requantize_s8_s8", requantize_s8_s8},
-    {"requantize_s8_s16", requantize_s8_s16},
-    {"requantize_s8_s32", requantize_s8_s32},
-    {"requantize_s16_s8", requantize_s16_s8},
-    {"requantize_s16_s16", requantize_s16_s16},
-    {"requantize_s16_s32", requantize_s16_s32},
-    {"requantize_s32_s8", requantize_s32_s8},
-    {"requantize_s32_s16", requantize_s32_s16},
+    {"quantize_f32_s8", mote_quantize_f32_s8_eval},
+    {"quantize_f32_s16", mote_quantize_f32_s16_eval},
+    {"mote_requantize_s8_s8_eval", mote_requantize_s8_s8_eval},
+    {"mote_requantize_s8_s16_eval", mote_requantize_s8_s16_eval},
+    {"mote_requantize_s8_s32_eval", mote_requantize_s8_s32_eval},
+    {"mote_requantize_s16_s8_eval", mote_requantize_s16_s8_eval},
+    {"mote_requantize_s16_s16_eval", mote_requantize_s16_s16_eval},
+    {"mote_requantize_s16_s32_eval", mote_requantize_s16_s32_eval},
+    {"mote_requantize_s32_s8_eval", mote_requantize_s32_s8_eval},
+    {"mote_requantize_s32_s16_eval", mote_requantize_s32_s16_eval},
 };
 
 const mote_op_def mote_op_quantize = {"QUANTIZE", quantize_prepare, MOTE_KERNELS(quantize_kernels)};

@@ -11,7 +11,7 @@ typedef struct {
     int32_t start, end;
 } energy_data;
 
-static void energy_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_energy_eval(const mote_node *n, const mote_tensor *t)
 {
     const energy_data *d = (const energy_data *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -42,12 +42,12 @@ static mote_status energy_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!d) return MOTE_ERR_ARENA;
     d->start = start;
     d->end = end;
-    n->eval = energy_eval;
+    n->eval = mote_signal_energy_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_energy_kernels[] = {
-    {"signal_energy", energy_eval},
+    {"signal_energy", mote_signal_energy_eval},
 };
 
 const mote_op_def mote_op_signal_energy = {"SignalEnergy", energy_prepare, MOTE_KERNELS(signal_energy_kernels)};

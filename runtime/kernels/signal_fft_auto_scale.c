@@ -7,7 +7,7 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
-static void fft_auto_scale_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_fft_auto_scale_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
     const mote_tensor *out = mote_out(n, t, 0);
@@ -39,12 +39,12 @@ static mote_status fft_auto_scale_prepare(mote_ctx *ctx, mote_node *n, mote_tens
     if (in->rank != 1 || out->rank != 1) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFftAutoScale input and output must be vectors");
     if (out->dims[0] != in->dims[0]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalFftAutoScale output length differs from input");
     if (sc->rank != 0) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalFftAutoScale scale output must be a scalar");
-    n->eval = fft_auto_scale_eval;
+    n->eval = mote_signal_fft_auto_scale_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_fft_auto_scale_kernels[] = {
-    {"signal_fft_auto_scale", fft_auto_scale_eval},
+    {"signal_fft_auto_scale", mote_signal_fft_auto_scale_eval},
 };
 
 const mote_op_def mote_op_signal_fft_auto_scale = {"SignalFftAutoScale", fft_auto_scale_prepare, MOTE_KERNELS(signal_fft_auto_scale_kernels)};

@@ -10,7 +10,7 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
-static void filter_bank_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_filter_bank_eval(const mote_node *n, const mote_tensor *t)
 {
     const uint32_t *x = (const uint32_t *)mote_in(n, t, 0)->data;
     const int16_t *w = (const int16_t *)mote_in(n, t, 1)->data;
@@ -64,12 +64,12 @@ static mote_status filter_bank_prepare(mote_ctx *ctx, mote_node *n, mote_tensor 
                 return mote_fail(ctx, MOTE_ERR_PARAM, n->io[3], "SignalFilterBank channel band outside the spectrum or weights");
         }
     }
-    n->eval = filter_bank_eval;
+    n->eval = mote_signal_filter_bank_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_filter_bank_kernels[] = {
-    {"signal_filter_bank", filter_bank_eval},
+    {"signal_filter_bank", mote_signal_filter_bank_eval},
 };
 
 const mote_op_def mote_op_signal_filter_bank = {"SignalFilterBank", filter_bank_prepare, MOTE_KERNELS(signal_filter_bank_kernels)};

@@ -47,7 +47,7 @@ static uint32_t log32(uint32_t x, uint32_t out_scale)
     return (out_scale * loge + 32768u) >> 16;
 }
 
-static void fb_log_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_filter_bank_log_eval(const mote_node *n, const mote_tensor *t)
 {
     const log_data *d = (const log_data *)n->data;
     const mote_tensor *in = mote_in(n, t, 0);
@@ -80,12 +80,12 @@ static mote_status fb_log_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!d) return MOTE_ERR_ARENA;
     d->correction_bits = (uint32_t)bits;
     d->output_scale = (uint32_t)n->opts.iparams[MOTE_SIG_LOG_OUTPUT_SCALE];
-    n->eval = fb_log_eval;
+    n->eval = mote_signal_filter_bank_log_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_filter_bank_log_kernels[] = {
-    {"signal_filter_bank_log", fb_log_eval},
+    {"signal_filter_bank_log", mote_signal_filter_bank_log_eval},
 };
 
 const mote_op_def mote_op_signal_filter_bank_log = {"SignalFilterBankLog", fb_log_prepare, MOTE_KERNELS(signal_filter_bank_log_kernels)};

@@ -17,7 +17,7 @@ typedef struct {
     int32_t clamping;
 } ss_data;
 
-static void ss_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_spectral_subtraction_eval(const mote_node *n, const mote_tensor *t)
 {
     const ss_data *d = (const ss_data *)n->data;
     const uint32_t *x = (const uint32_t *)mote_in(n, t, 0)->data;
@@ -70,12 +70,12 @@ static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     d->smoothing_bits = (uint32_t)p[MOTE_SIG_SS_SMOOTHING_BITS];
     d->ss_bits = (uint32_t)p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS];
     d->clamping = p[MOTE_SIG_SS_CLAMPING] != 0;
-    n->eval = ss_eval;
+    n->eval = mote_signal_spectral_subtraction_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_filter_bank_spectral_subtraction_kernels[] = {
-    {"signal_spectral_subtraction", ss_eval},
+    {"signal_spectral_subtraction", mote_signal_spectral_subtraction_eval},
 };
 
 const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {"SignalFilterBankSpectralSubtraction", ss_prepare, MOTE_KERNELS(signal_filter_bank_spectral_subtraction_kernels)};

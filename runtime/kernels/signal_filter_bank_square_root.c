@@ -43,7 +43,7 @@ static uint32_t sqrt64(uint64_t num)
     return (uint32_t)res;
 }
 
-static void fb_sqrt_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_filter_bank_square_root_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_tensor *in = mote_in(n, t, 0);
     const uint64_t *x = (const uint64_t *)in->data;
@@ -65,12 +65,12 @@ static mote_status fb_sqrt_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (in->rank != 1 || out->rank != 1 || sc->rank != 0)
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFilterBankSquareRoot needs vector input/output and a scalar scale");
     if (out->dims[0] != in->dims[0]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalFilterBankSquareRoot output length differs from input");
-    n->eval = fb_sqrt_eval;
+    n->eval = mote_signal_filter_bank_square_root_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_filter_bank_square_root_kernels[] = {
-    {"signal_filter_bank_square_root", fb_sqrt_eval},
+    {"signal_filter_bank_square_root", mote_signal_filter_bank_square_root_eval},
 };
 
 const mote_op_def mote_op_signal_filter_bank_square_root = {"SignalFilterBankSquareRoot", fb_sqrt_prepare, MOTE_KERNELS(signal_filter_bank_square_root_kernels)};

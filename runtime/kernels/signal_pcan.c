@@ -35,7 +35,7 @@ static uint32_t pcan_shrink(uint32_t x)
     return (x >> (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1u << PCAN_OUTPUT_BITS);
 }
 
-static void pcan_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_pcan_eval(const mote_node *n, const mote_tensor *t)
 {
     const pcan_data *d = (const pcan_data *)n->data;
     const mote_tensor *in = mote_in(n, t, 0);
@@ -70,12 +70,12 @@ static mote_status pcan_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     pcan_data *d = (pcan_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->snr_shift = shift;
-    n->eval = pcan_eval;
+    n->eval = mote_signal_pcan_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_pcan_kernels[] = {
-    {"signal_pcan", pcan_eval},
+    {"signal_pcan", mote_signal_pcan_eval},
 };
 
 const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare, MOTE_KERNELS(signal_pcan_kernels)};

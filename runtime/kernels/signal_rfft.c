@@ -180,7 +180,7 @@ static void rfft_frame(const rfft_data *d, const int16_t *x, cpx16 *tmp, cpx16 *
     }
 }
 
-static void rfft_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_rfft_eval(const mote_node *n, const mote_tensor *t)
 {
     const rfft_data *d = (const rfft_data *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
@@ -250,12 +250,12 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         super_tw[i].i = twiddle_part(sin(phase));
     }
     n->scratch_bytes = (size_t)len * 2 * sizeof(int16_t);
-    n->eval = rfft_eval;
+    n->eval = mote_signal_rfft_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_rfft_kernels[] = {
-    {"signal_rfft", rfft_eval},
+    {"signal_rfft", mote_signal_rfft_eval},
 };
 
 const mote_op_def mote_op_signal_rfft = {"SignalRfft", rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};

@@ -8,7 +8,7 @@ typedef struct {
     int32_t shift;
 } window_data;
 
-static void window_eval(const mote_node *n, const mote_tensor *t)
+void mote_signal_window_eval(const mote_node *n, const mote_tensor *t)
 {
     const window_data *d = (const window_data *)n->data;
     const mote_tensor *in = mote_in(n, t, 0);
@@ -45,12 +45,12 @@ static mote_status window_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     window_data *d = (window_data *)mote_node_data(ctx, n, sizeof *d);
     if (!d) return MOTE_ERR_ARENA;
     d->shift = shift;
-    n->eval = window_eval;
+    n->eval = mote_signal_window_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel signal_window_kernels[] = {
-    {"signal_window", window_eval},
+    {"signal_window", mote_signal_window_eval},
 };
 
 const mote_op_def mote_op_signal_window = {"SignalWindow", window_prepare, MOTE_KERNELS(signal_window_kernels)};

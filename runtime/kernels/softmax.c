@@ -64,7 +64,7 @@ static inline void softmax_s8_row(const softmax_params *p, const int8_t *in, voi
     }
 }
 
-static void softmax_s8_eval(const mote_node *n, const mote_tensor *t)
+void mote_softmax_s8_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const int8_t *in = (const int8_t *)mote_in(n, t, 0)->data;
@@ -73,7 +73,7 @@ static void softmax_s8_eval(const mote_node *n, const mote_tensor *t)
         softmax_s8_row(p, in + (size_t)r * p->depth, out + (size_t)r * p->depth, 8);
 }
 
-static void softmax_s8_s16_eval(const mote_node *n, const mote_tensor *t)
+void mote_softmax_s8_s16_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const int8_t *in = (const int8_t *)mote_in(n, t, 0)->data;
@@ -82,7 +82,7 @@ static void softmax_s8_s16_eval(const mote_node *n, const mote_tensor *t)
         softmax_s8_row(p, in + (size_t)r * p->depth, out + (size_t)r * p->depth, 16);
 }
 
-static void softmax_f32_eval(const mote_node *n, const mote_tensor *t)
+void mote_softmax_f32_eval(const mote_node *n, const mote_tensor *t)
 {
     const softmax_params *p = (const softmax_params *)n->data;
     const float *in = (const float *)mote_in(n, t, 0)->data;
@@ -132,7 +132,7 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     p->rows = p->depth > 0 ? (int32_t)(mote_tensor_elems(in) / p->depth) : 0;
     p->beta = n->opts.beta;
     if (in->type == MOTE_F32 && out->type == MOTE_F32) {
-        n->eval = softmax_f32_eval;
+        n->eval = mote_softmax_f32_eval;
         return MOTE_OK;
     }
     if (in->type != MOTE_I8 || (out->type != MOTE_I8 && out->type != MOTE_I16))
@@ -142,12 +142,12 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (out->type == MOTE_I8) {
         if (out->q.zero_point[0] != -128 || out->q.scale[0] != 1.0f / 256.0f)
             return mote_fail(ctx, MOTE_ERR_PARAM, out_idx, "SOFTMAX int8 output needs scale 1/256 and zero point -128");
-        n->eval = softmax_s8_eval;
+        n->eval = mote_softmax_s8_eval;
     } else {
         const float want = 1.0f / 65536.0f;
         if (out->q.zero_point[0] != -32768 || fabsf(out->q.scale[0] - want) > 0.001f * want)
             return mote_fail(ctx, MOTE_ERR_PARAM, out_idx, "SOFTMAX int16 output needs scale 1/65536 and zero point -32768");
-        n->eval = softmax_s8_s16_eval;
+        n->eval = mote_softmax_s8_s16_eval;
     }
     if (!softmax_int_params(p, (double)n->opts.beta, (double)in->q.scale[0]))
         return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "SOFTMAX beta * input scale is too small");
@@ -155,9 +155,9 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel softmax_kernels[] = {
-    {"softmax_s8", softmax_s8_eval},
-    {"softmax_s8_s16", softmax_s8_s16_eval},
-    {"softmax_f32", softmax_f32_eval},
+    {"softmax_s8", mote_softmax_s8_eval},
+    {"softmax_s8_s16", mote_softmax_s8_s16_eval},
+    {"softmax_f32", mote_softmax_f32_eval},
 };
 
 const mote_op_def mote_op_softmax = {"SOFTMAX", softmax_prepare, MOTE_KERNELS(softmax_kernels)};

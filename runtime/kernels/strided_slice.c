@@ -16,7 +16,7 @@ typedef struct {
     int32_t esize;
 } ss_data;
 
-static void strided_slice_eval(const mote_node *n, const mote_tensor *t)
+void mote_strided_slice_eval(const mote_node *n, const mote_tensor *t)
 {
     const ss_data *d = (const ss_data *)n->data;
     const uint8_t *x = (const uint8_t *)mote_in(n, t, 0)->data;
@@ -114,12 +114,12 @@ static mote_status strided_slice_prepare(mote_ctx *ctx, mote_node *n, mote_tenso
         if (!(out_axis == 0 && out->rank == 1 && out->dims[0] == 1))
             return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[4], "STRIDED_SLICE output rank differs from the slice");
     }
-    n->eval = strided_slice_eval;
+    n->eval = mote_strided_slice_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel strided_slice_kernels[] = {
-    {"strided_slice", strided_slice_eval},
+    {"strided_slice", mote_strided_slice_eval},
 };
 
 const mote_op_def mote_op_strided_slice = {"STRIDED_SLICE", strided_slice_prepare, MOTE_KERNELS(strided_slice_kernels)};

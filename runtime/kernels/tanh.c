@@ -17,7 +17,7 @@ typedef struct {
     int in_shift;
 } tanh_params;
 
-static void tanh_s8_eval(const mote_node *nd, const mote_tensor *t)
+void mote_tanh_s8_eval(const mote_node *nd, const mote_tensor *t)
 {
     const tanh_params *p = (const tanh_params *)nd->data;
     const int8_t *in = (const int8_t *)mote_in(nd, t, 0)->data;
@@ -36,7 +36,7 @@ static void tanh_s8_eval(const mote_node *nd, const mote_tensor *t)
     }
 }
 
-static void tanh_f32_eval(const mote_node *nd, const mote_tensor *t)
+void mote_tanh_f32_eval(const mote_node *nd, const mote_tensor *t)
 {
     const tanh_params *p = (const tanh_params *)nd->data;
     const float *in = (const float *)mote_in(nd, t, 0)->data;
@@ -55,7 +55,7 @@ static mote_status tanh_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!p) return MOTE_ERR_ARENA;
     p->n = (int32_t)mote_tensor_elems(in);
     if (in->type == MOTE_F32) {
-        n->eval = tanh_f32_eval;
+        n->eval = mote_tanh_f32_eval;
         return MOTE_OK;
     }
     if (in->type != MOTE_I8) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "TANH supports int8 and float32");
@@ -69,13 +69,13 @@ static mote_status tanh_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const double radius = floor(ldexp((double)((1 << INPUT_INT_BITS) - 1) * (double)(1LL << (31 - INPUT_INT_BITS)),
                                       -p->in_shift));
     p->radius = radius >= 2147483647.0 ? INT32_MAX : (int32_t)radius;
-    n->eval = tanh_s8_eval;
+    n->eval = mote_tanh_s8_eval;
     return MOTE_OK;
 }
 
 static const mote_kernel tanh_kernels[] = {
-    {"tanh_s8", tanh_s8_eval},
-    {"tanh_f32", tanh_f32_eval},
+    {"tanh_s8", mote_tanh_s8_eval},
+    {"tanh_f32", mote_tanh_f32_eval},
 };
 
 const mote_op_def mote_op_tanh = {"TANH", tanh_prepare, MOTE_KERNELS(tanh_kernels)};

@@ -87,13 +87,14 @@ static void locate_layer(const char *golden, const char *model_path)
     size_t idx;
     json_t *e;
     int32_t done = 0;
-    json_array_foreach(arr, idx, e) {
+    /* m->nodes runs in the planner's order; layers.json names file op indices */
+    for (int32_t step = 0; step < m->n_nodes; step++) json_array_foreach(arr, idx, e) {
         int op = (int)json_integer_value(json_object_get(e, "op_index"));
         int ti = (int)json_integer_value(json_object_get(e, "tensor_index"));
-        if (op < 0 || op >= m->n_nodes || ti < 0 || ti >= m->n_tensors) continue;
-        if (op + 1 > done) {
-            mote_invoke_range(m, done, op + 1);
-            done = op + 1;
+        if (op != hm->plan.order[step] || ti < 0 || ti >= m->n_tensors) continue;
+        if (step + 1 > done) {
+            mote_invoke_range(m, done, step + 1);
+            done = step + 1;
         }
         snprintf(path, sizeof path, "%s/layers_04/%s", golden, json_string_value(json_object_get(e, "file")));
         size_t rl = 0;
@@ -102,7 +103,7 @@ static void locate_layer(const char *golden, const char *model_path)
         if (!ref || rl != m->tensors[ti].bytes) {
             fprintf(stderr, "  layer op %d tensor %d: reference file missing or of another size\n", op, ti);
             free(ref);
-            break;
+            goto out;
         }
         int bad = compare_tensor(&m->tensors[ti], m->tensors[ti].data, ref, why, sizeof why);
         free(ref);

@@ -1,0 +1,90 @@
+/* Shared set-up of compile / verify / inspect --target. */
+#include "compile_job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mote/kernel.h"
+
+/* Code-size estimates until `mote verify` has measured the real firmware:
+ * a base for the harness-free runtime support and about 1.5 KB per kernel
+ * variant (reference kernels at -O2 on Cortex-M measure 0.4-3 KB); the
+ * interpreter links every kernel. docs/cost-model.md explains the figures. */
+#define CODE_BASE_BYTES 6144u
+#define CODE_PER_KERNEL_BYTES 1536u
+#define CODE_INTERPRETER_BYTES 65536u
+
+int compile_parse_format(const char *s)
+{
+    if (!strcmp(s, "c")) return FORMAT_C;
+    if (!strcmp(s, "mote")) return FORMAT_MOTE;
+    if (!strcmp(s, "both")) return FORMAT_BOTH;
+    return -1;
+}
+
+void compile_model_stem(const char *path, char *out, size_t outlen)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, outlen, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out) *dot = 0;
+}
+
+static size_t distinct_kernels(const mote_model *m)
+{
+    size_t n = 0;
+    for (int32_t i = 0; i < m->n_nodes; i++) {
+        int seen = 0;
+        for (int32_t j = 0; j < i && !seen; j++)
+            seen = m->nodes[j].op == m->nodes[i].op && m->nodes[j].kernel == m->nodes[i].kernel;
+        n += !seen;
+    }
+    return n;
+}
+
+int compile_job_open(compile_job *j, const char *model_path, const char *target)
+{
+    char err[1024];
+    memset(j, 0, sizeof *j);
+    j->model_path = model_path;
+    if (mote_profile_find(target, &j->prof, err, sizeof err) != 0) {
+        fprintf(stderr, "mote: %s\n", err);
+        return -1;
+    }
+    j->hm = mote_host_model_load(model_path, err, sizeof err);
+    if (!j->hm) {
+        fprintf(stderr, "mote: %s\n", err);
+        return -1;
+    }
+    if (mote_write_mote(j->hm, &j->mote_file, &j->mote_len, err, sizeof err) != 0) {
+        fprintf(stderr, "mote: %s: %s\n", model_path, err);
+        compile_job_close(j);
+        return -1;
+    }
+    const mote_model *m = &j->hm->m;
+    const int ptr = j->prof.ptr_bytes;
+    mote_compiled_sizes_of(j->hm, &j->sz);
+    size_t io_bytes = 4 * (size_t)(m->n_inputs + m->n_outputs);
+    for (int32_t i = 0; i < m->n_nodes; i++) io_bytes += 4 * (size_t)(m->nodes[i].n_in + m->nodes[i].n_out);
+
+    j->c.arena_bytes = j->sz.plan_bytes + j->sz.state_bytes;
+    j->c.weights_bytes = j->sz.weights_bytes + j->sz.params_bytes + j->sz.quant_bytes + io_bytes +
+                         (size_t)m->n_tensors * mote_abi_tensor_bytes(ptr) + (size_t)m->n_nodes * mote_abi_node_bytes(ptr);
+    j->c.code_bytes = CODE_BASE_BYTES + CODE_PER_KERNEL_BYTES * distinct_kernels(m);
+
+    j->mote.arena_bytes = mote_file_arena_for(&j->sz, ptr);
+    j->mote.static_ram_bytes = 8 * (size_t)ptr; /* the mote_model handle */
+    j->mote.weights_bytes = j->mote_len;
+    j->mote.code_bytes = CODE_INTERPRETER_BYTES;
+    return 0;
+}
+
+void compile_job_close(compile_job *j)
+{
+    mote_host_model_free(j->hm);
+    free(j->mote_file);
+    j->hm = NULL;
+    j->mote_file = NULL;
+}

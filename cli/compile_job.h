@@ -1,0 +1,35 @@
+/* What `compile`, `verify` and `inspect --target` share: a model prepared and
+ * planned on the host, a target profile, and the footprint of each format. */
+#ifndef MOTE_CLI_COMPILE_JOB_H
+#define MOTE_CLI_COMPILE_JOB_H
+
+#include <stddef.h>
+
+#include "backend/compiled.h"
+#include "host_model.h"
+#include "target/profile.h"
+
+typedef enum { FORMAT_C = 1, FORMAT_MOTE = 2, FORMAT_BOTH = 3 } compile_format;
+
+typedef struct {
+    const char *model_path;
+    mote_host_model *hm;
+    mote_profile prof;
+    mote_compiled_sizes sz;
+    uint8_t *mote_file; /* the serialized .mote file */
+    size_t mote_len;
+    mote_footprint c, mote; /* estimated footprints on the target (code is estimated) */
+} compile_job;
+
+/* Load and prepare the model, find the profile, serialize the .mote file and
+ * size both formats. 0 ok; -1 with a one-line message on stderr. */
+int compile_job_open(compile_job *j, const char *model_path, const char *target);
+void compile_job_close(compile_job *j);
+
+/* Parse --format; -1 if unknown. */
+int compile_parse_format(const char *s);
+
+/* Model file stem: "a/b/kws_int8.tflite" -> "kws_int8". */
+void compile_model_stem(const char *path, char *out, size_t outlen);
+
+#endif
