@@ -36,7 +36,6 @@ typedef struct {
     int32_t first;  /* earliest step of any member */
     int32_t last;   /* latest step of any member */
     size_t extent;  /* bytes spanned by the members at their relative offsets */
-    size_t largest; /* largest member */
     int key;        /* KEY_*: how groups are ordered */
 } group;
 
@@ -102,7 +101,6 @@ static int link_chains(ctx *c, int chains)
         g->head = i;
         g->first = INT32_MAX;
         g->last = -1;
-        g->largest = 0;
         int64_t lo = 0, r = 0;
         for (int32_t j = i; j >= 0; j = c->next[j]) {
             if (j != i) r -= chain_gap(P->r[P->b[pred[j]].in_rule].shift);
@@ -115,7 +113,6 @@ static int link_chains(ctx *c, int chains)
             if (c->rel[j] + (int64_t)P->b[j].size > hi) hi = c->rel[j] + (int64_t)P->b[j].size;
             if (P->b[j].first < g->first) g->first = P->b[j].first;
             if (P->b[j].last > g->last) g->last = P->b[j].last;
-            if (P->b[j].size > g->largest) g->largest = P->b[j].size;
         }
         g->extent = (size_t)hi;
     }

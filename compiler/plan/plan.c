@@ -62,7 +62,8 @@ int mote_plan_model(const mote_model *m, mote_plan *p)
     int n_orders = -1, rc = -1;
     if (!off || !b.off || !p->order || !p->tensor_offset || !p->scratch_offset || !p->live_bytes || !p->high_water)
         goto out;
-    n_orders = pl_orders(m, orders, onames, PL_MAX_ORDERS);
+    /* placement is cubic in the buffer count: big graphs try fewer orders */
+    n_orders = pl_orders(m, orders, onames, m->n_nodes > 256 ? 1 : m->n_nodes > 64 ? 4 : PL_MAX_ORDERS);
     if (n_orders < 1) goto out;
     p->n_tried = PL_N_STRATEGIES;
     p->arena_bytes_no_overlap = (size_t)-1;
