@@ -54,15 +54,17 @@ static mote_status filter_bank_prepare(mote_ctx *ctx, mote_node *n, mote_tensor 
         if (mote_in(n, t, i)->dims[0] < ch + 1) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[i], "SignalFilterBank channel tables need num_channels + 1 entries");
     if (mote_in(n, t, 1)->dims[0] != mote_in(n, t, 2)->dims[0])
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalFilterBank weights and unweights differ in length");
-    /* Bounds of the tables, checked once when they are constant. */
+    /* The bands index the spectrum and weights, so they are checked here once:
+     * that needs them constant (they always are: the filter bank is designed
+     * offline). A fuzz find: computed tables used to go unchecked. */
     const mote_tensor *fs = mote_in(n, t, 3), *ws = mote_in(n, t, 4), *wd = mote_in(n, t, 5);
-    if ((fs->flags & ws->flags & wd->flags & MOTE_TENSOR_CONST) && fs->data && ws->data && wd->data) {
-        const int16_t *f = (const int16_t *)fs->data, *s = (const int16_t *)ws->data, *w = (const int16_t *)wd->data;
-        for (int32_t c = 0; c <= ch; c++) {
-            if (w[c] < 0 || f[c] < 0 || s[c] < 0 || f[c] + w[c] > mote_in(n, t, 0)->dims[0] ||
-                s[c] + w[c] > mote_in(n, t, 1)->dims[0])
-                return mote_fail(ctx, MOTE_ERR_PARAM, n->io[3], "SignalFilterBank channel band outside the spectrum or weights");
-        }
+    if (!(fs->flags & ws->flags & wd->flags & MOTE_TENSOR_CONST) || !fs->data || !ws->data || !wd->data)
+        return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[3], "SignalFilterBank channel tables must be constant");
+    const int16_t *f = (const int16_t *)fs->data, *s = (const int16_t *)ws->data, *w = (const int16_t *)wd->data;
+    for (int32_t c = 0; c <= ch; c++) {
+        if (w[c] < 0 || f[c] < 0 || s[c] < 0 || f[c] + w[c] > mote_in(n, t, 0)->dims[0] ||
+            s[c] + w[c] > mote_in(n, t, 1)->dims[0])
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[3], "SignalFilterBank channel band outside the spectrum or weights");
     }
     n->eval = mote_signal_filter_bank_eval;
     return MOTE_OK;
