@@ -12,7 +12,8 @@ all: build
 
 help:
 	@echo "make build      build everything into build/ (CLI: build/bin/mote)"
-	@echo "make demo       build, inspect the MLPerf Tiny KWS model, classify the kws01 clips"
+	@echo "make demo       build; inspect the MLPerf Tiny KWS model, classify the kws01 clips,"
+	@echo "                compile it for the NUCLEO-L4R5ZI and verify it on an emulated Cortex-M4"
 	@echo "make test       build and run the CTest suite"
 	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), FUZZ_SEED (default 1: reproducible; 0: random)"
@@ -26,6 +27,8 @@ demo: build
 	build/bin/mote inspect $(SHARED)/models/mlperf-tiny/kws_int8.tflite
 	build/bin/mote classify $(SHARED)/models/mlperf-tiny/kws_int8.tflite \
 	    $(SHARED)/data/mlperf-tiny-eval/kws01 --labels $(KWS_LABELS)
+	build/bin/mote compile $(SHARED)/models/mlperf-tiny/kws_int8.tflite --target nucleo-l4r5zi -o build/kws-nucleo
+	build/bin/mote verify $(SHARED)/models/mlperf-tiny/kws_int8.tflite --target nucleo-l4r5zi --format both
 
 test: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
