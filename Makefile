@@ -3,6 +3,11 @@ SHARED ?= $(abspath ../shared)
 JOBS   ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
+# The .mote loader fuzzer runs half as long (rounded up: 0 would mean forever).
+FUZZ_MOTE_SECONDS = $(shell expr \( $(FUZZ_SECONDS) + 1 \) / 2)
+# Seeds compiled fresh at fuzz time (next to tests/fuzz/corpus_mote), so a format or ABI change
+# never leaves the loader fuzzer with stale seeds only.
+MOTE_SEEDS = tflm/hello_world_int8 tflm/micro_speech_audio_preprocessor_int8 tflm/mnist_lstm_int8 mlperf-tiny/kws_int8
 CMAKE_FLAGS = -DMOTE_SHARED_DIR=$(SHARED)
 KWS_LABELS = down,go,left,no,off,on,right,stop,up,yes,silence,unknown
 
@@ -16,7 +21,8 @@ help:
 	@echo "                compile it for the NUCLEO-L4R5ZI and verify it on an emulated Cortex-M4"
 	@echo "make test       build and run the CTest suite"
 	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
-	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), FUZZ_SEED (default 1: reproducible; 0: random)"
+	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), then the .mote loader for half that;"
+	@echo "                FUZZ_SEED (default 1: reproducible; 0: random)"
 	@echo "make check      fuzz + test + test-asan: what CI runs"
 
 build:
@@ -40,11 +46,16 @@ test-asan:
 
 fuzz:
 	CC=clang cmake -S . -B build-fuzz $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOTE_FUZZ=ON
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite
-	mkdir -p build-fuzz/corpus
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite fuzz_mote_file mote
+	mkdir -p build-fuzz/corpus build-fuzz/corpus_mote
 	cp tests/fuzz/corpus/* build-fuzz/corpus/
+	cp tests/fuzz/corpus_mote/* build-fuzz/corpus_mote/
+	for m in $(MOTE_SEEDS); do build-fuzz/bin/mote compile $(SHARED)/models/$$m.tflite --target host \
+	    -o build-fuzz/corpus_mote --format mote >/dev/null || exit 1; done
 	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=70000 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ -print_final_stats=1
+	build-fuzz/bin/fuzz_mote_file build-fuzz/corpus_mote -max_total_time=$(FUZZ_MOTE_SECONDS) -seed=$(FUZZ_SEED) \
+	    -max_len=70000 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/mote- -print_final_stats=1
 
 check: fuzz test test-asan
 

@@ -113,17 +113,27 @@ static mote_file_status read_header(const void *file, size_t len, header *h)
     return MOTE_FILE_OK;
 }
 
+static uint64_t align16_64(uint64_t x)
+{
+    return (x + 15u) & ~(uint64_t)15u;
+}
+
+/* Summed in 64 bits: with a 32-bit size_t, plan and state bytes near 4 GB
+ * would wrap to a small total and pass the arena check. SIZE_MAX (no arena
+ * is that large) when the total does not fit in a size_t. */
 static size_t arena_need(const header *h)
 {
-    return align16(h->plan_bytes) + align16(h->state_bytes) +
-           align16((size_t)h->n_tensors * sizeof(mote_tensor)) + (size_t)h->n_nodes * sizeof(mote_node);
+    uint64_t need = align16_64(h->plan_bytes) + align16_64(h->state_bytes) +
+                    align16_64((uint64_t)h->n_tensors * sizeof(mote_tensor)) +
+                    (uint64_t)h->n_nodes * sizeof(mote_node);
+    return (size_t)need == need ? (size_t)need : SIZE_MAX;
 }
 
 mote_file_status mote_file_arena_bytes(const void *file, size_t len, size_t *bytes)
 {
     header h;
     mote_file_status s = read_header(file, len, &h);
-    if (s == MOTE_FILE_OK) *bytes = arena_need(&h);
+    if (s == MOTE_FILE_OK && (*bytes = arena_need(&h)) == SIZE_MAX) s = MOTE_FILE_ERR_ARENA;
     return s;
 }
 
@@ -141,7 +151,10 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
     t->type = r[0];
     t->rank = r[1];
     t->flags = r[2];
-    if (t->type >= MOTE_DTYPE_COUNT || t->rank > MOTE_MAX_DIMS) return MOTE_FILE_ERR_CORRUPT;
+    /* a variable lives in the plan: mote_reset writes it, never the file */
+    if (t->type >= MOTE_DTYPE_COUNT || t->rank > MOTE_MAX_DIMS ||
+        (t->flags & (MOTE_TENSOR_CONST | MOTE_TENSOR_VARIABLE)) == (MOTE_TENSOR_CONST | MOTE_TENSOR_VARIABLE))
+        return MOTE_FILE_ERR_CORRUPT;
     uint64_t elems = 1;
     for (int d = 0; d < t->rank; d++) {
         t->dims[d] = (int32_t)rd32(r + 4 + 4 * d);
@@ -158,13 +171,17 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
         if (!in_file(h, data, bytes, 16)) return MOTE_FILE_ERR_CORRUPT;
         t->data = (void *)(uintptr_t)(h->f + data); /* read-only: kernels never write constants */
     } else {
-        if ((uint64_t)data + bytes > h->plan_bytes) return MOTE_FILE_ERR_CORRUPT;
+        /* kernels use it as a typed array: naturally aligned */
+        if ((uint64_t)data + bytes > h->plan_bytes || data % mote_dtype_size((mote_dtype)t->type) != 0)
+            return MOTE_FILE_ERR_CORRUPT;
         t->data = plan + data;
     }
     if (quant != MOTE_FILE_NONE) {
         if (!in_file(h, quant, 8, 4)) return MOTE_FILE_ERR_CORRUPT;
         uint32_t n = rd32(h->f + quant), axis = rd32(h->f + quant + 4);
-        if (n == 0 || n > 65536u || (n > 1 && axis >= t->rank) || !in_file(h, quant + 8u, 8ull * n, 4))
+        /* per channel: one scale per channel, which kernels index by channel */
+        if (n == 0 || n > 65536u || (n > 1 && (axis >= t->rank || n != (uint32_t)t->dims[axis])) ||
+            !in_file(h, quant + 8u, 8ull * n, 4))
             return MOTE_FILE_ERR_CORRUPT;
         t->q.n = (int32_t)n;
         t->q.axis = (int32_t)axis;
@@ -202,12 +219,15 @@ static mote_file_status load_node(const header *h, uint32_t i, const int32_t *io
         n->data_bytes = params_bytes;
     }
     if (scratch_bytes) {
-        if (scratch == MOTE_FILE_NONE || (uint64_t)scratch + scratch_bytes > h->plan_bytes) return MOTE_FILE_ERR_CORRUPT;
+        if (scratch == MOTE_FILE_NONE || (uint64_t)scratch + scratch_bytes > h->plan_bytes || scratch % 8u != 0)
+            return MOTE_FILE_ERR_CORRUPT;
         n->scratch = plan + scratch;
         n->scratch_bytes = scratch_bytes;
     }
     if (state_bytes) { /* carved in node order from the state region */
-        if ((size_t)(state_end - *state) < align16(state_bytes)) return MOTE_FILE_ERR_CORRUPT;
+        /* the room left is a multiple of 16, so this bounds align16(state_bytes)
+         * too, which itself could wrap to 0 with a 32-bit size_t */
+        if (state_bytes > (size_t)(state_end - *state)) return MOTE_FILE_ERR_CORRUPT;
         n->state = *state;
         n->state_bytes = state_bytes;
         *state += align16(state_bytes);
@@ -223,7 +243,8 @@ mote_file_status mote_file_load(const void *file, size_t len, uint8_t *arena, si
     mote_file_status s = read_header(file, len, &h);
     if (s != MOTE_FILE_OK) return s;
     if (mote_crc32(0, h.f + 16, h.len - 16u) != rd32(h.f + 12)) return MOTE_FILE_ERR_CHECKSUM;
-    if (((uintptr_t)arena & 15u) != 0 || arena_size < arena_need(&h)) return MOTE_FILE_ERR_ARENA;
+    if (((uintptr_t)arena & 15u) != 0 || arena_size < arena_need(&h) || arena_need(&h) == SIZE_MAX)
+        return MOTE_FILE_ERR_ARENA;
 
     uint8_t *plan = arena;
     uint8_t *state = arena + align16(h.plan_bytes);
