@@ -6,6 +6,7 @@
 set -u
 MOTE=$1 MODEL=$2 TARGET=$3 WORK=$4
 rm -rf "$WORK"
+mkdir -p "$(dirname "$WORK")"
 "$MOTE" verify "$MODEL" --target "$TARGET" --format both --json --work "$WORK" > "$WORK.json" 2> "$WORK.err"
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL verify exit $rc: $(cat "$WORK.err")"; exit 1; }
