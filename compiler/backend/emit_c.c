@@ -53,18 +53,6 @@ static int find_kernel_file(const strlist *kernel_files, const char *sym, const 
     return -1;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    size_t n;
-    char *p = emit_slurp(from, &n);
-    if (!p) return -1;
-    FILE *f = fopen(to, "wb");
-    int ok = f && fwrite(p, 1, n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
-    free(p);
-    return ok ? 0 : -1;
-}
-
 static void eval_symbol(const mote_node *n, char *out, size_t outlen)
 {
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
@@ -72,19 +60,6 @@ static void eval_symbol(const mote_node *n, char *out, size_t outlen)
 }
 
 /* ---- model.c ---- */
-
-static void emit_words(FILE *f, const char *name, const void *data, size_t bytes)
-{
-    const uint8_t *p = data;
-    size_t words = (bytes + 3) / 4;
-    fprintf(f, "static const uint32_t %s[%zu] MOTE_ALIGNED(16) = {", name, words ? words : 1);
-    for (size_t w = 0; w < words; w++) {
-        uint32_t v = 0;
-        for (size_t b = 0; b < 4 && 4 * w + b < bytes; b++) v |= (uint32_t)p[4 * w + b] << (8 * b);
-        fprintf(f, "%s0x%08x,", w % 8 == 0 ? "\n    " : " ", (unsigned)v);
-    }
-    fprintf(f, "%s\n};\n", words ? "" : "0");
-}
 
 static void emit_quant(FILE *f, int32_t i, const mote_quant *q)
 {
@@ -150,7 +125,7 @@ static void emit_model_c(FILE *f, const mote_host_model *hm, const char *prefix,
         char name[32];
         snprintf(name, sizeof name, "w%d", (int)i);
         fprintf(f, "/* tensor %d: %s */\n", (int)i, hm->g->tensors[i].name ? hm->g->tensors[i].name : "");
-        emit_words(f, name, t->data, t->bytes);
+        emit_u32_array(f, name, t->data, t->bytes);
     }
     fprintf(f, "\n/* quantization */\n");
     for (int32_t i = 0; i < m->n_tensors; i++)
@@ -160,7 +135,7 @@ static void emit_model_c(FILE *f, const mote_host_model *hm, const char *prefix,
         if (!m->nodes[i].data_bytes) continue;
         char name[32];
         snprintf(name, sizeof name, "p%d", (int)i);
-        emit_words(f, name, m->nodes[i].data, m->nodes[i].data_bytes);
+        emit_u32_array(f, name, m->nodes[i].data, m->nodes[i].data_bytes);
     }
 
     fprintf(f, "\n/* graph inputs, outputs, then each node's inputs and outputs */\nstatic const int32_t io[] = {\n   ");
@@ -302,6 +277,7 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
 {
     const mote_model *m = &hm->m;
     strlist kernel_files = {0}, c_files = {0}, headers = {0};
+    strlist seen = {0}; /* kernels already placed: each source is scanned once per kernel */
     int rc = -1;
     char path[1024], from[1024];
     snprintf(path, sizeof path, "%s/mote", dir);
@@ -318,12 +294,14 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
         const char *base = strrchr(support_files[i], '/') + 1;
         snprintf(from, sizeof from, "%s/%s", MOTE_RUNTIME_DIR, support_files[i]);
         snprintf(path, sizeof path, "%s/%s", dir, base);
-        if (copy_file(from, path) != 0) goto copy_fail;
+        if (emit_copy_file(from, path) != 0) goto copy_fail;
         strlist_add(&c_files, base);
     }
     for (int32_t i = 0; i < m->n_nodes; i++) {
         char sym[128], file[256];
         eval_symbol(&m->nodes[i], sym, sizeof sym);
+        if (strlist_has(&seen, sym)) continue;
+        strlist_add(&seen, sym);
         if (find_kernel_file(&kernel_files, sym, mote_op_lookup((mote_op)m->nodes[i].op)->name, file, sizeof file) != 0) {
             snprintf(err, errlen, "no file in %s defines kernel %s", KERNEL_DIR, sym);
             goto done;
@@ -331,20 +309,20 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
         if (strlist_has(&c_files, file)) continue;
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, file);
         snprintf(path, sizeof path, "%s/%s", dir, file);
-        if (copy_file(from, path) != 0) goto copy_fail;
+        if (emit_copy_file(from, path) != 0) goto copy_fail;
         strlist_add(&c_files, file);
     }
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, headers.v[i]);
         snprintf(path, sizeof path, "%s/%s", dir, headers.v[i]);
-        if (copy_file(from, path) != 0) goto copy_fail;
+        if (emit_copy_file(from, path) != 0) goto copy_fail;
     }
     strlist_free(&headers);
     if (emit_list_dir(MOTE_RUNTIME_DIR "/include/mote", ".h", &headers) != 0) goto copy_fail;
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/include/mote/%s", MOTE_RUNTIME_DIR, headers.v[i]);
         snprintf(path, sizeof path, "%s/mote/%s", dir, headers.v[i]);
-        if (copy_file(from, path) != 0) goto copy_fail;
+        if (emit_copy_file(from, path) != 0) goto copy_fail;
     }
 
     snprintf(path, sizeof path, "%s/model.c", dir);
@@ -366,6 +344,7 @@ copy_fail:
 write_fail:
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 done:
+    strlist_free(&seen);
     strlist_free(&kernel_files);
     strlist_free(&c_files);
     strlist_free(&headers);

@@ -27,13 +27,8 @@ static int copy_dir(const char *from_dir, const char *suffix, const char *to_dir
         char from[1024], to[1024];
         snprintf(from, sizeof from, "%s/%s", from_dir, names.v[i]);
         snprintf(to, sizeof to, "%s/%s", to_dir, names.v[i]);
-        size_t n;
-        char *p = emit_slurp(from, &n);
-        FILE *f = p ? fopen(to, "wb") : NULL;
-        if (!f || fwrite(p, 1, n, f) != n) rc = -1;
-        if (f && fclose(f) != 0) rc = -1;
-        if (rc) snprintf(err, errlen, "cannot copy %s to %s: %s", from, to, strerror(errno));
-        free(p);
+        if ((rc = emit_copy_file(from, to)) != 0)
+            snprintf(err, errlen, "cannot copy %s to %s: %s", from, to, strerror(errno));
     }
     strlist_free(&names);
     return rc;
@@ -75,15 +70,9 @@ int mote_emit_mote_package(const uint8_t *file, size_t len, size_t arena_bytes, 
                "#include \"mote/mote_file.h\"\n\n#if defined(__GNUC__) || defined(__clang__)\n"
                "#define MOTE_ALIGNED(n) __attribute__((aligned(n)))\n#else\n#define MOTE_ALIGNED(n)\n#endif\n\n",
             source, target);
-    size_t words = (len + 3) / 4;
-    fprintf(f, "/* the .mote file (%zu bytes), as it would sit in a flash slot */\n"
-               "static const uint32_t mote_file[%zu] MOTE_ALIGNED(16) = {", len, words);
-    for (size_t w = 0; w < words; w++) {
-        uint32_t v = 0;
-        for (size_t b = 0; b < 4 && 4 * w + b < len; b++) v |= (uint32_t)file[4 * w + b] << (8 * b);
-        fprintf(f, "%s0x%08x,", w % 8 == 0 ? "\n    " : " ", (unsigned)v);
-    }
-    fprintf(f, "\n};\n\nstatic uint8_t arena[MODEL_ARENA_BYTES] MOTE_ALIGNED(16);\nstatic mote_model model;\n\n");
+    fprintf(f, "/* the .mote file (%zu bytes), as it would sit in a flash slot */\n", len);
+    emit_u32_array(f, "mote_file", file, len);
+    fprintf(f, "\nstatic uint8_t arena[MODEL_ARENA_BYTES] MOTE_ALIGNED(16);\nstatic mote_model model;\n\n");
     fprintf(f, "int model_init(void)\n{\n    int32_t at;\n"
                "    return mote_file_load(mote_file, %zu, arena, sizeof arena, &model, &at) == MOTE_FILE_OK ? 0 : -1;\n}\n\n",
             len);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,31 @@ char *emit_slurp(const char *path, size_t *len)
     p[n] = 0;
     if (len) *len = n;
     return p;
+}
+
+int emit_copy_file(const char *from, const char *to)
+{
+    size_t n;
+    char *p = emit_slurp(from, &n);
+    if (!p) return -1;
+    FILE *f = fopen(to, "wb");
+    int ok = f && fwrite(p, 1, n, f) == n;
+    if (f && fclose(f) != 0) ok = 0;
+    free(p);
+    return ok ? 0 : -1;
+}
+
+void emit_u32_array(FILE *f, const char *name, const void *data, size_t bytes)
+{
+    const uint8_t *p = data;
+    size_t words = (bytes + 3) / 4;
+    fprintf(f, "static const uint32_t %s[%zu] MOTE_ALIGNED(16) = {", name, words ? words : 1);
+    for (size_t w = 0; w < words; w++) {
+        uint32_t v = 0;
+        for (size_t b = 0; b < 4 && 4 * w + b < bytes; b++) v |= (uint32_t)p[4 * w + b] << (8 * b);
+        fprintf(f, "%s0x%08x,", w % 8 == 0 ? "\n    " : " ", (unsigned)v);
+    }
+    fprintf(f, "%s\n};\n", words ? "" : "0");
 }
 
 int emit_mkdirs(const char *path)

@@ -3,6 +3,7 @@
 #define MOTE_BACKEND_EMIT_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     char **v;
@@ -15,6 +16,11 @@ void strlist_free(strlist *s);
 
 /* Whole file, NUL-terminated (malloc'd); NULL on error. */
 char *emit_slurp(const char *path, size_t *len);
+/* Copy a file byte for byte. 0 ok, -1 (errno set). */
+int emit_copy_file(const char *from, const char *to);
+/* Write `static const uint32_t name[] MOTE_ALIGNED(16) = {...};` holding
+ * bytes as little-endian words (the last one zero-padded). */
+void emit_u32_array(FILE *f, const char *name, const void *data, size_t bytes);
 /* mkdir -p. */
 int emit_mkdirs(const char *path);
 /* Names (not paths) of the files in dir ending in suffix, sorted. */

@@ -8,8 +8,6 @@
 #include "mote/kernel.h"
 #include "mote/mote_file.h"
 
-#define TENSOR_RECORD 40u
-#define NODE_FIXED 36u
 
 typedef struct {
     uint8_t *p;
@@ -57,13 +55,6 @@ static void wr16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
-static uint32_t name_hash(const char *s)
-{
-    uint32_t x = 2166136261u; /* FNV-1a, as the loader */
-    while (*s) x = (x ^ (uint8_t)*s++) * 16777619u;
-    return x;
-}
-
 static uint32_t put_quant(buf *b, const mote_quant *q)
 {
     size_t at = reserve(b, 8 + 8 * (size_t)q->n, 4);
@@ -82,10 +73,10 @@ static uint32_t put_quant(buf *b, const mote_quant *q)
 int mote_write_mote(const mote_host_model *hm, uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
     const mote_model *m = &hm->m;
-    const uint32_t node_record = NODE_FIXED + (uint32_t)((sizeof(mote_opts) + 3u) & ~(size_t)3u);
+    const uint32_t node_record = MOTE_FILE_NODE_RECORD_BYTES;
     buf b = {0};
     reserve(&b, MOTE_FILE_HEADER_BYTES, 16);
-    size_t tensors_off = reserve(&b, (size_t)m->n_tensors * TENSOR_RECORD, 16);
+    size_t tensors_off = reserve(&b, (size_t)m->n_tensors * MOTE_FILE_TENSOR_RECORD_BYTES, 16);
     size_t nodes_off = reserve(&b, (size_t)m->n_nodes * node_record, 16);
     size_t io_count = (size_t)m->n_inputs + (size_t)m->n_outputs;
     for (int32_t i = 0; i < m->n_nodes; i++) io_count += (size_t)m->nodes[i].n_in + m->nodes[i].n_out;
@@ -114,13 +105,13 @@ int mote_write_mote(const mote_host_model *hm, uint8_t **out, size_t *out_len, c
         wr16(r + 4, n->n_in);
         wr16(r + 6, n->n_out);
         wr32(r + 8, io_at);
-        wr32(r + 12, name_hash(def->kernels[n->kernel].name));
+        wr32(r + 12, mote_kernel_name_hash(def->kernels[n->kernel].name));
         wr32(r + 16, params);
         wr32(r + 20, (uint32_t)n->data_bytes);
         wr32(r + 24, n->scratch_bytes ? mote_arena_offset(hm, n->scratch) : MOTE_FILE_NONE);
         wr32(r + 28, (uint32_t)n->scratch_bytes);
         wr32(r + 32, (uint32_t)n->state_bytes);
-        memcpy(r + NODE_FIXED, &n->opts, sizeof n->opts); /* pointer-free, little-endian host */
+        memcpy(r + MOTE_FILE_NODE_FIXED_BYTES, &n->opts, sizeof n->opts); /* pointer-free, little-endian host */
         state_total += (n->state_bytes + 15u) & ~(size_t)15u;
     }
 
@@ -134,7 +125,7 @@ int mote_write_mote(const mote_host_model *hm, uint8_t **out, size_t *out_len, c
         }
         if (t->q.n > 0) quant = put_quant(&b, &t->q);
         if (b.oom) goto oom;
-        uint8_t *r = b.p + tensors_off + (size_t)i * TENSOR_RECORD;
+        uint8_t *r = b.p + tensors_off + (size_t)i * MOTE_FILE_TENSOR_RECORD_BYTES;
         r[0] = t->type;
         r[1] = t->rank;
         r[2] = t->flags;

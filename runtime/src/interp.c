@@ -73,26 +73,26 @@ void *mote_persist_alloc(mote_ctx *ctx, size_t bytes)
     return p;
 }
 
-void *mote_node_data(mote_ctx *ctx, mote_node *n, size_t bytes)
+/* One block per node and kind: a second request is a kernel bug. */
+static void *node_block(mote_ctx *ctx, void **slot, size_t *slot_bytes, size_t bytes, const char *twice)
 {
-    if (n->data) {
-        mote_fail(ctx, MOTE_ERR_PARAM, -1, "kernel asked for two parameter blocks");
+    if (*slot) {
+        mote_fail(ctx, MOTE_ERR_PARAM, -1, twice);
         return NULL;
     }
-    n->data = mote_persist_alloc(ctx, bytes);
-    n->data_bytes = n->data ? bytes : 0;
-    return n->data;
+    *slot = mote_persist_alloc(ctx, bytes);
+    *slot_bytes = *slot ? bytes : 0;
+    return *slot;
+}
+
+void *mote_node_data(mote_ctx *ctx, mote_node *n, size_t bytes)
+{
+    return node_block(ctx, &n->data, &n->data_bytes, bytes, "kernel asked for two parameter blocks");
 }
 
 void *mote_node_state(mote_ctx *ctx, mote_node *n, size_t bytes)
 {
-    if (n->state) {
-        mote_fail(ctx, MOTE_ERR_PARAM, -1, "kernel asked for two state blocks");
-        return NULL;
-    }
-    n->state = mote_persist_alloc(ctx, bytes);
-    n->state_bytes = n->state ? bytes : 0;
-    return n->state;
+    return node_block(ctx, &n->state, &n->state_bytes, bytes, "kernel asked for two state blocks");
 }
 
 void mote_reset(mote_model *m)

@@ -9,8 +9,6 @@
 #include "mote/kernel.h"
 #include "mote/mote_file.h"
 
-#define TENSOR_RECORD 40u
-#define NODE_FIXED 36u
 #define MAX_COUNT 65535u
 
 static uint32_t rd32(const uint8_t *p)
@@ -100,12 +98,12 @@ static mote_file_status read_header(const void *file, size_t len, header *h)
     h->io_off = rd32(f + 48);
     h->io_count = rd32(f + 60);
     if (rd32(f + 52) != sizeof(mote_opts)) return MOTE_FILE_ERR_ABI;
-    h->node_record = NODE_FIXED + (uint32_t)((sizeof(mote_opts) + 3u) & ~(size_t)3u);
+    h->node_record = MOTE_FILE_NODE_RECORD_BYTES;
     if (rd32(f + 56) != h->node_record) return MOTE_FILE_ERR_ABI;
     if (h->n_tensors > MAX_COUNT || h->n_nodes > MAX_COUNT || h->n_inputs > h->n_tensors ||
         h->n_outputs > h->n_tensors || h->io_count > 16u * MAX_COUNT)
         return MOTE_FILE_ERR_CORRUPT;
-    if (!in_file(h, h->tensors_off, (uint64_t)h->n_tensors * TENSOR_RECORD, 4) ||
+    if (!in_file(h, h->tensors_off, (uint64_t)h->n_tensors * MOTE_FILE_TENSOR_RECORD_BYTES, 4) ||
         !in_file(h, h->nodes_off, (uint64_t)h->n_nodes * h->node_record, 4) ||
         !in_file(h, h->io_off, (uint64_t)h->io_count * 4u, 4) ||
         (uint64_t)h->n_inputs + h->n_outputs > h->io_count)
@@ -137,7 +135,7 @@ mote_file_status mote_file_arena_bytes(const void *file, size_t len, size_t *byt
     return s;
 }
 
-static uint32_t name_hash(const char *s)
+uint32_t mote_kernel_name_hash(const char *s)
 {
     uint32_t x = 2166136261u; /* FNV-1a */
     while (*s) x = (x ^ (uint8_t)*s++) * 16777619u;
@@ -146,7 +144,7 @@ static uint32_t name_hash(const char *s)
 
 static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, mote_tensor *t)
 {
-    const uint8_t *r = h->f + h->tensors_off + (size_t)i * TENSOR_RECORD;
+    const uint8_t *r = h->f + h->tensors_off + (size_t)i * MOTE_FILE_TENSOR_RECORD_BYTES;
     memset(t, 0, sizeof *t);
     t->type = r[0];
     t->rank = r[1];
@@ -203,11 +201,11 @@ static mote_file_status load_node(const header *h, uint32_t i, const int32_t *io
     uint32_t io_at = rd32(r + 8), hash = rd32(r + 12);
     uint32_t params = rd32(r + 16), params_bytes = rd32(r + 20);
     uint32_t scratch = rd32(r + 24), scratch_bytes = rd32(r + 28), state_bytes = rd32(r + 32);
-    memcpy(&n->opts, r + NODE_FIXED, sizeof n->opts);
+    memcpy(&n->opts, r + MOTE_FILE_NODE_FIXED_BYTES, sizeof n->opts);
     if (n->op >= MOTE_OP_COUNT || n->n_out < 1 || (uint64_t)io_at + n->n_in + n->n_out > h->io_count)
         return MOTE_FILE_ERR_CORRUPT;
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
-    if (!def || n->kernel >= def->n_kernels || name_hash(def->kernels[n->kernel].name) != hash)
+    if (!def || n->kernel >= def->n_kernels || mote_kernel_name_hash(def->kernels[n->kernel].name) != hash)
         return MOTE_FILE_ERR_KERNEL;
     n->eval = def->kernels[n->kernel].eval;
     n->io = io + io_at;

@@ -24,6 +24,10 @@ extern "C" {
  * changes: files of another ABI are refused, never misread. */
 #define MOTE_RUNTIME_ABI 1
 #define MOTE_FILE_HEADER_BYTES 64
+#define MOTE_FILE_TENSOR_RECORD_BYTES 40u
+#define MOTE_FILE_NODE_FIXED_BYTES 36u /* node record: these, then mote_opts */
+#define MOTE_FILE_NODE_RECORD_BYTES \
+    ((uint32_t)(MOTE_FILE_NODE_FIXED_BYTES + ((sizeof(mote_opts) + 3u) & ~(size_t)3u)))
 #define MOTE_FILE_NONE 0xFFFFFFFFu
 
 typedef enum {
@@ -44,6 +48,10 @@ const char *mote_file_status_name(mote_file_status s);
 /* CRC-32 (IEEE 802.3, reflected, as zlib) of n bytes, continuing from crc
  * (start with 0). */
 uint32_t mote_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
+/* FNV-1a hash of a kernel's name, as node records store it: a file names
+ * the exact kernel it was compiled for. */
+uint32_t mote_kernel_name_hash(const char *name);
 
 /* Arena bytes this runtime needs for the file: the planned activations,
  * kernel state, and the tensor and node tables. Checks only the header. */
