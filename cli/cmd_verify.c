@@ -22,7 +22,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: mote verify MODEL --target PROFILE [--format c|mote|both] [--inputs DIR|FILE]\n"
-            "                   [--work DIR] [--layers] [--json]\n\n"
+            "                   [--work DIR] [--layers] [--kernels opt|ref] [--json]\n\n"
             "Compiles MODEL for PROFILE, builds the firmware with the profile's toolchain, runs it\n"
             "(Cortex-M profiles under qemu-system-arm, the host natively), feeds it the input\n"
             "vectors and compares every output byte with the host runtime. Reports instructions\n"
@@ -33,6 +33,7 @@ static void help(FILE *f)
             "                  <shared> is $MOTE_SHARED or %s), or one file of vectors back to back\n"
             "  --work DIR      keep the build in DIR (default: a temporary folder, removed)\n"
             "  --layers        also count instructions per layer\n"
+            "  --kernels K     opt: the fastest kernels for the profile (default); ref: reference ones\n"
             "  --json          one JSON object: model, target, bit_exact, instructions_per_inference,\n"
             "                  arena_bytes, ram_bytes, flash_bytes, then details\n"
             "Exit status: 0 bit-exact, 1 mismatch or failure, 2 usage.\n",
@@ -246,7 +247,7 @@ static void remove_tree(const char *path)
 int cmd_verify(int argc, char **argv)
 {
     const char *model = NULL, *target = NULL, *inputs = NULL, *work = NULL;
-    int format = FORMAT_C, json = 0, layers = 0;
+    int format = FORMAT_C, json = 0, layers = 0, reference = 0;
     if (cli_wants_help(argc, argv)) {
         help(stdout);
         return 0;
@@ -255,6 +256,12 @@ int cmd_verify(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--layers")) layers = 1;
+        else if (!strcmp(a, "--kernels") && i + 1 < argc) {
+            if (compile_parse_kernels(argv[++i], &reference) != 0) {
+                fprintf(stderr, "mote verify: --kernels must be opt or ref, not '%s'\n", argv[i]);
+                return 2;
+            }
+        }
         else if ((!strcmp(a, "--target") || !strcmp(a, "-t")) && i + 1 < argc) target = argv[++i];
         else if (!strcmp(a, "--inputs") && i + 1 < argc) inputs = argv[++i];
         else if (!strcmp(a, "--work") && i + 1 < argc) work = argv[++i];
@@ -277,7 +284,7 @@ int cmd_verify(int argc, char **argv)
         return 2;
     }
     compile_job j;
-    if (compile_job_open(&j, model, target) != 0) return 1;
+    if (compile_job_open(&j, model, target, reference) != 0) return 1;
     char tmp[] = "/tmp/mote-verify-XXXXXX", stem[256], vectors[4096], golden_dir[4096];
     const char *wd = work;
     if (!wd && !(wd = mkdtemp(tmp))) {

@@ -46,7 +46,24 @@ static size_t distinct_kernels(const mote_model *m)
     return n;
 }
 
-int compile_job_open(compile_job *j, const char *model_path, const char *target)
+int compile_parse_kernels(const char *s, int *reference)
+{
+    if (!strcmp(s, "opt")) *reference = 0;
+    else if (!strcmp(s, "ref")) *reference = 1;
+    else return -1;
+    return 0;
+}
+
+/* Kernel family for a core: x86-64 kernels pick SSE4.1/AVX2/VNNI at run
+ * time; every other core takes the portable ones, whose inner loops use
+ * SMLAD when the profile's -mcpu has the DSP extension. */
+static uint32_t profile_isa(const mote_profile *p, int reference)
+{
+    if (reference) return MOTE_ISA_REFERENCE;
+    return p->core == MOTE_CORE_X86_64 ? MOTE_ISA_X86 : MOTE_ISA_PORTABLE;
+}
+
+int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference)
 {
     char err[1024];
     memset(j, 0, sizeof *j);
@@ -55,7 +72,7 @@ int compile_job_open(compile_job *j, const char *model_path, const char *target)
         fprintf(stderr, "mote: %s\n", err);
         return -1;
     }
-    j->hm = mote_host_model_load(model_path, err, sizeof err);
+    j->hm = mote_host_model_load_isa(model_path, profile_isa(&j->prof, reference), err, sizeof err);
     if (!j->hm) {
         fprintf(stderr, "mote: %s\n", err);
         return -1;

@@ -21,9 +21,13 @@ typedef struct {
     mote_footprint c, mote; /* estimated footprints on the target (code is estimated) */
 } compile_job;
 
-/* Load and prepare the model, find the profile, serialize the .mote file and
- * size both formats. 0 ok; -1 with a one-line message on stderr. */
-int compile_job_open(compile_job *j, const char *model_path, const char *target);
+/* Load and prepare the model with the kernels for the profile's ISA (or the
+ * reference kernels when reference != 0), find the profile, serialize the
+ * .mote file and size both formats. 0 ok; -1 with a one-line message on stderr. */
+int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference);
+
+/* Parse --kernels opt|ref into *reference; -1 if unknown. */
+int compile_parse_kernels(const char *s, int *reference);
 void compile_job_close(compile_job *j);
 
 /* Parse --format; -1 if unknown. */

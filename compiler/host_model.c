@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mote/kernel.h"
 #include "tflite/import.h"
 
 static void describe_failure(const mote_host_model *hm, const char *name, mote_status s, char *err,
@@ -39,6 +40,27 @@ static int plan_and_order(mote_host_model *hm)
     return 0;
 }
 
+/* A constant that every reader repacked into its parameter block needs no
+ * data in a compiled model: flag it so the backends drop it. */
+static void mark_packed(mote_model *m)
+{
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        mote_tensor *t = &m->tensors[i];
+        if (!(t->flags & MOTE_TENSOR_CONST)) continue;
+        int readers = 0, packed = 0;
+        for (int32_t k = 0; k < m->n_nodes; k++) {
+            const mote_node *n = &m->nodes[k];
+            const mote_kernel *kern = &mote_op_lookup((mote_op)n->op)->kernels[n->kernel];
+            for (int j = 0; j < n->n_in; j++) {
+                if (n->io[j] != i) continue;
+                readers++;
+                if (j < 8 && (kern->packed >> j) & 1u) packed++;
+            }
+        }
+        if (readers > 0 && packed == readers) t->flags |= MOTE_TENSOR_PACKED;
+    }
+}
+
 static void bind(mote_host_model *hm)
 {
     for (int32_t i = 0; i < hm->m.n_tensors; i++)
@@ -50,7 +72,22 @@ static void bind(mote_host_model *hm)
     }
 }
 
+uint32_t mote_isa_host(void)
+{
+#if defined(__x86_64__)
+    return MOTE_ISA_X86;
+#else
+    return MOTE_ISA_PORTABLE;
+#endif
+}
+
 mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen)
+{
+    return mote_host_model_new_isa(g, name, mote_isa_host(), err, errlen);
+}
+
+mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uint32_t isa, char *err,
+                                         size_t errlen)
 {
     mote_host_model *hm = calloc(1, sizeof *hm);
     if (!hm) {
@@ -59,6 +96,7 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
         return NULL;
     }
     hm->g = g;
+    hm->isa = isa;
     mote_model *m = &hm->m;
     m->n_tensors = g->n_tensors;
     m->n_nodes = g->n_ops;
@@ -85,7 +123,7 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
     for (;;) {
         uint8_t *tmp = aligned_alloc(16, trial);
         if (!tmp) goto oom;
-        s = mote_prepare(m, &hm->ctx, tmp, trial);
+        s = mote_prepare_isa(m, &hm->ctx, tmp, trial, isa);
         hm->persist_bytes = hm->ctx.persist_used;
         free(tmp);
         if (s != MOTE_ERR_ARENA || trial >= ((size_t)1 << 28)) break; /* 256 MiB of kernel data is no microcontroller model */
@@ -102,12 +140,13 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
     if (!hm->arena) goto oom;
     memset(hm->arena, 0, hm->arena_bytes ? hm->arena_bytes : 16);
     /* Real pass: persistent data lands above the planned region. */
-    s = mote_prepare(m, &hm->ctx, hm->arena, hm->arena_bytes);
+    s = mote_prepare_isa(m, &hm->ctx, hm->arena, hm->arena_bytes, isa);
     if (s != MOTE_OK || hm->ctx.persist_used != hm->persist_bytes) {
         describe_failure(hm, name, s == MOTE_OK ? MOTE_ERR_ARENA : s, err, errlen);
         mote_host_model_free(hm);
         return NULL;
     }
+    mark_packed(m);
     bind(hm);
     mote_reset(m);
     return hm;
@@ -117,10 +156,15 @@ oom:
     return NULL;
 }
 
-mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen)
+mote_host_model *mote_host_model_load_isa(const char *path, uint32_t isa, char *err, size_t errlen)
 {
     mote_ir_graph *g = mote_tflite_import_file(path, err, errlen);
-    return g ? mote_host_model_new(g, path, err, errlen) : NULL;
+    return g ? mote_host_model_new_isa(g, path, isa, err, errlen) : NULL;
+}
+
+mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen)
+{
+    return mote_host_model_load_isa(path, mote_isa_host(), err, errlen);
 }
 
 void mote_host_model_free(mote_host_model *hm)

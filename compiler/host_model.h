@@ -18,12 +18,21 @@ typedef struct {
     uint8_t *arena;
     size_t arena_bytes;   /* activations + scratch + persistent */
     size_t persist_bytes; /* persistent kernel data part */
+    uint32_t isa;         /* MOTE_ISA_* the kernels were chosen for */
 } mote_host_model;
 
-/* Takes ownership of g. NULL on failure with a message naming the op and tensor. */
+/* MOTE_ISA_* of the machine this program runs on (x86-64 kernels on x86-64). */
+uint32_t mote_isa_host(void);
+
+/* Takes ownership of g; prepares kernels for isa (MOTE_ISA_*). NULL on
+ * failure with a message naming the op and tensor. */
+mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uint32_t isa, char *err,
+                                         size_t errlen);
+/* The same for this machine's ISA. */
 mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen);
-/* Import a .tflite file and prepare it. */
+/* Import a .tflite file and prepare it (for this machine / for isa). */
 mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen);
+mote_host_model *mote_host_model_load_isa(const char *path, uint32_t isa, char *err, size_t errlen);
 void mote_host_model_free(mote_host_model *hm);
 
 /* Total bytes of all inputs / outputs, in model order. */

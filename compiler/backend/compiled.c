@@ -59,7 +59,7 @@ void mote_compiled_sizes_of(const mote_host_model *hm, mote_compiled_sizes *s)
     s->n_nodes = m->n_nodes;
     for (int32_t i = 0; i < m->n_tensors; i++) {
         const mote_tensor *t = &m->tensors[i];
-        if (t->flags & MOTE_TENSOR_CONST) s->weights_bytes += t->bytes;
+        if ((t->flags & MOTE_TENSOR_CONST) && !(t->flags & MOTE_TENSOR_PACKED)) s->weights_bytes += t->bytes;
         if (t->q.n > 0) s->quant_bytes += 8 + 8 * (size_t)t->q.n;
     }
     for (int32_t i = 0; i < m->n_nodes; i++) {

@@ -121,7 +121,7 @@ static void emit_model_c(FILE *f, const mote_host_model *hm, const char *prefix,
     fprintf(f, "\n/* weights */\n");
     for (int32_t i = 0; i < m->n_tensors; i++) {
         const mote_tensor *t = &m->tensors[i];
-        if (!(t->flags & MOTE_TENSOR_CONST) || !t->bytes) continue;
+        if (!(t->flags & MOTE_TENSOR_CONST) || (t->flags & MOTE_TENSOR_PACKED) || !t->bytes) continue;
         char name[32];
         snprintf(name, sizeof name, "w%d", (int)i);
         fprintf(f, "/* tensor %d: %s */\n", (int)i, hm->g->tensors[i].name ? hm->g->tensors[i].name : "");
@@ -152,8 +152,8 @@ static void emit_model_c(FILE *f, const mote_host_model *hm, const char *prefix,
     for (int32_t i = 0; i < m->n_tensors; i++) {
         const mote_tensor *t = &m->tensors[i];
         fprintf(f, "    {");
-        if ((t->flags & MOTE_TENSOR_CONST) && t->bytes) fprintf(f, ".data = (void *)w%d, ", (int)i);
-        else if (t->data && t->bytes) fprintf(f, ".data = arena + %u, ", (unsigned)mote_arena_offset(hm, t->data));
+        if ((t->flags & MOTE_TENSOR_CONST) && !(t->flags & MOTE_TENSOR_PACKED) && t->bytes) fprintf(f, ".data = (void *)w%d, ", (int)i);
+        else if (!(t->flags & MOTE_TENSOR_CONST) && t->data && t->bytes) fprintf(f, ".data = arena + %u, ", (unsigned)mote_arena_offset(hm, t->data));
         fprintf(f, ".bytes = %zu, .dims = {", t->bytes);
         for (int d = 0; d < t->rank; d++) fprintf(f, "%s%d", d ? ", " : "", (int)t->dims[d]);
         fprintf(f, "}, .rank = %d, .type = %d, .flags = %d", t->rank, t->type, t->flags);

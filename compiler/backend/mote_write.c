@@ -119,7 +119,7 @@ int mote_write_mote(const mote_host_model *hm, uint8_t **out, size_t *out_len, c
         const mote_tensor *t = &m->tensors[i];
         uint32_t data = MOTE_FILE_NONE, quant = MOTE_FILE_NONE;
         if (t->flags & MOTE_TENSOR_CONST) {
-            if (t->bytes) data = (uint32_t)put(&b, t->data, t->bytes, 16);
+            if (t->bytes && !(t->flags & MOTE_TENSOR_PACKED)) data = (uint32_t)put(&b, t->data, t->bytes, 16);
         } else if (t->data && t->bytes) {
             data = mote_arena_offset(hm, t->data);
         }

@@ -16,9 +16,9 @@
  *    NHWC): output pixels (batch, y, x) are produced in raster order, all
  *    channels of a pixel together; while any byte of output pixel p is
  *    written, the kernel reads only input bytes that the windows of pixels
- *    >= p - B + 1 need (B = MOTE_OVERLAP_BLOCK, 1 today: a kernel finishes
- *    reading pixel p's window before writing pixel p + 1). A kernel writing
- *    several pixels at once must raise B.
+ *    >= p - B + 1 need (B = the kernel table's `block`, 1 for the reference
+ *    kernels: they finish reading pixel p's window before writing pixel
+ *    p + 1). A kernel writing several pixels at once declares its B there.
  *
  * PROOF (window ops). Put the output at byte offset O, the input at I. A
  * write to output pixel p touches bytes below O + end(p), end(p) =
@@ -124,7 +124,9 @@ static int window_rule(const mote_model *m, const mote_node *n, int64_t *shift)
     int64_t tw = (int64_t)(g.out_w - 1) * g.stride_w + (int64_t)(g.k_w - 1) * g.dil_w + 1 - g.in_w;
     g.pad_h = th > 0 ? (int32_t)(th / 2) : 0;
     g.pad_w = tw > 0 ? (int32_t)(tw / 2) : 0;
-    int64_t d = mote_overlap_window_shift(&g, MOTE_OVERLAP_BLOCK);
+    const mote_op_def *def = mote_op_lookup((mote_op)n->op);
+    int32_t block = def && n->kernel < def->n_kernels ? def->kernels[n->kernel].block : 1;
+    int64_t d = mote_overlap_window_shift(&g, block > 1 ? block : 1);
     if (d == INT64_MIN) return 0; /* never reads input: leave it disjoint, nothing to gain */
     *shift = d;
     return 1;

@@ -8,10 +8,6 @@
 
 #include "mote/mote.h"
 
-/* B: output pixels a window kernel may write before it has finished reading
- * the windows of all of them (1 = the reference kernels' contract). */
-#define MOTE_OVERLAP_BLOCK 1
-
 /* 1 if node's output 0 may overlap its input slot in_slot (when that input
  * is not read after this node), with *shift = D: the output may start at
  * input offset - D or lower (D may be negative). 0 if no rule applies. */

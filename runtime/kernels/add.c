@@ -125,10 +125,10 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel add_kernels[] = {
-    {"add_s8", mote_add_s8_eval},
-    {"add_s16", mote_add_s16_eval},
-    {"add_f32", mote_add_f32_eval},
-    {"add_i32", mote_add_i32_eval},
+    MOTE_KERNEL("add_s8", mote_add_s8_eval),
+    MOTE_KERNEL("add_s16", mote_add_s16_eval),
+    MOTE_KERNEL("add_f32", mote_add_f32_eval),
+    MOTE_KERNEL("add_i32", mote_add_i32_eval),
 };
 
 const mote_op_def mote_op_add = {"ADD", add_prepare, MOTE_KERNELS(add_kernels)};

@@ -101,7 +101,7 @@ static mote_status cast_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel cast_kernels[] = {
-    {"cast", mote_cast_eval},
+    MOTE_KERNEL("cast", mote_cast_eval),
 };
 
 const mote_op_def mote_op_cast = {"CAST", cast_prepare, MOTE_KERNELS(cast_kernels)};

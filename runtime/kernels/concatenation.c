@@ -62,7 +62,7 @@ static mote_status concat_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel concatenation_kernels[] = {
-    {"concatenation", mote_concatenation_eval},
+    MOTE_KERNEL("concatenation", mote_concatenation_eval),
 };
 
 const mote_op_def mote_op_concatenation = {"CONCATENATION", concat_prepare, MOTE_KERNELS(concatenation_kernels)};

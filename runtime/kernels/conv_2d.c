@@ -136,9 +136,9 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel conv_2d_kernels[] = {
-    {"conv_s8", mote_conv_s8_eval},
-    {"conv_f32", mote_conv_f32_eval},
-    {"conv_hybrid_f32", mote_conv_hybrid_f32_eval},
+    MOTE_KERNEL("conv_s8", mote_conv_s8_eval),
+    MOTE_KERNEL("conv_f32", mote_conv_f32_eval),
+    MOTE_KERNEL("conv_hybrid_f32", mote_conv_hybrid_f32_eval),
 };
 
 const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -50,8 +50,8 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
 }
 
 static const mote_kernel depthwise_conv_2d_kernels[] = {
-    {"depthwise_s8", mote_depthwise_s8_eval},
-    {"depthwise_f32", mote_depthwise_f32_eval},
+    MOTE_KERNEL("depthwise_s8", mote_depthwise_s8_eval),
+    MOTE_KERNEL("depthwise_f32", mote_depthwise_f32_eval),
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

@@ -45,9 +45,9 @@ static mote_status dequantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *
 }
 
 static const mote_kernel dequantize_kernels[] = {
-    {"dequantize_s8", mote_dequantize_s8_eval},
-    {"dequantize_s16", mote_dequantize_s16_eval},
-    {"dequantize_u8", mote_dequantize_u8_eval},
+    MOTE_KERNEL("dequantize_s8", mote_dequantize_s8_eval),
+    MOTE_KERNEL("dequantize_s16", mote_dequantize_s16_eval),
+    MOTE_KERNEL("dequantize_u8", mote_dequantize_u8_eval),
 };
 
 const mote_op_def mote_op_dequantize = {"DEQUANTIZE", dequantize_prepare, MOTE_KERNELS(dequantize_kernels)};

@@ -67,8 +67,8 @@ static mote_status div_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel div_kernels[] = {
-    {"div_f32", mote_div_f32_eval},
-    {"div_i32", mote_div_i32_eval},
+    MOTE_KERNEL("div_f32", mote_div_f32_eval),
+    MOTE_KERNEL("div_i32", mote_div_i32_eval),
 };
 
 const mote_op_def mote_op_div = {"DIV", div_prepare, MOTE_KERNELS(div_kernels)};

@@ -138,9 +138,9 @@ static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel fully_connected_kernels[] = {
-    {"fc_s8", mote_fc_s8_eval},
-    {"fc_s8_per_channel", mote_fc_s8_per_channel_eval},
-    {"fc_f32", mote_fc_f32_eval},
+    MOTE_KERNEL("fc_s8", mote_fc_s8_eval),
+    MOTE_KERNEL("fc_s8_per_channel", mote_fc_s8_per_channel_eval),
+    MOTE_KERNEL("fc_f32", mote_fc_f32_eval),
 };
 
 const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

@@ -85,8 +85,8 @@ static mote_status logistic_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel logistic_kernels[] = {
-    {"logistic_s8", mote_logistic_s8_eval},
-    {"logistic_f32", mote_logistic_f32_eval},
+    MOTE_KERNEL("logistic_s8", mote_logistic_s8_eval),
+    MOTE_KERNEL("logistic_f32", mote_logistic_f32_eval),
 };
 
 const mote_op_def mote_op_logistic = {"LOGISTIC", logistic_prepare, MOTE_KERNELS(logistic_kernels)};

@@ -172,8 +172,8 @@ static mote_status lstm_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel unidirectional_sequence_lstm_kernels[] = {
-    {"lstm_s8", mote_lstm_s8_eval},
-    {"lstm_f32", mote_lstm_f32_eval},
+    MOTE_KERNEL("lstm_s8", mote_lstm_s8_eval),
+    MOTE_KERNEL("lstm_f32", mote_lstm_f32_eval),
 };
 
 const mote_op_def mote_op_unidirectional_sequence_lstm = {"UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, MOTE_KERNELS(unidirectional_sequence_lstm_kernels)};

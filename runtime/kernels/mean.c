@@ -128,8 +128,8 @@ static mote_status mean_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel mean_kernels[] = {
-    {"mean_s8", mote_mean_s8_eval},
-    {"mean_f32", mote_mean_f32_eval},
+    MOTE_KERNEL("mean_s8", mote_mean_s8_eval),
+    MOTE_KERNEL("mean_f32", mote_mean_f32_eval),
 };
 
 const mote_op_def mote_op_mean = {"MEAN", mean_prepare, MOTE_KERNELS(mean_kernels)};

@@ -71,20 +71,20 @@ static mote_status minimum_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel maximum_kernels[] = {
-    {"maximum_f32", mote_maximum_f32_eval},
-    {"maximum_s8", mote_maximum_s8_eval},
-    {"maximum_u8", mote_maximum_u8_eval},
-    {"maximum_s16", mote_maximum_s16_eval},
-    {"maximum_s32", mote_maximum_s32_eval},
-    {"maximum_s64", mote_maximum_s64_eval},
+    MOTE_KERNEL("maximum_f32", mote_maximum_f32_eval),
+    MOTE_KERNEL("maximum_s8", mote_maximum_s8_eval),
+    MOTE_KERNEL("maximum_u8", mote_maximum_u8_eval),
+    MOTE_KERNEL("maximum_s16", mote_maximum_s16_eval),
+    MOTE_KERNEL("maximum_s32", mote_maximum_s32_eval),
+    MOTE_KERNEL("maximum_s64", mote_maximum_s64_eval),
 };
 static const mote_kernel minimum_kernels[] = {
-    {"minimum_f32", mote_minimum_f32_eval},
-    {"minimum_s8", mote_minimum_s8_eval},
-    {"minimum_u8", mote_minimum_u8_eval},
-    {"minimum_s16", mote_minimum_s16_eval},
-    {"minimum_s32", mote_minimum_s32_eval},
-    {"minimum_s64", mote_minimum_s64_eval},
+    MOTE_KERNEL("minimum_f32", mote_minimum_f32_eval),
+    MOTE_KERNEL("minimum_s8", mote_minimum_s8_eval),
+    MOTE_KERNEL("minimum_u8", mote_minimum_u8_eval),
+    MOTE_KERNEL("minimum_s16", mote_minimum_s16_eval),
+    MOTE_KERNEL("minimum_s32", mote_minimum_s32_eval),
+    MOTE_KERNEL("minimum_s64", mote_minimum_s64_eval),
 };
 
 const mote_op_def mote_op_maximum = {"MAXIMUM", maximum_prepare, MOTE_KERNELS(maximum_kernels)};

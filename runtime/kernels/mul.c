@@ -124,10 +124,10 @@ static mote_status mul_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel mul_kernels[] = {
-    {"mul_s8", mote_mul_s8_eval},
-    {"mul_s16", mote_mul_s16_eval},
-    {"mul_f32", mote_mul_f32_eval},
-    {"mul_i32", mote_mul_i32_eval},
+    MOTE_KERNEL("mul_s8", mote_mul_s8_eval),
+    MOTE_KERNEL("mul_s16", mote_mul_s16_eval),
+    MOTE_KERNEL("mul_f32", mote_mul_f32_eval),
+    MOTE_KERNEL("mul_i32", mote_mul_i32_eval),
 };
 
 const mote_op_def mote_op_mul = {"MUL", mul_prepare, MOTE_KERNELS(mul_kernels)};

@@ -100,7 +100,7 @@ static mote_status pad_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel pad_kernels[] = {
-    {"pad", mote_pad_eval},
+    MOTE_KERNEL("pad", mote_pad_eval),
 };
 
 const mote_op_def mote_op_pad = {"PAD", pad_prepare, MOTE_KERNELS(pad_kernels)};

@@ -103,12 +103,12 @@ static mote_status max_pool_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel avg_pool_kernels[] = {
-    {"avg_pool_s8", mote_avg_pool_s8_eval},
-    {"avg_pool_f32", mote_avg_pool_f32_eval},
+    MOTE_KERNEL("avg_pool_s8", mote_avg_pool_s8_eval),
+    MOTE_KERNEL("avg_pool_f32", mote_avg_pool_f32_eval),
 };
 static const mote_kernel max_pool_kernels[] = {
-    {"max_pool_s8", mote_max_pool_s8_eval},
-    {"max_pool_f32", mote_max_pool_f32_eval},
+    MOTE_KERNEL("max_pool_s8", mote_max_pool_s8_eval),
+    MOTE_KERNEL("max_pool_f32", mote_max_pool_f32_eval),
 };
 
 const mote_op_def mote_op_average_pool_2d = {"AVERAGE_POOL_2D", avg_pool_prepare, MOTE_KERNELS(avg_pool_kernels)};

@@ -114,16 +114,16 @@ static mote_status quantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel quantize_kernels[] = {
-    {"quantize_f32_s8", mote_quantize_f32_s8_eval},
-    {"quantize_f32_s16", mote_quantize_f32_s16_eval},
-    {"mote_requantize_s8_s8_eval", mote_requantize_s8_s8_eval},
-    {"mote_requantize_s8_s16_eval", mote_requantize_s8_s16_eval},
-    {"mote_requantize_s8_s32_eval", mote_requantize_s8_s32_eval},
-    {"mote_requantize_s16_s8_eval", mote_requantize_s16_s8_eval},
-    {"mote_requantize_s16_s16_eval", mote_requantize_s16_s16_eval},
-    {"mote_requantize_s16_s32_eval", mote_requantize_s16_s32_eval},
-    {"mote_requantize_s32_s8_eval", mote_requantize_s32_s8_eval},
-    {"mote_requantize_s32_s16_eval", mote_requantize_s32_s16_eval},
+    MOTE_KERNEL("quantize_f32_s8", mote_quantize_f32_s8_eval),
+    MOTE_KERNEL("quantize_f32_s16", mote_quantize_f32_s16_eval),
+    MOTE_KERNEL("mote_requantize_s8_s8_eval", mote_requantize_s8_s8_eval),
+    MOTE_KERNEL("mote_requantize_s8_s16_eval", mote_requantize_s8_s16_eval),
+    MOTE_KERNEL("mote_requantize_s8_s32_eval", mote_requantize_s8_s32_eval),
+    MOTE_KERNEL("mote_requantize_s16_s8_eval", mote_requantize_s16_s8_eval),
+    MOTE_KERNEL("mote_requantize_s16_s16_eval", mote_requantize_s16_s16_eval),
+    MOTE_KERNEL("mote_requantize_s16_s32_eval", mote_requantize_s16_s32_eval),
+    MOTE_KERNEL("mote_requantize_s32_s8_eval", mote_requantize_s32_s8_eval),
+    MOTE_KERNEL("mote_requantize_s32_s16_eval", mote_requantize_s32_s16_eval),
 };
 
 const mote_op_def mote_op_quantize = {"QUANTIZE", quantize_prepare, MOTE_KERNELS(quantize_kernels)};

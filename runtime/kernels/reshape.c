@@ -22,7 +22,7 @@ static mote_status reshape_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel reshape_kernels[] = {
-    {"reshape", mote_reshape_eval},
+    MOTE_KERNEL("reshape", mote_reshape_eval),
 };
 
 const mote_op_def mote_op_reshape = {"RESHAPE", reshape_prepare, MOTE_KERNELS(reshape_kernels)};

@@ -47,7 +47,7 @@ static mote_status energy_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_energy_kernels[] = {
-    {"signal_energy", mote_signal_energy_eval},
+    MOTE_KERNEL("signal_energy", mote_signal_energy_eval),
 };
 
 const mote_op_def mote_op_signal_energy = {"SignalEnergy", energy_prepare, MOTE_KERNELS(signal_energy_kernels)};

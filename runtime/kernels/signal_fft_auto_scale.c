@@ -44,7 +44,7 @@ static mote_status fft_auto_scale_prepare(mote_ctx *ctx, mote_node *n, mote_tens
 }
 
 static const mote_kernel signal_fft_auto_scale_kernels[] = {
-    {"signal_fft_auto_scale", mote_signal_fft_auto_scale_eval},
+    MOTE_KERNEL("signal_fft_auto_scale", mote_signal_fft_auto_scale_eval),
 };
 
 const mote_op_def mote_op_signal_fft_auto_scale = {"SignalFftAutoScale", fft_auto_scale_prepare, MOTE_KERNELS(signal_fft_auto_scale_kernels)};

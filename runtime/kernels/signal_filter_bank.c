@@ -71,7 +71,7 @@ static mote_status filter_bank_prepare(mote_ctx *ctx, mote_node *n, mote_tensor 
 }
 
 static const mote_kernel signal_filter_bank_kernels[] = {
-    {"signal_filter_bank", mote_signal_filter_bank_eval},
+    MOTE_KERNEL("signal_filter_bank", mote_signal_filter_bank_eval),
 };
 
 const mote_op_def mote_op_signal_filter_bank = {"SignalFilterBank", filter_bank_prepare, MOTE_KERNELS(signal_filter_bank_kernels)};

@@ -85,7 +85,7 @@ static mote_status fb_log_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_filter_bank_log_kernels[] = {
-    {"signal_filter_bank_log", mote_signal_filter_bank_log_eval},
+    MOTE_KERNEL("signal_filter_bank_log", mote_signal_filter_bank_log_eval),
 };
 
 const mote_op_def mote_op_signal_filter_bank_log = {"SignalFilterBankLog", fb_log_prepare, MOTE_KERNELS(signal_filter_bank_log_kernels)};

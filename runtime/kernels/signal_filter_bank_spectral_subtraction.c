@@ -75,7 +75,7 @@ static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_filter_bank_spectral_subtraction_kernels[] = {
-    {"signal_spectral_subtraction", mote_signal_spectral_subtraction_eval},
+    MOTE_KERNEL("signal_spectral_subtraction", mote_signal_spectral_subtraction_eval),
 };
 
 const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {"SignalFilterBankSpectralSubtraction", ss_prepare, MOTE_KERNELS(signal_filter_bank_spectral_subtraction_kernels)};

@@ -70,7 +70,7 @@ static mote_status fb_sqrt_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_filter_bank_square_root_kernels[] = {
-    {"signal_filter_bank_square_root", mote_signal_filter_bank_square_root_eval},
+    MOTE_KERNEL("signal_filter_bank_square_root", mote_signal_filter_bank_square_root_eval),
 };
 
 const mote_op_def mote_op_signal_filter_bank_square_root = {"SignalFilterBankSquareRoot", fb_sqrt_prepare, MOTE_KERNELS(signal_filter_bank_square_root_kernels)};

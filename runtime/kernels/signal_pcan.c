@@ -75,7 +75,7 @@ static mote_status pcan_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_pcan_kernels[] = {
-    {"signal_pcan", mote_signal_pcan_eval},
+    MOTE_KERNEL("signal_pcan", mote_signal_pcan_eval),
 };
 
 const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare, MOTE_KERNELS(signal_pcan_kernels)};

@@ -255,7 +255,7 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_rfft_kernels[] = {
-    {"signal_rfft", mote_signal_rfft_eval},
+    MOTE_KERNEL("signal_rfft", mote_signal_rfft_eval),
 };
 
 const mote_op_def mote_op_signal_rfft = {"SignalRfft", rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};

@@ -50,7 +50,7 @@ static mote_status window_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel signal_window_kernels[] = {
-    {"signal_window", mote_signal_window_eval},
+    MOTE_KERNEL("signal_window", mote_signal_window_eval),
 };
 
 const mote_op_def mote_op_signal_window = {"SignalWindow", window_prepare, MOTE_KERNELS(signal_window_kernels)};

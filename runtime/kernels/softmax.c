@@ -155,9 +155,9 @@ static mote_status softmax_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel softmax_kernels[] = {
-    {"softmax_s8", mote_softmax_s8_eval},
-    {"softmax_s8_s16", mote_softmax_s8_s16_eval},
-    {"softmax_f32", mote_softmax_f32_eval},
+    MOTE_KERNEL("softmax_s8", mote_softmax_s8_eval),
+    MOTE_KERNEL("softmax_s8_s16", mote_softmax_s8_s16_eval),
+    MOTE_KERNEL("softmax_f32", mote_softmax_f32_eval),
 };
 
 const mote_op_def mote_op_softmax = {"SOFTMAX", softmax_prepare, MOTE_KERNELS(softmax_kernels)};

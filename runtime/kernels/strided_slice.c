@@ -119,7 +119,7 @@ static mote_status strided_slice_prepare(mote_ctx *ctx, mote_node *n, mote_tenso
 }
 
 static const mote_kernel strided_slice_kernels[] = {
-    {"strided_slice", mote_strided_slice_eval},
+    MOTE_KERNEL("strided_slice", mote_strided_slice_eval),
 };
 
 const mote_op_def mote_op_strided_slice = {"STRIDED_SLICE", strided_slice_prepare, MOTE_KERNELS(strided_slice_kernels)};

@@ -74,8 +74,8 @@ static mote_status tanh_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 }
 
 static const mote_kernel tanh_kernels[] = {
-    {"tanh_s8", mote_tanh_s8_eval},
-    {"tanh_f32", mote_tanh_f32_eval},
+    MOTE_KERNEL("tanh_s8", mote_tanh_s8_eval),
+    MOTE_KERNEL("tanh_f32", mote_tanh_f32_eval),
 };
 
 const mote_op_def mote_op_tanh = {"TANH", tanh_prepare, MOTE_KERNELS(tanh_kernels)};

@@ -73,6 +73,28 @@ void *mote_persist_alloc(mote_ctx *ctx, size_t bytes)
     return p;
 }
 
+void *mote_node_data_grow(mote_ctx *ctx, mote_node *n, size_t bytes)
+{
+    uint8_t *old = n->data;
+    size_t old_need = (n->data_bytes + 15u) & ~(size_t)15u, need = (bytes + 15u) & ~(size_t)15u;
+    if (!old || old != ctx->arena + ctx->arena_size - ctx->persist_used || bytes < n->data_bytes) {
+        mote_fail(ctx, MOTE_ERR_PARAM, -1, "a parameter block can only grow while it is the newest");
+        return NULL;
+    }
+    if (need < bytes || need - old_need > ctx->arena_size - ctx->persist_used) {
+        mote_fail(ctx, MOTE_ERR_ARENA, -1, "arena too small for persistent kernel data");
+        return NULL;
+    }
+    /* the block keeps its top and extends down */
+    ctx->persist_used += need - old_need;
+    uint8_t *p = ctx->arena + ctx->arena_size - ctx->persist_used;
+    memmove(p, old, n->data_bytes);
+    memset(p + n->data_bytes, 0, need - n->data_bytes);
+    n->data = p;
+    n->data_bytes = bytes;
+    return p;
+}
+
 /* One block per node and kind: a second request is a kernel bug. */
 static void *node_block(mote_ctx *ctx, void **slot, size_t *slot_bytes, size_t bytes, const char *twice)
 {

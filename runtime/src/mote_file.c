@@ -163,7 +163,10 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
     uint32_t bytes = rd32(r + 28), data = rd32(r + 32), quant = rd32(r + 36);
     if (elems * mote_dtype_size((mote_dtype)t->type) != bytes) return MOTE_FILE_ERR_CORRUPT;
     t->bytes = bytes;
-    if (data == MOTE_FILE_NONE) {
+    if (t->flags & MOTE_TENSOR_PACKED) {
+        /* its readers keep it in their parameter blocks (checked per node) */
+        if (!(t->flags & MOTE_TENSOR_CONST) || data != MOTE_FILE_NONE) return MOTE_FILE_ERR_CORRUPT;
+    } else if (data == MOTE_FILE_NONE) {
         if (bytes != 0) return MOTE_FILE_ERR_CORRUPT;
     } else if (t->flags & MOTE_TENSOR_CONST) {
         if (!in_file(h, data, bytes, 16)) return MOTE_FILE_ERR_CORRUPT;
@@ -189,8 +192,8 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
     return MOTE_FILE_OK;
 }
 
-static mote_file_status load_node(const header *h, uint32_t i, const int32_t *io, uint8_t *plan,
-                                  uint8_t **state, uint8_t *state_end, mote_node *n)
+static mote_file_status load_node(const header *h, uint32_t i, const int32_t *io, const mote_tensor *tensors,
+                                  uint8_t *plan, uint8_t **state, uint8_t *state_end, mote_node *n)
 {
     const uint8_t *r = h->f + h->nodes_off + (size_t)i * h->node_record;
     memset(n, 0, sizeof *n);
@@ -207,10 +210,17 @@ static mote_file_status load_node(const header *h, uint32_t i, const int32_t *io
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
     if (!def || n->kernel >= def->n_kernels || mote_kernel_name_hash(def->kernels[n->kernel].name) != hash)
         return MOTE_FILE_ERR_KERNEL;
-    n->eval = def->kernels[n->kernel].eval;
+    const mote_kernel *kern = &def->kernels[n->kernel];
+    if (!kern->eval) return MOTE_FILE_ERR_KERNEL; /* e.g. an x86 kernel in an Arm build */
+    n->eval = kern->eval;
     n->io = io + io_at;
-    for (int k = 0; k < n->n_in + n->n_out; k++)
+    for (int k = 0; k < n->n_in + n->n_out; k++) {
         if (n->io[k] >= (int32_t)h->n_tensors || n->io[k] < (k < n->n_in ? -1 : 0)) return MOTE_FILE_ERR_CORRUPT;
+        /* a dataless constant only for a kernel that never reads it */
+        if (n->io[k] >= 0 && (tensors[n->io[k]].flags & MOTE_TENSOR_PACKED) &&
+            (k >= n->n_in || k >= 8 || !((kern->packed >> k) & 1u)))
+            return MOTE_FILE_ERR_CORRUPT;
+    }
     if (params != MOTE_FILE_NONE) {
         if (!in_file(h, params, params_bytes, 16)) return MOTE_FILE_ERR_CORRUPT;
         n->data = (void *)(uintptr_t)(h->f + params); /* eval only reads it */
@@ -257,7 +267,7 @@ mote_file_status mote_file_load(const void *file, size_t len, uint8_t *arena, si
     }
     for (uint32_t i = 0; i < h.n_nodes; i++) {
         *err_index = (int32_t)i;
-        if ((s = load_node(&h, i, io, plan, &state, state_end, &nodes[i])) != MOTE_FILE_OK) return s;
+        if ((s = load_node(&h, i, io, tensors, plan, &state, state_end, &nodes[i])) != MOTE_FILE_OK) return s;
     }
     *err_index = -1;
     for (uint32_t i = 0; i < h.n_inputs + h.n_outputs; i++)

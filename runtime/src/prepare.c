@@ -4,6 +4,12 @@
 
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size)
 {
+    return mote_prepare_isa(m, ctx, arena, arena_size, MOTE_ISA_PORTABLE);
+}
+
+mote_status mote_prepare_isa(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa)
+{
+    ctx->isa = isa;
     ctx->arena = arena;
     ctx->arena_size = arena_size & ~(size_t)15u;
     ctx->persist_used = 0;

@@ -24,8 +24,15 @@ typedef mote_status (*mote_prepare_fn)(mote_ctx *ctx, mote_node *node, mote_tens
  * table is how compiled models name it, so append new variants at the end. */
 typedef struct mote_kernel {
     const char *name;       /* e.g. "conv_s8" */
-    mote_eval_fn eval;
+    mote_eval_fn eval;      /* NULL when this build has no such kernel (e.g. x86 kernels on Arm) */
+    uint8_t packed;         /* bit i: eval never reads input i, prepare copied it (repacked)
+                             * into the parameter block; compiled models drop its data */
+    uint8_t block;          /* window ops: output pixels written before all their reads are
+                             * done (the planner's in-place rule); 0 means 1, raster order */
 } mote_kernel;
+
+/* Table entry of a reference-order kernel that reads all its inputs. */
+#define MOTE_KERNEL(name, eval) {name, eval, 0, 0}
 
 typedef struct mote_op_def {
     const char *name;       /* TFLite's builtin name */
@@ -56,6 +63,11 @@ static inline const mote_tensor *mote_out(const mote_node *n, const mote_tensor 
  * copy it byte for byte into flash for a device of any pointer width.
  * NULL (and ctx->err set) when the arena is exhausted or it is asked twice. */
 void *mote_node_data(mote_ctx *ctx, mote_node *n, size_t bytes);
+/* Grow the node's parameter block to `bytes` (contents kept, the rest
+ * zeroed) while it is still the newest persistent allocation: lets an
+ * optimized variant append packed weights to the block its op's prepare
+ * made. The block moves: re-read node->data. NULL (ctx->err set) on failure. */
+void *mote_node_data_grow(mote_ctx *ctx, mote_node *n, size_t bytes);
 /* Mutable state kept across invokes (e.g. a running noise estimate): zeroed,
  * sets node->state and node->state_bytes; mote_reset zeroes it again. */
 void *mote_node_state(mote_ctx *ctx, mote_node *n, size_t bytes);

@@ -113,7 +113,20 @@ enum {
     MOTE_TENSOR_CONST = 1u << 0,    /* data points at read-only weights */
     MOTE_TENSOR_VARIABLE = 1u << 1, /* state kept across invokes, zeroed by mote_reset */
     MOTE_TENSOR_INPUT = 1u << 2,
-    MOTE_TENSOR_OUTPUT = 1u << 3
+    MOTE_TENSOR_OUTPUT = 1u << 3,
+    /* a constant that its readers keep, repacked, in their parameter blocks:
+     * compiled models store no data for it (see mote_kernel.packed) */
+    MOTE_TENSOR_PACKED = 1u << 4
+};
+
+/* Instruction-set choices for prepare (mote_prepare_isa). Kernels with
+ * SIMD inner loops pick them at C compile time (__ARM_FEATURE_DSP) or at run
+ * time (x86 CPUID); these bits choose what prepare cannot leave to them:
+ * the kernel family and so the layout of its packed weights. */
+enum {
+    MOTE_ISA_PORTABLE = 0,         /* optimized C, SMLAD inner loops where the core has DSP */
+    MOTE_ISA_REFERENCE = 1u << 0,  /* reference kernels only: baselines and tests */
+    MOTE_ISA_X86 = 1u << 1         /* x86-64 kernels: SSE4.1 / AVX2 / VNNI chosen at run time */
 };
 
 typedef struct mote_tensor {
@@ -188,6 +201,7 @@ typedef struct mote_ctx {
     int32_t err_node;      /* -1 if not node-specific */
     int32_t err_tensor;    /* -1 if not tensor-specific */
     const char *err;
+    uint32_t isa;          /* MOTE_ISA_* the kernels are chosen for */
 } mote_ctx;
 
 size_t mote_dtype_size(mote_dtype t);
@@ -196,8 +210,10 @@ const char *mote_op_name(mote_op op);
 const char *mote_status_name(mote_status s);
 int64_t mote_tensor_elems(const mote_tensor *t);
 
-/* Check and prepare every node. arena must be 16-byte aligned. */
+/* Check and prepare every node. arena must be 16-byte aligned.
+ * mote_prepare chooses kernels for MOTE_ISA_PORTABLE. */
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size);
+mote_status mote_prepare_isa(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa);
 /* Reset every variable tensor to real zero and every kernel state to zero
  * (call after the planner bound them). */
 void mote_reset(mote_model *m);

@@ -1,0 +1,94 @@
+/* Internal to the optimized int8 kernels: the few SIMD operations their inner
+ * loops are written in, and the requantization they fuse into output loops.
+ *
+ * MOTE_DSP is 1 when the Arm DSP extension is there (Cortex-M4/M7/M33/M55:
+ * __ARM_FEATURE_DSP): SMLAD = two 16x16 multiplies and an add, SXTB16 = bytes
+ * 0 and 2 (or, rotated, 1 and 3) sign-extended into two halfwords. Built
+ * with -DMOTE_DSP_EMULATE elsewhere, the same operations run in plain C, so
+ * host tests check the DSP code paths bit for bit against the reference
+ * kernels. Otherwise MOTE_DSP is 0 and kernels take their scalar paths.
+ *
+ * Pair order: sxtb16(w) = (w0, w2), sxtb16_ror8(w) = (w1, w3) for the bytes
+ * w0..w3 of a little-endian word. Two operands split the same way multiply
+ * lane by lane, so 4 int8 products need no byte shuffling at all. */
+#ifndef MOTE_SIMD_S8_H
+#define MOTE_SIMD_S8_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "mote/quant.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define MOTE_DSP 1
+static inline uint32_t mote_sxtb16(uint32_t x)
+{
+    return (uint32_t)__sxtb16((int32_t)x);
+}
+static inline uint32_t mote_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline int32_t mote_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    return __smlad((int32_t)a, (int32_t)b, acc);
+}
+#elif defined(MOTE_DSP_EMULATE)
+#define MOTE_DSP 1
+static inline uint32_t mote_sxtb16(uint32_t x)
+{
+    return (uint32_t)(uint16_t)(int16_t)(int8_t)(x & 0xFFu) |
+           (uint32_t)(uint16_t)(int16_t)(int8_t)((x >> 16) & 0xFFu) << 16;
+}
+static inline uint32_t mote_sxtb16_ror8(uint32_t x)
+{
+    return mote_sxtb16((x >> 8) | (x << 24));
+}
+static inline int32_t mote_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+    int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+#else
+#define MOTE_DSP 0
+#endif
+
+/* Unaligned little-endian word load: one LDR where the core allows it. */
+static inline uint32_t mote_load_u32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* TFLite's int8 output stage (mote_mul_qm, mote_add_sat, clamp) in its
+ * cheapest exact form, valid under mote_requant_fast_ok: (acc*m + 2^30) >> 31
+ * is the doubling high multiply (arithmetic shift = TFLite's nudged
+ * truncation), and rounding half away from zero when dividing by 2^r is
+ * (v + 2^(r-1) + (v >> 31)) >> r for r >= 1. Under the precondition nothing
+ * overflows, so the reference's saturating add is a plain add. */
+static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t shift, int32_t out_offset,
+                                      int32_t act_min, int32_t act_max)
+{
+    int32_t v = (int32_t)(((int64_t)acc * mult + ((int64_t)1 << 30)) >> 31);
+    if (shift < 0) v = (v + (int32_t)(1u << (-shift - 1)) + (v >> 31)) >> -shift;
+    v += out_offset;
+    return v < act_min ? act_min : (v > act_max ? act_max : v);
+}
+
+/* 1 when mote_requant_s8 equals the reference for every accumulator with
+ * |acc| <= acc_bound: no left shifts (effective scales < 1, as in every
+ * trained model), right shifts < 32, and accumulators below 2^30. */
+static inline int mote_requant_fast_ok(const int32_t *shift, int32_t n, int64_t acc_bound)
+{
+    if (acc_bound >= ((int64_t)1 << 30)) return 0;
+    for (int32_t c = 0; c < n; c++)
+        if (shift[c] > 0 || shift[c] < -31) return 0;
+    return 1;
+}
+
+#endif
