@@ -3,21 +3,10 @@
 #include "elementwise_common.h"
 #include "mote/kernel.h"
 #include "mote/quant.h"
+#include "simd_s8.h"
 
-typedef struct {
-    mote_bcast bc;
-    int32_t total;
-    /* quantized: both inputs are shifted left, scaled to a common scale
-     * (twice the larger input scale), summed, then scaled to the output */
-    int32_t in1_offset, in2_offset, out_offset;
-    int32_t left_shift;
-    int32_t in1_mult, in2_mult, out_mult;
-    int in1_shift, in2_shift, out_shift;
-    int32_t act_min, act_max;
-    float act_min_f, act_max_f;
-} add_params;
 
-static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
+static inline int32_t add_quantized(const mote_add_params *p, int32_t x, int32_t y)
 {
     const int32_t a = (int32_t)((uint32_t)(x + p->in1_offset) << p->left_shift);
     const int32_t b = (int32_t)((uint32_t)(y + p->in2_offset) << p->left_shift);
@@ -29,7 +18,7 @@ static inline int32_t add_quantized(const add_params *p, int32_t x, int32_t y)
 
 void mote_add_s8_eval(const mote_node *n, const mote_tensor *t)
 {
-    const add_params *p = (const add_params *)n->data;
+    const mote_add_params *p = (const mote_add_params *)n->data;
     const int8_t *x = (const int8_t *)mote_in(n, t, 0)->data;
     const int8_t *y = (const int8_t *)mote_in(n, t, 1)->data;
     int8_t *o = (int8_t *)mote_out(n, t, 0)->data;
@@ -38,7 +27,7 @@ void mote_add_s8_eval(const mote_node *n, const mote_tensor *t)
 
 void mote_add_s16_eval(const mote_node *n, const mote_tensor *t)
 {
-    const add_params *p = (const add_params *)n->data;
+    const mote_add_params *p = (const mote_add_params *)n->data;
     const int16_t *x = (const int16_t *)mote_in(n, t, 0)->data;
     const int16_t *y = (const int16_t *)mote_in(n, t, 1)->data;
     int16_t *o = (int16_t *)mote_out(n, t, 0)->data;
@@ -47,7 +36,7 @@ void mote_add_s16_eval(const mote_node *n, const mote_tensor *t)
 
 void mote_add_f32_eval(const mote_node *n, const mote_tensor *t)
 {
-    const add_params *p = (const add_params *)n->data;
+    const mote_add_params *p = (const mote_add_params *)n->data;
     const float *x = (const float *)mote_in(n, t, 0)->data;
     const float *y = (const float *)mote_in(n, t, 1)->data;
     float *o = (float *)mote_out(n, t, 0)->data;
@@ -57,14 +46,14 @@ void mote_add_f32_eval(const mote_node *n, const mote_tensor *t)
 /* TFLite ignores the fused activation for int32 and lets the sum wrap. */
 void mote_add_i32_eval(const mote_node *n, const mote_tensor *t)
 {
-    const add_params *p = (const add_params *)n->data;
+    const mote_add_params *p = (const mote_add_params *)n->data;
     const int32_t *x = (const int32_t *)mote_in(n, t, 0)->data;
     const int32_t *y = (const int32_t *)mote_in(n, t, 1)->data;
     int32_t *o = (int32_t *)mote_out(n, t, 0)->data;
     MOTE_BCAST_FOR(&p->bc, p->total, o[k] = (int32_t)((uint32_t)x[i1] + (uint32_t)y[i2]));
 }
 
-static mote_status add_prepare_quantized(mote_ctx *ctx, const mote_node *n, add_params *p,
+static mote_status add_prepare_quantized(mote_ctx *ctx, const mote_node *n, mote_add_params *p,
                                          const mote_tensor *in1, const mote_tensor *in2,
                                          const mote_tensor *out)
 {
@@ -96,7 +85,7 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in1 = mote_in(n, t, 0), *in2 = mote_in(n, t, 1), *out = mote_out(n, t, 0);
     if (in1->type != out->type || in2->type != out->type)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "ADD inputs and output must share a dtype");
-    add_params *p = (add_params *)mote_node_data(ctx, n, sizeof(add_params));
+    mote_add_params *p = (mote_add_params *)mote_node_data(ctx, n, sizeof(mote_add_params));
     if (!p) return MOTE_ERR_ARENA;
     if (!mote_bcast_init(&p->bc, in1, in2, out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "ADD output shape is not the broadcast of the inputs");
@@ -107,6 +96,23 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         mote_status s = add_prepare_quantized(ctx, n, p, in1, in2, out);
         if (s != MOTE_OK) return s;
         n->eval = out->type == MOTE_I8 ? mote_add_s8_eval : mote_add_s16_eval;
+        /* every intermediate stays below 2^29 ((x + offset) << 20 with |x + offset| <= 255, then
+         * multipliers < 1): the fast exact arithmetic of simd_s8.h applies when the shifts allow */
+        const int32_t shifts[3] = {p->in1_shift, p->in2_shift, p->out_shift};
+        if (out->type == MOTE_I8 && !(ctx->isa & MOTE_ISA_REFERENCE) && !p->bc.needed && p->left_shift <= 20 &&
+            p->in1_offset >= -128 && p->in1_offset <= 128 && p->in2_offset >= -128 && p->in2_offset <= 128 &&
+            mote_requant_fast_ok(shifts, 3, 0)) {
+            /* each input's scaled value depends on its int8 value alone: two tables */
+            int32_t *lut = (int32_t *)mote_node_data_grow(ctx, n, sizeof(mote_add_params) + 2 * 256 * sizeof(int32_t));
+            if (!lut) return MOTE_ERR_ARENA;
+            p = (mote_add_params *)(void *)lut;
+            lut = (int32_t *)(void *)(p + 1);
+            for (int32_t v = -128; v < 128; v++) {
+                lut[v + 128] = mote_mul_qm_fast((v + p->in1_offset) * (1 << p->left_shift), p->in1_mult, p->in1_shift);
+                lut[256 + v + 128] = mote_mul_qm_fast((v + p->in2_offset) * (1 << p->left_shift), p->in2_mult, p->in2_shift);
+            }
+            n->eval = mote_add_s8_fast_eval;
+        }
         break;
     }
     case MOTE_F32:
@@ -129,6 +135,7 @@ static const mote_kernel add_kernels[] = {
     MOTE_KERNEL("add_s16", mote_add_s16_eval),
     MOTE_KERNEL("add_f32", mote_add_f32_eval),
     MOTE_KERNEL("add_i32", mote_add_i32_eval),
+    MOTE_KERNEL("add_s8_fast", mote_add_s8_fast_eval),
 };
 
 const mote_op_def mote_op_add = {"ADD", add_prepare, MOTE_KERNELS(add_kernels)};

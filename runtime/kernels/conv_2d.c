@@ -118,7 +118,12 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         s = mote_conv_quant_s8(ctx, n, in, filter, bias, out, 0, d);
         if (s != MOTE_OK) return s;
         n->eval = mote_conv_s8_eval;
-        return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_X86) {
+            s = mote_conv_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_conv_s8_eval) return s;
+        }
+        return mote_conv_s8_opt_choose(ctx, n, t);
     }
     if (in->type != MOTE_F32 || out->type != MOTE_F32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CONV_2D supports int8 or float32 activations");
@@ -139,6 +144,10 @@ static const mote_kernel conv_2d_kernels[] = {
     MOTE_KERNEL("conv_s8", mote_conv_s8_eval),
     MOTE_KERNEL("conv_f32", mote_conv_f32_eval),
     MOTE_KERNEL("conv_hybrid_f32", mote_conv_hybrid_f32_eval),
+    {"conv_s8_x86", MOTE_X86_EVAL(mote_conv_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
+    /* filter and bias live, packed and folded, in the parameter block */
+    {"conv_s8_1x1", mote_conv_s8_1x1_eval, (1u << 1) | (1u << 2), 0},
+    {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0},
 };
 
 const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

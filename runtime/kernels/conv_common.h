@@ -69,7 +69,34 @@ void mote_conv_s8_eval(const mote_node *n, const mote_tensor *t);
 void mote_conv_f32_eval(const mote_node *n, const mote_tensor *t);
 void mote_conv_hybrid_f32_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_eval(const mote_node *n, const mote_tensor *t);
+/* optimized int8 (conv_s8_opt.c packs their parameters) */
+void mote_conv_s8_1x1_eval(const mote_node *n, const mote_tensor *t);
+void mote_conv_s8_im2col_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_f32_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_3x3_eval(const mote_node *n, const mote_tensor *t); /* depthwise_s8_3x3.c */
+
+/* Optimized int8 variants. A chooser runs after the reference int8 prepare
+ * has set n->eval and the parameter block (mote_conv_data, multipliers,
+ * shifts): it may switch n->eval to a faster variant of the op's table and
+ * grow the block (mote_node_data_grow) with folded biases and packed
+ * weights, or leave the node as it is. MOTE_OK either way; another status
+ * only on a real failure (arena). *_x86 run for MOTE_ISA_X86 first, *_opt
+ * (portable C, SMLAD inner loops on DSP cores) otherwise or when x86 declined. */
+mote_status mote_conv_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_conv_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_depthwise_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_depthwise_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+/* x86-64 kernels (conv_s8_x86.c, depthwise_s8_x86.c): table entries are NULL
+ * on other targets. */
+#ifndef MOTE_X86_EVAL
+#if defined(__x86_64__)
+#define MOTE_X86_EVAL(f) (f)
+#else
+#define MOTE_X86_EVAL(f) NULL
+#endif
+#endif
+void mote_conv_s8_x86_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_x86_eval(const mote_node *n, const mote_tensor *t);
 
 /* Hybrid scratch: per batch scale (float) and zero point (int32), then the
  * int8 copy of the input. */

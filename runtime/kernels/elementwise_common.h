@@ -91,4 +91,21 @@ static inline void mote_bcast_row(const mote_bcast *b, int32_t r, int32_t *off1,
         }                                                                      \
     } while (0)
 
+/* ADD's parameter block (add.c). */
+typedef struct {
+    mote_bcast bc;
+    int32_t total;
+    /* quantized: both inputs are shifted left, scaled to a common scale
+     * (twice the larger input scale), summed, then scaled to the output */
+    int32_t in1_offset, in2_offset, out_offset;
+    int32_t left_shift;
+    int32_t in1_mult, in2_mult, out_mult;
+    int in1_shift, in2_shift, out_shift;
+    int32_t act_min, act_max;
+    float act_min_f, act_max_f;
+} mote_add_params;
+
+/* int8 ADD without broadcasting, exact fast arithmetic (add_s8_fast.c). */
+void mote_add_s8_fast_eval(const mote_node *n, const mote_tensor *t);
+
 #endif

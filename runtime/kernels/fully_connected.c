@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "fc_pool_common.h"
+#include "fc_s8_gemv.h"
 #include "mote/quant.h"
 
 static mote_status fc_check_shapes(mote_ctx *ctx, const mote_node *n, mote_tensor *t,
@@ -116,6 +117,18 @@ static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mo
     return MOTE_OK;
 }
 
+/* After the reference int8 prepare: a faster variant if one applies. */
+static mote_status fc_choose_s8(mote_ctx *ctx, mote_node *n, const mote_tensor *t, mote_status s)
+{
+    if (s != MOTE_OK || (ctx->isa & MOTE_ISA_REFERENCE)) return s;
+    mote_eval_fn ref = n->eval;
+    if (ctx->isa & MOTE_ISA_X86) {
+        s = mote_fc_s8_x86_choose(ctx, n, t);
+        if (s != MOTE_OK || n->eval != ref) return s;
+    }
+    return mote_fc_s8_opt_choose(ctx, n, t);
+}
+
 static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 {
     if (n->n_in < 2 || n->n_in > 3 || n->n_out != 1 || !mote_in(n, t, 0) || !mote_in(n, t, 1))
@@ -132,7 +145,7 @@ static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (s != MOTE_OK) return s;
     switch (mote_in(n, t, 0)->type) {
     case MOTE_F32: return fc_prepare_f32(ctx, n, t, p);
-    case MOTE_I8: return fc_prepare_s8(ctx, n, t, p);
+    case MOTE_I8: return fc_choose_s8(ctx, n, t, fc_prepare_s8(ctx, n, t, p));
     default: return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "FULLY_CONNECTED supports float32 and int8 inputs");
     }
 }
@@ -141,6 +154,8 @@ static const mote_kernel fully_connected_kernels[] = {
     MOTE_KERNEL("fc_s8", mote_fc_s8_eval),
     MOTE_KERNEL("fc_s8_per_channel", mote_fc_s8_per_channel_eval),
     MOTE_KERNEL("fc_f32", mote_fc_f32_eval),
+    {"fc_s8_x86", MOTE_X86_EVAL(mote_fc_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
+    {"fc_s8_gemv", mote_fc_s8_gemv_eval, (1u << 1) | (1u << 2), 0}, /* weights, bias: in the parameter block */
 };
 
 const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

@@ -65,29 +65,66 @@ static inline uint32_t mote_load_u32(const void *p)
     return v;
 }
 
-/* TFLite's int8 output stage (mote_mul_qm, mote_add_sat, clamp) in its
- * cheapest exact form, valid under mote_requant_fast_ok: (acc*m + 2^30) >> 31
+/* TFLite's MultiplyByQuantizedMultiplier (mote_mul_qm) in its cheapest
+ * exact form, valid under mote_requant_fast_ok: (acc*m + 2^30) >> 31
  * is the doubling high multiply (arithmetic shift = TFLite's nudged
  * truncation), and rounding half away from zero when dividing by 2^r is
- * (v + 2^(r-1) + (v >> 31)) >> r for r >= 1. Under the precondition nothing
- * overflows, so the reference's saturating add is a plain add. */
+ * (2v + 2^r + (v >> 31)) >> (r + 1) for every r >= 0: for v < 0 the odd
+ * numerator never sits on a multiple of 2^(r+1), so subtracting 1 instead
+ * of 2 changes nothing, and r = 0 needs no branch. Under the precondition
+ * nothing overflows (|v| < 2^29, r <= 30), so the reference's saturating
+ * add is a plain add. */
+static inline int32_t mote_mul_qm_fast(int32_t acc, int32_t mult, int32_t shift)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    /* SMMULR: (a*b + 2^31) >> 32, with a = 2*acc (|acc| < 2^30): the same value */
+    int32_t v;
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(mult));
+#else
+    int32_t v = (int32_t)(((int64_t)acc * mult + ((int64_t)1 << 30)) >> 31);
+#endif
+    return (2 * v + (int32_t)(1u << -shift) + (v >> 31)) >> (1 - shift);
+}
+
+/* The output stage with the per-channel constants precomputed:
+ * round = 2^r, rshift = r + 1 (mote_requant_round / _rshift). */
+static inline int32_t mote_requant_s8_pre(int32_t acc, int32_t mult, int32_t round, int32_t rshift,
+                                          int32_t out_offset, int32_t act_min, int32_t act_max)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    int32_t v;
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(mult));
+#else
+    int32_t v = (int32_t)(((int64_t)acc * mult + ((int64_t)1 << 30)) >> 31);
+#endif
+    v = ((2 * v + round + (v >> 31)) >> rshift) + out_offset;
+    return v < act_min ? act_min : (v > act_max ? act_max : v);
+}
+static inline int32_t mote_requant_round(int32_t shift)
+{
+    return (int32_t)(1u << -shift);
+}
+static inline int32_t mote_requant_rshift(int32_t shift)
+{
+    return 1 - shift;
+}
+
+/* The whole int8 output stage: scale, output zero point, activation clamp. */
 static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t shift, int32_t out_offset,
                                       int32_t act_min, int32_t act_max)
 {
-    int32_t v = (int32_t)(((int64_t)acc * mult + ((int64_t)1 << 30)) >> 31);
-    if (shift < 0) v = (v + (int32_t)(1u << (-shift - 1)) + (v >> 31)) >> -shift;
-    v += out_offset;
+    int32_t v = mote_mul_qm_fast(acc, mult, shift) + out_offset;
     return v < act_min ? act_min : (v > act_max ? act_max : v);
 }
 
 /* 1 when mote_requant_s8 equals the reference for every accumulator with
  * |acc| <= acc_bound: no left shifts (effective scales < 1, as in every
- * trained model), right shifts < 32, and accumulators below 2^30. */
+ * trained model), right shifts <= 30, and accumulators below 2^30. */
 static inline int mote_requant_fast_ok(const int32_t *shift, int32_t n, int64_t acc_bound)
 {
     if (acc_bound >= ((int64_t)1 << 30)) return 0;
     for (int32_t c = 0; c < n; c++)
-        if (shift[c] > 0 || shift[c] < -31) return 0;
+        if (shift[c] > 0 || shift[c] < -30) return 0;
     return 1;
 }
 

@@ -21,7 +21,10 @@ test -f "$WORK/kws/kws_int8.mote" || fail ".mote file missing"
 for k in lstm_s8.c signal_rfft.c conv_f32.c mean_s8.c; do
     test ! -e "$WORK/kws/$k" || fail "package ships $k, which kws_int8 does not use"
 done
-test -e "$WORK/kws/conv_s8.c" -a -e "$WORK/kws/depthwise_conv_s8.c" || fail "package lacks its conv kernels"
+# the optimized kernels the profile's core gets, not the reference ones it does not use
+test -e "$WORK/kws/conv_s8_1x1.c" -a -e "$WORK/kws/conv_s8_im2col.c" -a -e "$WORK/kws/depthwise_s8_3x3.c" ||
+    fail "package lacks its conv kernels"
+test ! -e "$WORK/kws/conv_s8.c" || fail "package ships the reference conv kernel, which no node uses"
 grep -q "static uint8_t arena\[$(python3 -c "import json;print(json.load(open('$WORK/kws.json'))['plan_bytes'])")\]" "$WORK/kws/model.c" ||
     fail "model.c arena is not the planned size"
 

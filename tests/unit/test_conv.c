@@ -12,7 +12,10 @@
 #include "mote/kernel.h"
 #include "mote/quant.h"
 
-static _Alignas(16) uint8_t arena[8192];
+static _Alignas(16) uint8_t arena[1 << 16];
+/* Every case runs once per kernel family: the reference kernels, then the
+ * optimized ones (which must give the same bytes). */
+static uint32_t test_isa = MOTE_ISA_REFERENCE;
 static _Alignas(16) uint8_t scratch[8192];
 
 /* tensors: 0 input, 1 filter, 2 bias (may be absent), 3 output */
@@ -63,7 +66,7 @@ static mote_status prepare(conv_case *c, int has_bias, mote_opts o)
     c->node.io = c->io;
     c->node.opts = o;
     c->model = (mote_model){.tensors = c->t, .n_tensors = 4, .nodes = &c->node, .n_nodes = 1};
-    mote_status s = mote_prepare(&c->model, &c->ctx, arena, sizeof arena);
+    mote_status s = mote_prepare_isa(&c->model, &c->ctx, arena, sizeof arena, test_isa);
     if (s == MOTE_OK) {
         assert_true(c->node.scratch_bytes <= sizeof scratch);
         c->node.scratch = c->node.scratch_bytes ? scratch : NULL;
@@ -513,5 +516,16 @@ int main(void)
         cmocka_unit_test(test_hybrid_symmetric),
         cmocka_unit_test(test_hybrid_asymmetric),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const uint32_t isas[] = {
+        MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
+#if defined(__x86_64__)
+        MOTE_ISA_X86,
+#endif
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        test_isa = isas[i];
+        failed += cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    return failed;
 }

@@ -75,7 +75,7 @@ static mote_status prepare(dw_case *c, int has_bias, mote_opts o)
     c->node.io = c->io;
     c->node.opts = o;
     c->model = (mote_model){.tensors = c->t, .n_tensors = 4, .nodes = &c->node, .n_nodes = 1};
-    return mote_prepare(&c->model, &c->ctx, arena, sizeof arena);
+    return mote_prepare_isa(&c->model, &c->ctx, arena, sizeof arena, MOTE_ISA_REFERENCE);
 }
 
 /* Depth multiplier 2 on a 2x2x2 input, 2x2 filter, VALID -> 1x1x4.

@@ -9,7 +9,11 @@
 
 #include "mote/kernel.h"
 
-static _Alignas(16) uint8_t arena[4096];
+static _Alignas(16) uint8_t arena[1 << 16];
+/* Every case runs once per kernel family: the reference kernels, then the
+ * optimized ones (which must give the same bytes). */
+static uint32_t test_isa = MOTE_ISA_REFERENCE;
+static _Alignas(16) uint8_t scratch[1 << 14];
 
 /* Tensor 0 input, 1 weights, 2 bias (optional), 3 output. */
 typedef struct {
@@ -38,8 +42,12 @@ static void fc_init(fc_case *c, int with_bias, int act, int keep)
 
 static mote_status fc_run(fc_case *c)
 {
-    mote_status s = mote_prepare(&c->m, &c->ctx, arena, sizeof arena);
-    if (s == MOTE_OK) mote_invoke(&c->m);
+    mote_status s = mote_prepare_isa(&c->m, &c->ctx, arena, sizeof arena, test_isa);
+    if (s == MOTE_OK) {
+        assert_true(c->n.scratch_bytes <= sizeof scratch);
+        c->n.scratch = c->n.scratch_bytes ? scratch : NULL;
+        mote_invoke(&c->m);
+    }
     return s;
 }
 
@@ -269,5 +277,16 @@ int main(void)
         cmocka_unit_test(test_fc_f32),
         cmocka_unit_test(test_fc_rejects_bad_models),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const uint32_t isas[] = {
+        MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
+#if defined(__x86_64__)
+        MOTE_ISA_X86,
+#endif
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        test_isa = isas[i];
+        failed += cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    return failed;
 }

@@ -73,18 +73,25 @@ typedef struct {
     mote_model m;
 } mfile;
 
-static void open_model(mfile *x, const char *rel)
+/* Kernels for this host (optimized: packed constants have no data) or the
+ * reference ones (every constant in the file). */
+static void open_model_isa(mfile *x, const char *rel, uint32_t isa)
 {
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/models/%s.tflite", MOTE_SHARED_DIR, rel);
     memset(x, 0, sizeof *x);
-    x->hm = mote_host_model_load(path, err, sizeof err);
+    x->hm = mote_host_model_load_isa(path, isa, err, sizeof err);
     if (!x->hm) fail_msg("%s: %s", path, err);
     if (mote_write_mote(x->hm, &x->orig, &x->len, err, sizeof err) != 0) fail_msg("%s: %s", path, err);
     x->f = aligned(x->len);
     memcpy(x->f, x->orig, x->len);
     assert_int_equal(mote_file_arena_bytes(x->f, x->len, &x->arena_bytes), MOTE_FILE_OK);
     x->arena = aligned(x->arena_bytes);
+}
+
+static void open_model(mfile *x, const char *rel)
+{
+    open_model_isa(x, rel, mote_isa_host());
 }
 
 static void close_model(mfile *x)
@@ -175,6 +182,10 @@ static void round_trip(const char *dir, const char *golden, int golden_exact)
         assert_memory_equal(t->dims, h->dims, sizeof t->dims);
         if (!t->bytes) continue;
         const uint8_t *d = t->data;
+        if (t->flags & MOTE_TENSOR_PACKED) { /* repacked into its readers' parameter blocks */
+            assert_true((h->flags & MOTE_TENSOR_PACKED) && (t->flags & MOTE_TENSOR_CONST) && d == NULL);
+            continue;
+        }
         if (t->flags & MOTE_TENSOR_CONST) {
             assert_true(d >= x.f && d + t->bytes <= x.f + x.len);
             assert_memory_equal(d, h->data, t->bytes);
@@ -411,7 +422,7 @@ static void test_tensors(void **s)
 {
     (void)s;
     mfile x;
-    open_model(&x, "mlperf-tiny/kws_int8");
+    open_model_isa(&x, "mlperf-tiny/kws_int8", MOTE_ISA_REFERENCE);
     const uint32_t len = (uint32_t)x.len, plan = H(&x, 32), nt = H(&x, 16);
     EXPECT(&x, MOTE_FILE_OK, -1);
 
@@ -508,6 +519,41 @@ static void test_nodes(void **s)
     close_model(&x);
 }
 
+/* Constants repacked into their readers' parameter blocks: no data in the
+ * file, and only kernels that declare them packed may name them. */
+static void test_packed(void **s)
+{
+    (void)s;
+    mfile x;
+    open_model_isa(&x, "mlperf-tiny/kws_int8", MOTE_ISA_PORTABLE);
+    int32_t node = -1, slot = -1;
+    for (uint32_t i = 0; i < H(&x, 20) && node < 0; i++) {
+        uint8_t *r = nrec(&x, i);
+        const mote_op_def *def = mote_op_lookup((mote_op)(r[0] | r[1] << 8));
+        for (uint32_t j = 0; j < (uint32_t)(r[4] | r[5] << 8) && node < 0; j++) {
+            uint32_t ti = rd32(ioent(&x, rd32(r + 8) + j));
+            if (ti != NONE && (trec(&x, ti)[2] & MOTE_TENSOR_PACKED)) {
+                assert_true((def->kernels[r[2]].packed >> j) & 1u);
+                node = (int32_t)i;
+                slot = (int32_t)j;
+            }
+        }
+    }
+    assert_true(node >= 0);
+    uint8_t *r = nrec(&x, (uint32_t)node);
+    uint32_t t = rd32(ioent(&x, rd32(r + 8) + (uint32_t)slot));
+    assert_int_equal(rd32(trec(&x, t) + 32), NONE);
+    EXPECT(&x, MOTE_FILE_OK, -1);
+    wr32(trec(&x, t) + 32, 16);                 EXPECT(&x, MOTE_FILE_ERR_CORRUPT, (int32_t)t); /* data too */
+    trec(&x, t)[2] &= (uint8_t)~MOTE_TENSOR_CONST; EXPECT(&x, MOTE_FILE_ERR_CORRUPT, (int32_t)t);
+    /* the op's reference kernel (index 0) reads its inputs: it may not take a dataless one */
+    const mote_op_def *def = mote_op_lookup((mote_op)(r[0] | r[1] << 8));
+    r[2] = 0;
+    wr32(r + 12, mote_kernel_name_hash(def->kernels[0].name));
+    EXPECT(&x, MOTE_FILE_ERR_CORRUPT, node);
+    close_model(&x);
+}
+
 static void test_scratch_state(void **s)
 {
     (void)s;
@@ -548,7 +594,7 @@ int main(void)
         cmocka_unit_test(test_rt_ad),       cmocka_unit_test(test_rt_ad_f32), cmocka_unit_test(test_rt_preproc),
         cmocka_unit_test(test_rt_lstm),     cmocka_unit_test(test_truncated), cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_header),      cmocka_unit_test(test_buffers),   cmocka_unit_test(test_tensors),
-        cmocka_unit_test(test_nodes),       cmocka_unit_test(test_scratch_state),
+        cmocka_unit_test(test_nodes),       cmocka_unit_test(test_scratch_state), cmocka_unit_test(test_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

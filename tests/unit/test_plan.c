@@ -371,6 +371,17 @@ static int32_t random_op(graph *g, int32_t x, int last)
     return y;
 }
 
+/* Kernel family the random chains are prepared for: every family's kernels
+ * must keep the in-place contract their table entries state. */
+static uint32_t chain_isa;
+static const uint32_t chain_isas[] = {
+    MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
+#if defined(__x86_64__)
+    MOTE_ISA_X86,
+#endif
+};
+#define N_CHAIN_ISAS (sizeof chain_isas / sizeof chain_isas[0])
+
 /* A random chain of 1..4 ops that prepares; 0 if this draw does not. */
 static int random_chain(graph *g)
 {
@@ -382,7 +393,7 @@ static int random_chain(graph *g)
     for (int k = 0; k < len; k++)
         if ((x = random_op(g, x, k == len - 1)) < 0) return 0;
     mote_ctx ctx;
-    return mote_prepare(&g->m, &ctx, persist, sizeof persist) == MOTE_OK;
+    return mote_prepare_isa(&g->m, &ctx, persist, sizeof persist, chain_isa) == MOTE_OK;
 }
 
 /* Run every step of g in `order` with tensor data already bound; copy each
@@ -402,7 +413,7 @@ static void run_steps(graph *g, const int32_t *order, const uint8_t *input, uint
 }
 
 static uint8_t ref[MAXN][4096], got[MAXN][4096];
-static _Alignas(16) uint8_t sep[MAXT][4096], arena[1 << 16];
+static _Alignas(16) uint8_t sep[MAXT][4096], arena[1 << 16], scratch[MAXN][1 << 15];
 
 static void check_outputs(const graph *g)
 {
@@ -416,6 +427,10 @@ static void bind_separate(graph *g)
 {
     for (int32_t t = 0; t < g->m.n_tensors; t++)
         if (!(g->t[t].flags & MOTE_TENSOR_CONST)) g->t[t].data = sep[t];
+    for (int32_t k = 0; k < g->m.n_nodes; k++) {
+        assert_true(g->n[k].scratch_bytes <= sizeof scratch[k]);
+        g->n[k].scratch = g->n[k].scratch_bytes ? scratch[k] : NULL;
+    }
 }
 
 static void test_kernels_planned_chains(void **state)
@@ -424,6 +439,7 @@ static void test_kernels_planned_chains(void **state)
     int runs = 0, overlapped = 0;
     const int32_t identity[MAXN] = {0, 1, 2, 3, 4, 5, 6, 7};
     while (runs < 1000) {
+        chain_isa = chain_isas[runs % N_CHAIN_ISAS];
         graph g;
         if (!random_chain(&g)) continue;
         int big = 0;
@@ -439,6 +455,8 @@ static void test_kernels_planned_chains(void **state)
         overlapped += p.arena_bytes < p.arena_bytes_no_overlap;
         for (int32_t t = 0; t < g.m.n_tensors; t++)
             if (p.tensor_offset[t] != MOTE_PLAN_NONE) g.t[t].data = arena + p.tensor_offset[t];
+        for (int32_t k = 0; k < g.m.n_nodes; k++)
+            if (p.scratch_offset[k] != MOTE_PLAN_NONE) g.n[k].scratch = arena + p.scratch_offset[k];
         memset(arena, 0xa5, p.arena_bytes);
         run_steps(&g, p.order, input, got);
         check_outputs(&g);
@@ -455,6 +473,7 @@ static void test_kernels_exact_shift(void **state)
     (void)state;
     int runs = 0, negative = 0;
     while (runs < 2000) {
+        chain_isa = chain_isas[runs % N_CHAIN_ISAS];
         graph g;
         if (!random_chain(&g)) continue;
         int32_t k = rnd(0, g.m.n_nodes - 1);

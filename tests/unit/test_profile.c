@@ -145,7 +145,7 @@ static const struct {
      "arm-none-eabi-gcc", "-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard",
      "qemu-system-arm:mps2-an505"},
     {"rp2040", MOTE_CORE_CORTEX_M0PLUS, 0, 133, 264, 2048, 4, 1, "arm-none-eabi-gcc",
-     "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "none"},
+     "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "qemu-system-arm:mps2-an385"},
     {"esp32c3", MOTE_CORE_RISCV32IMC, 0, 160, 400, 4096, 4, 0, "riscv32-esp-elf-gcc", "-march=rv32imc -mabi=ilp32",
      "none"},
     {"rpi4", MOTE_CORE_AARCH64, MOTE_FEAT_FPU | MOTE_FEAT_NEON | MOTE_FEAT_SIMD, 1500, 1048576, 0, 8, 0,

@@ -1,0 +1,57 @@
+/* Compile-time half of the optimized int8 CONV_2D kernels: chooses
+ * conv_s8_1x1 or conv_s8_im2col and packs their parameters (gemm_s8.h):
+ * weights in channel pairs, biases with the input zero point folded in. */
+#include "gemm_s8.h"
+
+/* Largest |accumulator| any partial sum can reach: the folded bias plus
+ * terms products of raw int8 values. */
+static int64_t acc_bound(const mote_tensor *bias, int32_t oc, int64_t terms)
+{
+    int64_t b = 0;
+    for (int32_t c = 0; bias && c < oc; c++) {
+        int64_t v = ((const int32_t *)bias->data)[c];
+        if (v < 0) v = -v;
+        if (v > b) b = v;
+    }
+    return b + 2 * terms * 128 * 128;
+}
+
+mote_status mote_conv_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t)
+{
+    const mote_tensor *in = mote_in(n, t, 0), *ft = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
+    const mote_conv_data *d = n->data;
+    const int32_t oc = ft->dims[0], kh = ft->dims[1], kw = ft->dims[2], ic = ft->dims[3];
+    const int32_t zp = in->q.zero_point[0];
+    if (ic != in->dims[3] || zp < -128 || zp > 127) return MOTE_OK; /* groups: reference */
+    const int64_t k = (int64_t)kh * kw * ic;
+    if (k > (1 << 20) || !mote_requant_fast_ok(mote_conv_shift(d), oc, acc_bound(bt, oc, k))) return MOTE_OK;
+    const int32_t kp = (int32_t)((k + 3) & ~(int64_t)3), pairs = (oc + 1) / 2;
+    const int one = kh == 1 && kw == 1;
+
+    size_t at = mote_gemm_s8_pack_offset(oc);
+    uint8_t *blk = mote_node_data_grow(ctx, n, at + mote_gemm_s8_pack_bytes(pairs, kp));
+    if (!blk) return MOTE_ERR_ARENA;
+    mote_gemm_s8_pack *g = (mote_gemm_s8_pack *)(void *)(blk + at);
+    g->k = (int32_t)k;
+    g->kp = kp;
+    g->pairs = pairs;
+    g->pad_x = zp;
+    mote_gemm_s8_pair *pr = (mote_gemm_s8_pair *)(void *)(g + 1);
+    int8_t *w = (int8_t *)(pr + pairs);
+    const int8_t *src = ft->data;
+    d = (const mote_conv_data *)(const void *)blk; /* the block moved */
+    for (int32_t c = 0; c < oc; c++) {
+        int64_t sum = 0;
+        for (int64_t j = 0; j < k; j++) sum += src[(size_t)c * (size_t)k + (size_t)j];
+        mote_gemm_s8_pair *r = &pr[c / 2];
+        r->bias[c % 2] = (int32_t)((bt ? ((const int32_t *)bt->data)[c] : 0) - (int64_t)zp * sum);
+        r->mult[c % 2] = mote_conv_mult(d)[c];
+        r->round[c % 2] = mote_requant_round(mote_conv_shift(d)[c]);
+        r->rshift[c % 2] = mote_requant_rshift(mote_conv_shift(d)[c]);
+        int8_t *dst = w + (size_t)(c / 2) * 2 * (size_t)kp + (size_t)(c % 2) * 4;
+        for (int64_t j = 0; j < k; j++) dst[(size_t)(j / 4) * 8 + (size_t)(j % 4)] = src[(size_t)c * (size_t)k + (size_t)j];
+    }
+    n->scratch_bytes = mote_gemm_s8_scratch(kp) + (one ? 0 : (size_t)kp);
+    n->eval = one ? mote_conv_s8_1x1_eval : mote_conv_s8_im2col_eval;
+    return MOTE_OK;
+}

@@ -1,0 +1,81 @@
+/* Chooser of the optimized int8 DEPTHWISE_CONV_2D kernels (contract in
+ * conv_common.h): 3x3, stride 1 or 2, depth multiplier 1, no dilation, with
+ * an output stage the fast requantization reproduces exactly, go to
+ * depthwise_s8_3x3.c; everything else stays on the reference kernel. */
+#include "depthwise_s8_3x3.h"
+#include "simd_s8.h"
+
+/* Does the 3x3 kernel apply, and is its arithmetic exact here? */
+static int dw3_fits(const mote_node *n, const mote_conv_data *d, const mote_tensor *in,
+                    const mote_tensor *filter, const mote_tensor *bias)
+{
+    const int32_t c = d->channels;
+    if (d->depth_mult != 1 || filter->dims[1] != 3 || filter->dims[2] != 3 || !filter->data) return 0;
+    if (bias && !bias->data) return 0;
+    if (n->opts.dilation_h != 1 || n->opts.dilation_w != 1) return 0;
+    if (n->opts.stride_h < 1 || n->opts.stride_h > 2 || n->opts.stride_w < 1 || n->opts.stride_w > 2) return 0;
+    if (in->dims[3] != c) return 0;
+    const int8_t *w = filter->data;
+    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
+    const int32_t *mult = mote_conv_mult(d), *shift = mote_conv_shift(d);
+    int64_t bound = 0;
+    for (int32_t ch = 0; ch < c; ch++) {
+        int64_t sum = 0;
+        for (int32_t k = 0; k < 9; k++) sum += w[(size_t)k * c + ch] < 0 ? -w[(size_t)k * c + ch] : w[(size_t)k * c + ch];
+        int64_t bb = b ? (b[ch] < 0 ? -(int64_t)b[ch] : b[ch]) : 0;
+        /* reference accumulator and the kernel's doubled partial sums */
+        int64_t acc = bb + 256 * sum;
+        if (acc > bound) bound = acc;
+        const int32_t s = -shift[ch];
+        if (mult[ch] < 0 || s < 1 || s > 30) return 0;
+        int64_t k = ((int64_t)1 << (s - 1)) + (int64_t)d->output_offset * ((int64_t)1 << s);
+        if (k >= ((int64_t)1 << 30) || k <= -((int64_t)1 << 30)) return 0;
+    }
+    return bound < ((int64_t)1 << 29) && mote_requant_fast_ok(shift, c, bound);
+}
+
+static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, const mote_tensor *out,
+                            const mote_tensor *filter, const mote_tensor *bias)
+{
+    const mote_conv_data *d0 = n->data;
+    const int32_t c = d0->channels;
+    if (!mote_node_data_grow(ctx, n, mote_dw3_bytes(c))) return MOTE_ERR_ARENA;
+    const mote_conv_data *d = n->data; /* moved */
+    mote_dw3_hdr *h = (mote_dw3_hdr *)(void *)((uint8_t *)n->data + mote_dw3_offset(c));
+    int32_t *rec = (int32_t *)(void *)(h + 1);
+    h->row = mote_dw3_row(in->dims[2], out->dims[2], n->opts.stride_w, d->pad_w);
+    h->full = d->act_min <= -128 && d->act_max >= 127;
+    const int8_t *w = filter->data;
+    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
+    const int32_t *mult = mote_conv_mult(d), *shift = mote_conv_shift(d);
+    for (int32_t ch = 0; ch < c; ch++, rec += MOTE_DW3_REC) {
+        int32_t sum = 0;
+        for (int32_t r = 0; r < 3; r++) {
+            int32_t t[3];
+            for (int32_t k = 0; k < 3; k++) {
+                t[k] = 2 * w[(size_t)(3 * r + k) * c + ch];
+                sum += w[(size_t)(3 * r + k) * c + ch];
+            }
+            rec[2 * r] = (int32_t)(((uint32_t)t[0] & 0xFFFFu) | ((uint32_t)t[1] << 16));
+            rec[2 * r + 1] = (int32_t)(((uint32_t)t[1] & 0xFFFFu) | ((uint32_t)t[2] << 16));
+        }
+        rec[6] = 2 * ((b ? b[ch] : 0) + d->input_offset * sum);
+        const int32_t s = -shift[ch];
+        rec[7] = mult[ch];
+        rec[8] = (int32_t)(((int64_t)1 << (s - 1)) + (int64_t)d->output_offset * ((int64_t)1 << s));
+        rec[9] = s;
+    }
+    size_t scratch = 3u * (size_t)c * (size_t)h->row * sizeof(int16_t);
+    if (scratch > n->scratch_bytes) n->scratch_bytes = scratch;
+    n->eval = mote_depthwise_s8_3x3_eval;
+    return MOTE_OK;
+}
+
+mote_status mote_depthwise_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t)
+{
+    const mote_tensor *in = mote_in(n, t, 0), *filter = mote_in(n, t, 1), *bias = mote_in(n, t, 2);
+    const mote_tensor *out = mote_out(n, t, 0);
+    if (n->eval != mote_depthwise_s8_eval) return MOTE_OK;
+    if (dw3_fits(n, n->data, in, filter, bias)) return dw3_pack(ctx, n, in, out, filter, bias);
+    return MOTE_OK;
+}

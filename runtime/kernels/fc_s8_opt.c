@@ -1,0 +1,47 @@
+/* Compile-time half of the optimized int8 FULLY_CONNECTED: packs rows in
+ * groups of 4 with per-row multipliers and folded biases (fc_s8_gemv.h). */
+#include "fc_s8_gemv.h"
+
+mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t)
+{
+    const mote_tensor *w = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
+    const mote_fc_params *p = n->data;
+    if (p->filter_offset != 0 || p->depth > (1 << 20)) return MOTE_OK; /* asymmetric weights: reference */
+    const int per_channel = n->eval == mote_fc_s8_per_channel_eval;
+    const int32_t units = p->units, depth = p->depth, zp = -p->input_offset;
+    const int32_t kp = (depth + 7) & ~7, groups = (units + 3) / 4;
+    int64_t bound = 0;
+    for (int32_t u = 0; bt && u < units; u++) {
+        int64_t v = ((const int32_t *)bt->data)[u];
+        bound = (v < 0 ? -v : v) > bound ? (v < 0 ? -v : v) : bound;
+    }
+    bound += 2 * (int64_t)depth * 128 * 128;
+    const int32_t *shifts = per_channel ? mote_fc_ch_shift(p) : &p->shift;
+    if (!mote_requant_fast_ok(shifts, per_channel ? units : 1, bound)) return MOTE_OK;
+
+    size_t at = mote_fc_s8_pack_offset(n->data_bytes);
+    uint8_t *blk = mote_node_data_grow(ctx, n, at + mote_fc_s8_pack_bytes(groups, kp));
+    if (!blk) return MOTE_ERR_ARENA;
+    p = (const mote_fc_params *)(const void *)blk;
+    mote_fc_s8_pack *g = (mote_fc_s8_pack *)(void *)(blk + at);
+    g->k = depth;
+    g->kp = kp;
+    g->groups = groups;
+    int32_t *mult = (int32_t *)(void *)(g + 1), *shift = mult + 4 * groups, *bias = shift + 4 * groups;
+    int8_t *dst = (int8_t *)(bias + 4 * groups);
+    const int8_t *src = w->data;
+    for (int32_t u = 0; u < units; u++) {
+        mult[u] = per_channel ? mote_fc_ch_multiplier(p)[u] : p->multiplier;
+        shift[u] = per_channel ? mote_fc_ch_shift(p)[u] : p->shift;
+        int64_t sum = 0;
+        for (int32_t j = 0; j < depth; j++) {
+            int8_t v = src[(size_t)u * (size_t)depth + (size_t)j];
+            sum += v;
+            dst[((size_t)(u / 4) * (size_t)(kp / 8) + (size_t)(j / 8)) * 32 + (size_t)(u % 4) * 8 + (size_t)(j % 8)] = v;
+        }
+        bias[u] = (int32_t)((bt ? ((const int32_t *)bt->data)[u] : 0) - (int64_t)zp * sum);
+    }
+    n->scratch_bytes = 2 * (size_t)kp;
+    n->eval = mote_fc_s8_gemv_eval;
+    return MOTE_OK;
+}
