@@ -17,6 +17,7 @@ static const struct {
     {"plan", cmd_plan, "show the arena plan: execution order, live memory per op, strategies"},
     {"compile", cmd_compile, "compile a model for a device: C package and/or .mote file"},
     {"verify", cmd_verify, "run the compiled model on the device (or its emulator), compare bit for bit, measure"},
+    {"bench", cmd_bench, "measure instructions per inference and per layer on the device (or emulator), vs TFLM"},
     {"targets", cmd_targets, "list the device profiles, or show one"},
 };
 

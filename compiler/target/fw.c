@@ -290,11 +290,12 @@ static int check_spec(fw_ctx *c) {
     const mote_fw_spec *s = c->spec;
     if (!s->work_dir || !s->package_dir || !s->toolchain || !s->input_path)
         return fail(c, "setup: work_dir, package_dir, toolchain and input_path are required");
-    static const char *const machines[] = {"mps2-an386", "mps2-an500", "mps2-an505"};
+    static const char *const machines[] = {"mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505"};
     int known = 0;
-    for (size_t i = 0; i < 3; i++) known |= s->machine && !strcmp(s->machine, machines[i]);
+    for (size_t i = 0; i < sizeof machines / sizeof machines[0]; i++)
+        known |= s->machine && !strcmp(s->machine, machines[i]);
     if (s->machine && !known)
-        return fail(c, "setup: unknown machine '%s' (mps2-an386, mps2-an500, mps2-an505)", s->machine);
+        return fail(c, "setup: unknown machine '%s' (mps2-an385, mps2-an386, mps2-an500, mps2-an505)", s->machine);
     const char *v = getenv("MOTE_FW_TIMEOUT");
     c->run_timeout = v && atoi(v) > 0 ? atoi(v) : 600;
     v = getenv("MOTE_QEMU_DIR");

@@ -26,7 +26,8 @@ typedef struct {
     const char *const *include_dirs;  /* NULL-terminated, may be NULL */
     const char *toolchain;            /* "arm-none-eabi-gcc" (with machine) or "cc" (host, machine NULL) */
     const char *cflags;               /* CPU flags, split at whitespace (no quoting), e.g. "-mcpu=cortex-m4 -mthumb" */
-    const char *machine;              /* "mps2-an386" | "mps2-an500" | "mps2-an505", or NULL = run on the host */
+    const char *machine;              /* "mps2-an385" (M3; also runs M0+ code) | "mps2-an386" | "mps2-an500" |
+                                         "mps2-an505", or NULL = run on the host */
     const char *input_path;           /* vectors: all inputs of a vector concatenated, vectors back to back */
     int layer_counts;                 /* build with -DMOTE_LAYER_MARKS and collect per-layer instruction counts */
 } mote_fw_spec;
@@ -38,8 +39,10 @@ typedef struct {
     uint64_t *insns;          /* per vector, instructions of one model_invoke() incl. the two markers
                                  (QEMU: guest instructions from the TCG plugin; host: callgrind Ir);
                                  with layer_counts they include the mark calls (~10 insns each) */
-    uint64_t *layer_insns;    /* per layer of the first vector, when layer_counts: layer k counts from
-                                 the entry of MOTE_LAYER_MARK(k) to the entry of MOTE_LAYER_MARK(k+1) */
+    uint64_t *layer_insns;    /* per layer of the last vector, when layer_counts (the first invoke on the
+                                 host pays one-time costs: lazy symbol binding, CPU feature probes):
+                                 layer k counts from the entry of MOTE_LAYER_MARK(k) to the entry of
+                                 MOTE_LAYER_MARK(k+1) */
     size_t n_layers;          /* number of marks - 1 */
     size_t text_bytes, rodata_bytes, data_bytes, bss_bytes; /* ELF section sizes (.text includes the vector table) */
     size_t stack_bytes;       /* QEMU: stack high-water mark (painted stack); host: 0, not measured */

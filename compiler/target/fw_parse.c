@@ -81,7 +81,7 @@ static int parse_plugin(parse_ctx *p, int layer_counts, mote_fw_result *res) {
         if (nl) *nl = 0;
         unsigned long long r, k, v;
         if (sscanf(line, "region %llu layer %llu insns %llu", &r, &k, &v) == 3) {
-            if (layer_counts && r == 0 && k < res->n_layers) res->layer_insns[k] = v, layers++;
+            if (layer_counts && r + 1 == res->n_vectors && k < res->n_layers) res->layer_insns[k] = v, layers++;
         } else if (sscanf(line, "region %llu insns %llu", &r, &v) == 2) {
             if (r != regions || r >= res->n_vectors) break;
             res->insns[regions++] = v;
@@ -141,7 +141,7 @@ static int parse_callgrind(parse_ctx *p, int layer_counts, mote_fw_result *res) 
             acc = 0, piece = 0;
         } else if (!strncmp(tr + 16, "--dump-before=mote_layer_mark", 29)) {
             /* piece 0 runs up to mark 0; piece k+1 is layer k (mark k up to mark k+1) */
-            if (layer_counts && vec == 0 && piece >= 1 && piece - 1 < res->n_layers) res->layer_insns[piece - 1] = ir;
+            if (layer_counts && vec + 1 == res->n_vectors && piece >= 1 && piece - 1 < res->n_layers) res->layer_insns[piece - 1] = ir;
             acc += ir, piece++;
         } else if (ir != 0) {
             rc = fail(p, "results: unexpected callgrind dump %s with %llu instructions", path, ir);

@@ -1,5 +1,6 @@
 /* startup.c - reset, vector table, stack painting and semihosting for the mote
- * benchmark firmware on QEMU mps2 boards (Cortex-M4F/M7/M33). Implements
+ * benchmark firmware on QEMU mps2 boards (Cortex-M3 running ARMv6-M code for
+ * Cortex-M0+, M4F, M7, M33). Builds for ARMv6-M too. Implements
  * fw_sys.h; the linker scripts (mps2-*.ld + mote-sections.ld) define the symbols. */
 #include <stdint.h>
 
@@ -77,8 +78,10 @@ void Default_Handler(void) { sh_exit(0x7d); }  /* exit 125: unexpected exception
 void HardFault_Handler(void) { sh_exit(0x7e); } /* exit 126; without it a fault is a QEMU lockup (134) */
 
 void Reset_Handler(void) {
+#ifdef __ARM_FP /* a core with an FPU; ARMv6-M has no CPACR at all */
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* CPACR: enable the FPU before any FP code */
     __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
     uint32_t *s = &_sidata, *d = &_sdata;
     while (d < &_edata) *d++ = *s++;
     for (d = &_sbss; d < &_ebss;) *d++ = 0;
