@@ -24,7 +24,7 @@ mote_status mote_conv_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tens
     const int32_t zp = in->q.zero_point[0];
     if (ic != in->dims[3] || zp < -128 || zp > 127) return MOTE_OK; /* groups: reference */
     const int64_t k = (int64_t)kh * kw * ic;
-    if (k < 1 || !ft->data || k > (1 << 20) || !mote_requant_fast_ok(mote_conv_shift(d), oc, acc_bound(bt, oc, k))) return MOTE_OK;
+    if (k < 1 || !mote_const_bytes(ft) || (bt && !mote_const_bytes(bt)) || k > (1 << 20) || !mote_requant_fast_ok(mote_conv_shift(d), oc, acc_bound(bt, oc, k))) return MOTE_OK;
     const int32_t kp = (int32_t)((k + 3) & ~(int64_t)3), pairs = (oc + 1) / 2;
     const int one = kh == 1 && kw == 1;
 

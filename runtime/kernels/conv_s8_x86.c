@@ -72,7 +72,7 @@ mote_status mote_conv_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tens
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
     if (mote_x86_level() < 1) return MOTE_OK;
     if (ft->dims[3] != in->dims[3] || n->opts.dilation_h != 1 || n->opts.dilation_w != 1) return MOTE_OK;
-    if (zp < -128 || zp > 127 || !ft->data || (bt && !bt->data)) return MOTE_OK;
+    if (zp < -128 || zp > 127 || !mote_const_bytes(ft) || (bt && !mote_const_bytes(bt))) return MOTE_OK;
     if (k > (1 << 20)) return MOTE_OK;
     if (!mote_x86_shifts_ok(mote_conv_mult(d), mote_conv_shift(d), oc, 1)) return MOTE_OK;
     mote_x86_pack *h = mote_x86_pack_gemm(ctx, n, ft->data, bias, oc, k, zp, mote_conv_mult(d), mote_conv_shift(d), 1);

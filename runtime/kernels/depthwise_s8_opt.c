@@ -10,8 +10,8 @@ static int dw3_fits(const mote_node *n, const mote_conv_data *d, const mote_tens
                     const mote_tensor *filter, const mote_tensor *bias)
 {
     const int32_t c = d->channels;
-    if (d->depth_mult != 1 || filter->dims[1] != 3 || filter->dims[2] != 3 || !filter->data) return 0;
-    if (bias && !bias->data) return 0;
+    if (d->depth_mult != 1 || filter->dims[1] != 3 || filter->dims[2] != 3 || !mote_const_bytes(filter)) return 0;
+    if (bias && !mote_const_bytes(bias)) return 0;
     if (n->opts.dilation_h != 1 || n->opts.dilation_w != 1) return 0;
     if (n->opts.stride_h < 1 || n->opts.stride_h > 2 || n->opts.stride_w < 1 || n->opts.stride_w > 2) return 0;
     if (in->dims[3] != c) return 0;

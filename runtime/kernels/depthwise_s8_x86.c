@@ -105,7 +105,7 @@ mote_status mote_depthwise_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
     if (mote_x86_level() < 1) return MOTE_OK;
     if (d->depth_mult != 1 || n->opts.dilation_h != 1 || n->opts.dilation_w != 1 || taps > MAX_TAPS) return MOTE_OK;
-    if (zp < -128 || zp > 127 || !ft->data || (bt && !bt->data)) return MOTE_OK;
+    if (zp < -128 || zp > 127 || !mote_const_bytes(ft) || (bt && !mote_const_bytes(bt))) return MOTE_OK;
     if (!mote_x86_shifts_ok(mote_conv_mult(d), mote_conv_shift(d), c, 1)) return MOTE_OK;
     const int32_t cp = (c + 7) & ~7;
     mote_x86_pack *h = mote_x86_grow(ctx, n, (size_t)taps * (size_t)cp * sizeof(int32_t), c, mote_conv_mult(d),

@@ -6,7 +6,8 @@ mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
 {
     const mote_tensor *w = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
     const mote_fc_params *p = n->data;
-    if (p->filter_offset != 0 || p->depth > (1 << 20) || !w->data) return MOTE_OK; /* asymmetric weights: reference */
+    /* asymmetric or run-time weights or bias: reference */
+    if (p->filter_offset != 0 || p->depth > (1 << 20) || !mote_const_bytes(w) || (bt && !mote_const_bytes(bt))) return MOTE_OK;
     const int per_channel = n->eval == mote_fc_s8_per_channel_eval;
     const int32_t units = p->units, depth = p->depth, zp = -p->input_offset;
     const int32_t kp = (depth + 7) & ~7, groups = (units + 3) / 4;

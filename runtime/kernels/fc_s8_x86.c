@@ -38,7 +38,7 @@ mote_status mote_fc_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
     const int per_channel = n->eval == mote_fc_s8_per_channel_eval;
     if (mote_x86_level() < 1) return MOTE_OK;
-    if (p->filter_offset != 0 || !w->data || (bt && !bt->data) || p->depth > (1 << 20)) return MOTE_OK;
+    if (p->filter_offset != 0 || !mote_const_bytes(w) || (bt && !mote_const_bytes(bt)) || p->depth > (1 << 20)) return MOTE_OK;
     const int32_t *mult = per_channel ? mote_fc_ch_multiplier(p) : &p->multiplier;
     const int32_t *shift = per_channel ? mote_fc_ch_shift(p) : &p->shift;
     const int32_t step = per_channel ? 1 : 0;

@@ -59,8 +59,9 @@ static void check_model(const mote_model *m, const uint8_t *f, size_t flen, cons
         if (t->data) {
             if (t->flags & MOTE_TENSOR_CONST) bad |= !inside(t->data, t->bytes, f, flen);
             else bad |= !inside(t->data, t->bytes, arena, alen);
-        } else {
-            bad |= t->bytes != 0;
+        } else { /* only a constant repacked into its readers' parameter blocks has bytes and no data */
+            bad |= t->bytes != 0 && (t->flags & (MOTE_TENSOR_CONST | MOTE_TENSOR_PACKED)) !=
+                                        (MOTE_TENSOR_CONST | MOTE_TENSOR_PACKED);
         }
         if (t->q.n > 0) {
             bad |= !inside(t->q.scale, 4u * (size_t)t->q.n, f, flen);

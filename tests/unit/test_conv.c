@@ -60,6 +60,9 @@ static mote_status prepare(conv_case *c, int has_bias, mote_opts o)
     c->io[2] = has_bias ? 2 : -1;
     c->io[3] = 3;
     memset(&c->node, 0, sizeof c->node);
+    /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
+    c->t[1].flags |= MOTE_TENSOR_CONST;
+    c->t[2].flags |= MOTE_TENSOR_CONST;
     c->node.op = MOTE_OP_CONV_2D;
     c->node.n_in = 3;
     c->node.n_out = 1;

@@ -81,6 +81,13 @@ mote_status mote_fail(mote_ctx *ctx, mote_status s, int32_t tensor, const char *
  * cannot overflow int32, so kernels may accumulate without checks. */
 mote_status mote_check_acc_s8(mote_ctx *ctx, int32_t err_tensor, int64_t terms, const mote_tensor *bias);
 
+/* t's bytes when it is a constant known at prepare time, which a kernel may
+ * fold or repack at compile time; NULL otherwise (also for an absent t). */
+static inline const void *mote_const_bytes(const mote_tensor *t)
+{
+    return t && (t->flags & MOTE_TENSOR_CONST) ? t->data : NULL;
+}
+
 /* Shape helpers for prepare. */
 int mote_same_shape(const mote_tensor *a, const mote_tensor *b);
 /* dims[i] with negative i counting from the end. */
