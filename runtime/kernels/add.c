@@ -108,8 +108,8 @@ static mote_status add_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
             p = (mote_add_params *)(void *)lut;
             lut = (int32_t *)(void *)(p + 1);
             for (int32_t v = -128; v < 128; v++) {
-                lut[v + 128] = mote_mul_qm_fast((v + p->in1_offset) * (1 << p->left_shift), p->in1_mult, p->in1_shift);
-                lut[256 + v + 128] = mote_mul_qm_fast((v + p->in2_offset) * (1 << p->left_shift), p->in2_mult, p->in2_shift);
+                lut[v + 128] = mote_mul_qm((v + p->in1_offset) * (1 << p->left_shift), p->in1_mult, p->in1_shift);
+                lut[256 + v + 128] = mote_mul_qm((v + p->in2_offset) * (1 << p->left_shift), p->in2_mult, p->in2_shift);
             }
             n->eval = mote_add_s8_fast_eval;
         }

@@ -16,5 +16,5 @@ void mote_add_s8_fast_eval(const mote_node *n, const mote_tensor *t)
     const int32_t rshift = mote_requant_rshift(p->out_shift);
     const int32_t oo = p->out_offset, lo = p->act_min, hi = p->act_max;
     for (int32_t k = 0; k < p->total; k++)
-        o[k] = (int8_t)mote_requant_s8_pre(lut1[x[k]] + lut2[y[k]], mo, round, rshift, oo, lo, hi);
+        o[k] = (int8_t)mote_requant_s8(lut1[x[k]] + lut2[y[k]], mo, round, rshift, oo, lo, hi);
 }

@@ -86,15 +86,7 @@ mote_status mote_conv_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tens
 mote_status mote_conv_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 mote_status mote_depthwise_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 mote_status mote_depthwise_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
-/* x86-64 kernels (conv_s8_x86.c, depthwise_s8_x86.c): table entries are NULL
- * on other targets. */
-#ifndef MOTE_X86_EVAL
-#if defined(__x86_64__)
-#define MOTE_X86_EVAL(f) (f)
-#else
-#define MOTE_X86_EVAL(f) NULL
-#endif
-#endif
+/* x86-64 kernels (conv_s8_x86.c, depthwise_s8_x86.c); see MOTE_X86_EVAL. */
 void mote_conv_s8_x86_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_x86_eval(const mote_node *n, const mote_tensor *t);
 

@@ -31,14 +31,7 @@ static inline const int32_t *mote_fc_ch_shift(const mote_fc_params *p)
  * mote_conv_s8_opt_choose in conv_common.h for the contract). */
 mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 mote_status mote_fc_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
-/* x86-64 kernel (fc_s8_x86.c): its table entry is NULL on other targets. */
-#ifndef MOTE_X86_EVAL
-#if defined(__x86_64__)
-#define MOTE_X86_EVAL(f) (f)
-#else
-#define MOTE_X86_EVAL(f) NULL
-#endif
-#endif
+/* x86-64 kernel (fc_s8_x86.c); see MOTE_X86_EVAL. */
 void mote_fc_s8_x86_eval(const mote_node *n, const mote_tensor *t);
 
 void mote_fc_s8_eval(const mote_node *node, const mote_tensor *tensors);

@@ -68,7 +68,8 @@ void mote_fc_s8_gemv_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_fc_params *p = n->data;
     const mote_fc_s8_pack *g = mote_fc_s8_pack_of(p, n->data_bytes);
-    const int32_t *mult = mote_fc_s8_mult(g), *shift = mote_fc_s8_shift(g), *bias = mote_fc_s8_bias(g);
+    const int32_t *mult = mote_fc_s8_mult(g), *round = mote_fc_s8_round(g), *rshift = mote_fc_s8_rshift(g);
+    const int32_t *bias = mote_fc_s8_bias(g);
     const int8_t *wbase = mote_fc_s8_weights(g);
     const int8_t *in = mote_in(n, t, 0)->data;
     int8_t *out = mote_out(n, t, 0)->data;
@@ -76,29 +77,13 @@ void mote_fc_s8_gemv_eval(const mote_node *n, const mote_tensor *t)
     const int32_t units = p->units, k = g->k, steps = g->kp >> 3;
     const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
     for (int32_t b = 0; b < p->batches; b++, in += k, out += units) {
-        uint32_t *dst = xs;
-        for (int32_t s = 0; s < (g->kp >> 2); s++, dst += 2) {
-            uint32_t v;
-            if (4 * s + 4 <= k) {
-                v = mote_load_u32(in + 4 * s);
-            } else { /* the tail: zeros after k */
-                uint8_t tail[4] = {0, 0, 0, 0};
-                for (int32_t j = 0; 4 * s + j < k; j++) tail[j] = (uint8_t)in[4 * s + j];
-                v = mote_load_u32(tail);
-            }
-#if MOTE_DSP
-            dst[0] = mote_sxtb16(v);
-            dst[1] = mote_sxtb16_ror8(v);
-#else
-            dst[0] = v;
-#endif
-        }
+        mote_s8_expand(xs, 2, in, k, g->kp);
         const int8_t *w = wbase;
         for (int32_t u = 0; u < units; u += 4, w += 4 * (size_t)g->kp) {
             int32_t acc[4] = {bias[u], bias[u + 1], bias[u + 2], bias[u + 3]};
             dot4(xs, w, steps, acc);
             for (int32_t r = 0; r < 4 && u + r < units; r++)
-                out[u + r] = (int8_t)mote_requant_s8(acc[r], mult[u + r], shift[u + r], off, lo, hi);
+                out[u + r] = (int8_t)mote_requant_s8(acc[r], mult[u + r], round[u + r], rshift[u + r], off, lo, hi);
         }
     }
 }

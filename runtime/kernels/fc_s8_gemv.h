@@ -4,7 +4,8 @@
  *
  * Parameter block: mote_fc_params (+ per-channel arrays), then at a
  * 16-aligned offset a mote_fc_s8_pack, then per row (units padded to a
- * multiple of 4 with zero rows): multiplier, shift, bias' (int32 each), then
+ * multiple of 4 with zero rows) four int32 arrays: multiplier, round, rshift
+ * (mote_requant_s8's constants) and bias', then
  * the weights: rows in groups of 4, k padded with zeros to kp (a multiple of
  * 8); per group and 8-element slice: 8 bytes of each of the 4 rows.
  * Scratch: one input row, per 4 elements two words (x0,x2) (x1,x3) of int16
@@ -27,19 +28,23 @@ static inline size_t mote_fc_s8_pack_offset(size_t params_bytes)
 }
 static inline size_t mote_fc_s8_pack_bytes(int32_t groups, int32_t kp)
 {
-    return sizeof(mote_fc_s8_pack) + 3u * 16u * (size_t)groups + 4u * (size_t)groups * (size_t)kp;
+    return sizeof(mote_fc_s8_pack) + 4u * 16u * (size_t)groups + 4u * (size_t)groups * (size_t)kp;
 }
 static inline const int32_t *mote_fc_s8_mult(const mote_fc_s8_pack *g)
 {
     return (const int32_t *)(const void *)(g + 1);
 }
-static inline const int32_t *mote_fc_s8_shift(const mote_fc_s8_pack *g)
+static inline const int32_t *mote_fc_s8_round(const mote_fc_s8_pack *g)
 {
     return mote_fc_s8_mult(g) + 4 * g->groups;
 }
+static inline const int32_t *mote_fc_s8_rshift(const mote_fc_s8_pack *g)
+{
+    return mote_fc_s8_round(g) + 4 * g->groups;
+}
 static inline const int32_t *mote_fc_s8_bias(const mote_fc_s8_pack *g)
 {
-    return mote_fc_s8_shift(g) + 4 * g->groups;
+    return mote_fc_s8_rshift(g) + 4 * g->groups;
 }
 static inline const int8_t *mote_fc_s8_weights(const mote_fc_s8_pack *g)
 {

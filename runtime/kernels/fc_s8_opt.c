@@ -28,12 +28,15 @@ mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
     g->k = depth;
     g->kp = kp;
     g->groups = groups;
-    int32_t *mult = (int32_t *)(void *)(g + 1), *shift = mult + 4 * groups, *bias = shift + 4 * groups;
+    int32_t *mult = (int32_t *)(void *)(g + 1), *round = mult + 4 * groups, *rshift = round + 4 * groups;
+    int32_t *bias = rshift + 4 * groups;
     int8_t *dst = (int8_t *)(bias + 4 * groups);
     const int8_t *src = w->data;
     for (int32_t u = 0; u < units; u++) {
         mult[u] = per_channel ? mote_fc_ch_multiplier(p)[u] : p->multiplier;
-        shift[u] = per_channel ? mote_fc_ch_shift(p)[u] : p->shift;
+        int32_t shift = per_channel ? mote_fc_ch_shift(p)[u] : p->shift;
+        round[u] = mote_requant_round(shift);
+        rshift[u] = mote_requant_rshift(shift);
         int64_t sum = 0;
         for (int32_t j = 0; j < depth; j++) {
             int8_t v = src[(size_t)u * (size_t)depth + (size_t)j];

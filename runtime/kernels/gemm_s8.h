@@ -30,7 +30,7 @@ typedef struct {
     int32_t pad_x;   /* the input zero point, for padding taps */
 } mote_gemm_s8_pack;
 
-/* Output-stage constants of a channel pair (mote_requant_s8_pre). */
+/* Output-stage constants of a channel pair (mote_requant_s8). */
 typedef struct {
     int32_t bias[2];    /* bias' */
     int32_t mult[2];
@@ -66,28 +66,7 @@ static inline size_t mote_gemm_s8_scratch(int32_t kp)
 /* Put one pixel's k int8 inputs (row) into slot 0 or 1 of the scratch. */
 static inline void mote_gemm_s8_load(uint32_t *xs, int slot, const int8_t *row, int32_t k, int32_t kp)
 {
-    uint32_t *dst = xs + 2 * slot;
-    int32_t s = 0, full = k >> 2;
-    for (; s < full; s++, dst += 4) {
-        uint32_t v = mote_load_u32(row + 4 * s);
-#if MOTE_DSP
-        dst[0] = mote_sxtb16(v);
-        dst[1] = mote_sxtb16_ror8(v);
-#else
-        dst[0] = v;
-#endif
-    }
-    for (; s < (kp >> 2); s++, dst += 4) { /* the tail slice: zeros after k */
-        uint8_t b[4] = {0, 0, 0, 0};
-        for (int32_t j = 0; j < 4 && 4 * s + j < k; j++) b[j] = (uint8_t)row[4 * s + j];
-        uint32_t v = mote_load_u32(b);
-#if MOTE_DSP
-        dst[0] = mote_sxtb16(v);
-        dst[1] = mote_sxtb16_ror8(v);
-#else
-        dst[0] = v;
-#endif
-    }
+    mote_s8_expand(xs + 2 * slot, 4, row, k, kp);
 }
 
 /* acc[0..3] += (ch a, px 0), (ch a, px 1), (ch b, px 0), (ch b, px 1) over
@@ -171,13 +150,13 @@ static inline void mote_gemm_s8_pixels(const mote_conv_data *d, const uint32_t *
     for (int32_t c = 0; c < oc; c += 2, w += wstride, pr++) {
         int32_t acc[4] = {pr->bias[0], pr->bias[0], pr->bias[1], pr->bias[1]};
         mote_gemm_s8_2x2(xs, w, slices, acc);
-        out0[c] = (int8_t)mote_requant_s8_pre(acc[0], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
-        if (out1) out1[c] = (int8_t)mote_requant_s8_pre(acc[1], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
+        out0[c] = (int8_t)mote_requant_s8(acc[0], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
+        if (out1) out1[c] = (int8_t)mote_requant_s8(acc[1], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
         if (c + 1 < oc) {
-            out0[c + 1] = (int8_t)mote_requant_s8_pre(acc[2], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
+            out0[c + 1] = (int8_t)mote_requant_s8(acc[2], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
             if (out1)
                 out1[c + 1] =
-                    (int8_t)mote_requant_s8_pre(acc[3], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
+                    (int8_t)mote_requant_s8(acc[3], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
         }
     }
 }

@@ -65,31 +65,42 @@ static inline uint32_t mote_load_u32(const void *p)
     return v;
 }
 
-/* TFLite's MultiplyByQuantizedMultiplier (mote_mul_qm) in its cheapest
- * exact form, valid under mote_requant_fast_ok: (acc*m + 2^30) >> 31
- * is the doubling high multiply (arithmetic shift = TFLite's nudged
- * truncation), and rounding half away from zero when dividing by 2^r is
- * (2v + 2^r + (v >> 31)) >> (r + 1) for every r >= 0: for v < 0 the odd
- * numerator never sits on a multiple of 2^(r+1), so subtracting 1 instead
- * of 2 changes nothing, and r = 0 needs no branch. Under the precondition
- * nothing overflows (|v| < 2^29, r <= 30), so the reference's saturating
- * add is a plain add. */
-static inline int32_t mote_mul_qm_fast(int32_t acc, int32_t mult, int32_t shift)
+/* k int8 values as SMLAD operands, 4 per step: (x0,x2) in dst[0] and
+ * (x1,x3) in dst[1] (without DSP the raw word in dst[0]), then dst moves on
+ * by `stride` words; zeros after k up to kp (a multiple of 4). */
+static inline void mote_s8_put(uint32_t *dst, uint32_t v)
 {
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
-    /* SMMULR: (a*b + 2^31) >> 32, with a = 2*acc (|acc| < 2^30): the same value */
-    int32_t v;
-    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(mult));
+#if MOTE_DSP
+    dst[0] = mote_sxtb16(v);
+    dst[1] = mote_sxtb16_ror8(v);
 #else
-    int32_t v = (int32_t)(((int64_t)acc * mult + ((int64_t)1 << 30)) >> 31);
+    dst[0] = v;
 #endif
-    return (2 * v + (int32_t)(1u << -shift) + (v >> 31)) >> (1 - shift);
+}
+static inline void mote_s8_expand(uint32_t *dst, int32_t stride, const int8_t *src, int32_t k, int32_t kp)
+{
+    int32_t s = 0, full = k >> 2, slices = kp >> 2;
+    for (; s < full; s++, dst += stride) mote_s8_put(dst, mote_load_u32(src + 4 * s));
+    for (; s < slices; s++, dst += stride) { /* the tail */
+        uint8_t tail[4] = {0, 0, 0, 0};
+        for (int32_t j = 0; j < 4 && 4 * s + j < k; j++) tail[j] = (uint8_t)src[4 * s + j];
+        mote_s8_put(dst, mote_load_u32(tail));
+    }
 }
 
-/* The output stage with the per-channel constants precomputed:
- * round = 2^r, rshift = r + 1 (mote_requant_round / _rshift). */
-static inline int32_t mote_requant_s8_pre(int32_t acc, int32_t mult, int32_t round, int32_t rshift,
-                                          int32_t out_offset, int32_t act_min, int32_t act_max)
+/* TFLite's int8 output stage (mote_mul_qm, mote_add_sat, clamp) in its
+ * cheapest exact form, valid under mote_requant_fast_ok. (acc*m + 2^30) >> 31
+ * is the doubling high multiply (the arithmetic shift is TFLite's nudged
+ * truncation); on DSP cores SMMULR(2*acc, m) = (2*acc*m + 2^31) >> 32 is the
+ * same value while |acc| < 2^30. Rounding half away from zero when dividing
+ * by 2^r is (2v + 2^r + (v >> 31)) >> (r + 1) for every r >= 0: for v < 0 the
+ * odd numerator never sits on a multiple of 2^(r+1), so subtracting 1
+ * instead of 2 changes nothing, and r = 0 needs no branch. Nothing overflows
+ * (|v| < 2^29, r <= 30), so the reference's saturating add is a plain add.
+ * round = 2^r and rshift = r + 1 are per-channel constants computed at
+ * compile time (mote_requant_round / _rshift of TFLite's shift = -r). */
+static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t round, int32_t rshift,
+                                      int32_t out_offset, int32_t act_min, int32_t act_max)
 {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
     int32_t v;
@@ -107,14 +118,6 @@ static inline int32_t mote_requant_round(int32_t shift)
 static inline int32_t mote_requant_rshift(int32_t shift)
 {
     return 1 - shift;
-}
-
-/* The whole int8 output stage: scale, output zero point, activation clamp. */
-static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t shift, int32_t out_offset,
-                                      int32_t act_min, int32_t act_max)
-{
-    int32_t v = mote_mul_qm_fast(acc, mult, shift) + out_offset;
-    return v < act_min ? act_min : (v > act_max ? act_max : v);
 }
 
 /* 1 when mote_requant_s8 equals the reference for every accumulator with

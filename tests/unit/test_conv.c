@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernel_isas.h"
 #include "mote/kernel.h"
 #include "mote/quant.h"
 
@@ -59,6 +60,9 @@ static mote_status prepare(conv_case *c, int has_bias, mote_opts o)
     c->io[1] = 1;
     c->io[2] = has_bias ? 2 : -1;
     c->io[3] = 3;
+    /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
+    c->t[1].flags |= MOTE_TENSOR_CONST;
+    c->t[2].flags |= MOTE_TENSOR_CONST;
     memset(&c->node, 0, sizeof c->node);
     /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
     c->t[1].flags |= MOTE_TENSOR_CONST;
@@ -519,15 +523,9 @@ int main(void)
         cmocka_unit_test(test_hybrid_symmetric),
         cmocka_unit_test(test_hybrid_asymmetric),
     };
-    const uint32_t isas[] = {
-        MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
-#if defined(__x86_64__)
-        MOTE_ISA_X86,
-#endif
-    };
     int failed = 0;
-    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
-        test_isa = isas[i];
+    for (size_t i = 0; i < N_KERNEL_ISAS; i++) {
+        test_isa = kernel_isas[i];
         failed += cmocka_run_group_tests(tests, NULL, NULL);
     }
     return failed;

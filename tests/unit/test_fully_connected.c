@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "kernel_isas.h"
 #include "mote/kernel.h"
 
 static _Alignas(16) uint8_t arena[1 << 16];
@@ -42,6 +43,9 @@ static void fc_init(fc_case *c, int with_bias, int act, int keep)
 
 static mote_status fc_run(fc_case *c)
 {
+    /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
+    c->t[1].flags |= MOTE_TENSOR_CONST;
+    c->t[2].flags |= MOTE_TENSOR_CONST;
     mote_status s = mote_prepare_isa(&c->m, &c->ctx, arena, sizeof arena, test_isa);
     /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
     c->t[1].flags |= MOTE_TENSOR_CONST;
@@ -280,15 +284,9 @@ int main(void)
         cmocka_unit_test(test_fc_f32),
         cmocka_unit_test(test_fc_rejects_bad_models),
     };
-    const uint32_t isas[] = {
-        MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
-#if defined(__x86_64__)
-        MOTE_ISA_X86,
-#endif
-    };
     int failed = 0;
-    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
-        test_isa = isas[i];
+    for (size_t i = 0; i < N_KERNEL_ISAS; i++) {
+        test_isa = kernel_isas[i];
         failed += cmocka_run_group_tests(tests, NULL, NULL);
     }
     return failed;

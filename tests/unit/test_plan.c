@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_isas.h"
 #include "mote/kernel.h"
 #include "plan/overlap.h"
 #include "plan/plan.h"
@@ -374,13 +375,6 @@ static int32_t random_op(graph *g, int32_t x, int last)
 /* Kernel family the random chains are prepared for: every family's kernels
  * must keep the in-place contract their table entries state. */
 static uint32_t chain_isa;
-static const uint32_t chain_isas[] = {
-    MOTE_ISA_REFERENCE, MOTE_ISA_PORTABLE,
-#if defined(__x86_64__)
-    MOTE_ISA_X86,
-#endif
-};
-#define N_CHAIN_ISAS (sizeof chain_isas / sizeof chain_isas[0])
 
 /* A random chain of 1..4 ops that prepares; 0 if this draw does not. */
 static int random_chain(graph *g)
@@ -439,7 +433,7 @@ static void test_kernels_planned_chains(void **state)
     int runs = 0, overlapped = 0;
     const int32_t identity[MAXN] = {0, 1, 2, 3, 4, 5, 6, 7};
     while (runs < 1000) {
-        chain_isa = chain_isas[runs % N_CHAIN_ISAS];
+        chain_isa = kernel_isas[runs % N_KERNEL_ISAS];
         graph g;
         if (!random_chain(&g)) continue;
         int big = 0;
@@ -473,7 +467,7 @@ static void test_kernels_exact_shift(void **state)
     (void)state;
     int runs = 0, negative = 0;
     while (runs < 2000) {
-        chain_isa = chain_isas[runs % N_CHAIN_ISAS];
+        chain_isa = kernel_isas[runs % N_KERNEL_ISAS];
         graph g;
         if (!random_chain(&g)) continue;
         int32_t k = rnd(0, g.m.n_nodes - 1);

@@ -34,6 +34,14 @@ typedef struct mote_kernel {
 /* Table entry of a reference-order kernel that reads all its inputs. */
 #define MOTE_KERNEL(name, eval) {name, eval, 0, 0}
 
+/* The eval of an x86-64 kernel in a table: NULL in builds for other cores,
+ * where the kernel does not exist (a .mote file naming it is refused). */
+#if defined(__x86_64__)
+#define MOTE_X86_EVAL(f) (f)
+#else
+#define MOTE_X86_EVAL(f) NULL
+#endif
+
 typedef struct mote_op_def {
     const char *name;       /* TFLite's builtin name */
     mote_prepare_fn prepare;
