@@ -10,7 +10,7 @@
 
 #include "bench.h"
 #include "cli.h"
-#include "compile_job.h"
+#include "driver/compile_job.h"
 #include "device_run.h"
 #include "mote/kernel.h"
 

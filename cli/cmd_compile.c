@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "backend/emit_util.h"
-#include "compile_job.h"
+#include "driver/compile_job.h"
 
 static void help(FILE *f)
 {

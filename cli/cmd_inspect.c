@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "compile_job.h"
+#include "driver/compile_job.h"
 #include "host_model.h"
 #include "target/cost.h"
 #include "tflite/import.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "compile_job.h"
+#include "driver/compile_job.h"
 #include "device_run.h"
 
 #ifndef MOTE_DEFAULT_SHARED

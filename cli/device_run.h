@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "compile_job.h"
+#include "driver/compile_job.h"
 #include "target/fw.h"
 
 #define DEVICE_PATH 4096

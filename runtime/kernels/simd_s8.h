@@ -131,4 +131,45 @@ static inline int mote_requant_fast_ok(const int32_t *shift, int32_t n, int64_t 
     return 1;
 }
 
+/* The reference output stage (mote_mul_qm, saturating add, clamp): what
+ * the fast one must equal. Nondecreasing in acc when mult >= 0, shift <= 0. */
+static inline int32_t mote_requant_ref(int32_t acc, int32_t mult, int32_t shift, int32_t out_offset,
+                                       int32_t act_min, int32_t act_max)
+{
+    int32_t v = mote_add_sat(mote_mul_qm(acc, mult, shift), out_offset);
+    return v < act_min ? act_min : (v > act_max ? act_max : v);
+}
+
+/* The bias a fast kernel may use for one channel, at no run-time cost.
+ * The reference accumulator is bias + dot with dot in [lo, hi] (every
+ * input); the kernel is exact when |bias| + spread < limit (spread: its own
+ * bound on the dot part, >= |lo|, |hi|). A channel outside that is kept when
+ * it is "dead": all of [bias + lo, bias + hi] gives one output C (both ends
+ * do, and the stage is monotonic). Its bias then moves toward 0 just into
+ * the bound: the new range lies between the old one and the bound, so its
+ * two ends, checked again, give C as well (docs/kernels.md). 1 and *out set,
+ * or 0: the channel needs the reference kernel. */
+static inline int mote_requant_fit_bias(int64_t bias, int64_t lo, int64_t hi, int64_t spread, int64_t limit,
+                                        int32_t mult, int32_t shift, int32_t out_offset, int32_t act_min,
+                                        int32_t act_max, int32_t *out)
+{
+    const int64_t room = limit - 1 - spread; /* largest |bias| the kernel takes */
+    if (room < 0) return 0;
+    if (bias >= -room && bias <= room) {
+        *out = (int32_t)bias;
+        return 1;
+    }
+    /* the reference sums in int32: beyond it there is nothing to match */
+    if (mult < 0 || shift > 0 || lo > hi || bias + lo < INT32_MIN || bias + hi > INT32_MAX) return 0;
+    const int32_t c = mote_requant_ref((int32_t)(bias + lo), mult, shift, out_offset, act_min, act_max);
+    if (mote_requant_ref((int32_t)(bias + hi), mult, shift, out_offset, act_min, act_max) != c) return 0;
+    const int64_t b = bias < 0 ? -room : room;
+    if (b + lo < INT32_MIN || b + hi > INT32_MAX) return 0;
+    if (mote_requant_ref((int32_t)(b + lo), mult, shift, out_offset, act_min, act_max) != c ||
+        mote_requant_ref((int32_t)(b + hi), mult, shift, out_offset, act_min, act_max) != c)
+        return 0;
+    *out = (int32_t)b;
+    return 1;
+}
+
 #endif

@@ -1,7 +1,7 @@
-/* What `compile`, `verify` and `inspect --target` share: a model prepared and
+/* What `compile`, `verify`, `inspect --target` and the service share: a model prepared and
  * planned on the host, a target profile, and the footprint of each format. */
-#ifndef MOTE_CLI_COMPILE_JOB_H
-#define MOTE_CLI_COMPILE_JOB_H
+#ifndef MOTE_DRIVER_COMPILE_JOB_H
+#define MOTE_DRIVER_COMPILE_JOB_H
 
 #include <stddef.h>
 

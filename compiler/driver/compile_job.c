@@ -1,5 +1,5 @@
 /* Shared set-up of compile / verify / inspect --target. */
-#include "compile_job.h"
+#include "driver/compile_job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
