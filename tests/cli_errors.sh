@@ -63,6 +63,16 @@ expect 1 'missing.tflite: cannot open' -- "$mote" inspect "$tmp/missing.tflite"
 expect 2 'unknown option --bogus' -- "$mote" run "$model" --bogus
 expect 2 "unknown command 'frobnicate'" -- "$mote" frobnicate
 expect 2 '--repeat expects a positive integer' -- "$mote" run "$model" --input x --output y --repeat -3
+# moted client: no server configured, nothing listening, bad arguments.
+expect 2 'no server: give --server URL or set MOTE_SERVER' -- env -u MOTE_SERVER "$mote" model list --token t
+expect 2 'no API token' -- env -u MOTE_TOKEN -u MOTE_TOKEN_FILE "$mote" device list --server http://127.0.0.1:9
+expect 1 "model list: GET http://127.0.0.1:9/v1/models: Could.*connect" -- "$mote" model list --server http://127.0.0.1:9 --token t
+expect 2 'deploy create: --group TAG is required' -- "$mote" deploy create kws 1 --server http://x --token t
+expect 2 '--canary expects a percentage' -- "$mote" deploy create kws 1 --group g --canary 0 --server http://x --token t
+expect 2 'deployment id must be a positive number' -- "$mote" deploy show abc --server http://x --token t
+expect 2 '--meta expects KEY=VALUE' -- "$mote" model push "$model" --name k --version 1 --meta x --server http://x --token t
+expect 2 'token-file needs a value' -- "$mote" model list --server http://x --token-file
+expect 1 'model push: cannot open|missing.tflite' -- "$mote" model push "$tmp/missing.tflite" --name k --version 1 --server http://127.0.0.1:9 --token t
 
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
