@@ -3,7 +3,8 @@
 # only missing packages, so repeated runs are quick and need no network.
 set -euo pipefail
 pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-dev
-      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3)
+      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3
+      libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
