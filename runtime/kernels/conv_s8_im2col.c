@@ -1,6 +1,7 @@
 /* CONV_2D int8, any filter, stride, dilation and padding (one group): each
  * output pixel's window is gathered into a row (padding taps read the input
- * zero point, which the folded bias cancels), two rows at a time, then
+ * zero point, which the folded bias cancels; a window row inside the input
+ * is one copy), two rows at a time, then
  * multiplied by the packed weights like a 1x1 convolution (gemm_s8.h).
  * Scratch: the gemm slots (4 * kp bytes), then one gathered row (kp bytes). */
 #include <string.h>
@@ -30,6 +31,17 @@ void mote_conv_s8_im2col_eval(const mote_node *n, const mote_tensor *t)
             int8_t *dst = row;
             for (int32_t fy = 0; fy < kh; fy++) {
                 int32_t iy = y0 + fy * dh;
+                /* a window row all padding, or all inside: one fill or one copy */
+                if (iy < 0 || iy >= ih) {
+                    memset(dst, (int8_t)g->pad_x, (size_t)(kw * ic));
+                    dst += kw * ic;
+                    continue;
+                }
+                if (dw == 1 && x0 >= 0 && x0 + kw <= iw) {
+                    memcpy(dst, x + (((size_t)b * ih + iy) * iw + x0) * ic, (size_t)(kw * ic));
+                    dst += kw * ic;
+                    continue;
+                }
                 for (int32_t fx = 0; fx < kw; fx++, dst += ic) {
                     int32_t ix = x0 + fx * dw;
                     if (iy < 0 || iy >= ih || ix < 0 || ix >= iw)

@@ -5,6 +5,31 @@
 #include "depthwise_s8_3x3.h"
 #include "simd_s8.h"
 
+/* Channel ch's output stage for the kernel (mote_requant_fit): its own, or
+ * for a dead channel one that gives the same constant. The kernel doubles
+ * weights and bias, so its accumulators need |bias| + 256 sum|w| < 2^29,
+ * and the rounding constant k = 2^(s-1) + (zp_out << s) must fit too. */
+static int dw3_chan(const mote_conv_data *d, const mote_tensor *filter, const mote_tensor *bias, int32_t ch,
+                    mote_requant_chan *f)
+{
+    const int8_t *w = filter->data;
+    const int32_t c = d->channels, zp = -d->input_offset;
+    int64_t lo = 0, hi = 0, sabs = 0;
+    for (int32_t k = 0; k < 9; k++) {
+        const int64_t v = w[(size_t)k * c + ch], a = v * (-128 - zp), b = v * (127 - zp);
+        lo += a < b ? a : b;
+        hi += a < b ? b : a;
+        sabs += v < 0 ? -v : v;
+    }
+    const int64_t b = bias ? ((const int32_t *)bias->data)[ch] : 0;
+    if (!mote_requant_fit(b, mote_conv_mult(d)[ch], mote_conv_shift(d)[ch], lo, hi, 256 * sabs, (int64_t)1 << 29, 1,
+                          d->output_offset, d->act_min, d->act_max, f))
+        return 0;
+    const int32_t s = -f->shift;
+    const int64_t k = ((int64_t)1 << (s - 1)) + (int64_t)d->output_offset * ((int64_t)1 << s);
+    return f->mult >= 0 && k < ((int64_t)1 << 30) && k > -((int64_t)1 << 30);
+}
+
 /* Does the 3x3 kernel apply, and is its arithmetic exact here? */
 static int dw3_fits(const mote_node *n, const mote_conv_data *d, const mote_tensor *in,
                     const mote_tensor *filter, const mote_tensor *bias)
@@ -14,24 +39,12 @@ static int dw3_fits(const mote_node *n, const mote_conv_data *d, const mote_tens
     if (bias && !mote_const_bytes(bias)) return 0;
     if (n->opts.dilation_h != 1 || n->opts.dilation_w != 1) return 0;
     if (n->opts.stride_h < 1 || n->opts.stride_h > 2 || n->opts.stride_w < 1 || n->opts.stride_w > 2) return 0;
-    if (in->dims[3] != c) return 0;
-    const int8_t *w = filter->data;
-    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
-    const int32_t *mult = mote_conv_mult(d), *shift = mote_conv_shift(d);
-    int64_t bound = 0;
+    if (in->dims[3] != c || d->input_offset < -127 || d->input_offset > 128) return 0;
     for (int32_t ch = 0; ch < c; ch++) {
-        int64_t sum = 0;
-        for (int32_t k = 0; k < 9; k++) sum += w[(size_t)k * c + ch] < 0 ? -w[(size_t)k * c + ch] : w[(size_t)k * c + ch];
-        int64_t bb = b ? (b[ch] < 0 ? -(int64_t)b[ch] : b[ch]) : 0;
-        /* reference accumulator and the kernel's doubled partial sums */
-        int64_t acc = bb + 256 * sum;
-        if (acc > bound) bound = acc;
-        const int32_t s = -shift[ch];
-        if (mult[ch] < 0 || s < 1 || s > 30) return 0;
-        int64_t k = ((int64_t)1 << (s - 1)) + (int64_t)d->output_offset * ((int64_t)1 << s);
-        if (k >= ((int64_t)1 << 30) || k <= -((int64_t)1 << 30)) return 0;
+        mote_requant_chan f;
+        if (!dw3_chan(d, filter, bias, ch, &f)) return 0;
     }
-    return bound < ((int64_t)1 << 29) && mote_requant_fast_ok(shift, c, bound);
+    return 1;
 }
 
 static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, const mote_tensor *out,
@@ -46,9 +59,9 @@ static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, 
     h->row = mote_dw3_row(in->dims[2], out->dims[2], n->opts.stride_w, d->pad_w);
     h->full = d->act_min <= -128 && d->act_max >= 127;
     const int8_t *w = filter->data;
-    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
-    const int32_t *mult = mote_conv_mult(d), *shift = mote_conv_shift(d);
     for (int32_t ch = 0; ch < c; ch++, rec += MOTE_DW3_REC) {
+        mote_requant_chan f = {0, 0, -1};
+        (void)dw3_chan(d, filter, bias, ch, &f); /* accepted by dw3_fits */
         int32_t sum = 0;
         for (int32_t r = 0; r < 3; r++) {
             int32_t t[3];
@@ -59,9 +72,9 @@ static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, 
             rec[2 * r] = (int32_t)(((uint32_t)t[0] & 0xFFFFu) | ((uint32_t)t[1] << 16));
             rec[2 * r + 1] = (int32_t)(((uint32_t)t[1] & 0xFFFFu) | ((uint32_t)t[2] << 16));
         }
-        rec[6] = 2 * ((b ? b[ch] : 0) + d->input_offset * sum);
-        const int32_t s = -shift[ch];
-        rec[7] = mult[ch];
+        rec[6] = 2 * (f.bias + d->input_offset * sum);
+        const int32_t s = -f.shift;
+        rec[7] = f.mult;
         rec[8] = (int32_t)(((int64_t)1 << (s - 1)) + (int64_t)d->output_offset * ((int64_t)1 << s));
         rec[9] = s;
     }

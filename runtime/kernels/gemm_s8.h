@@ -138,9 +138,23 @@ static inline void mote_gemm_s8_2x2(const uint32_t *xs, const int8_t *w, int32_t
     acc[3] = a11;
 }
 
-/* All output channels of the two pixels in the scratch: out1 NULL when the
- * second slot is only padding (odd pixel count). */
-static inline void mote_gemm_s8_pixels(const mote_conv_data *d, const uint32_t *xs, int8_t *out0, int8_t *out1)
+#if defined(__GNUC__)
+#define MOTE_GEMM_INLINE static inline __attribute__((always_inline))
+#else
+#define MOTE_GEMM_INLINE static inline
+#endif
+
+/* One output: `full` (a constant in each inlined copy) when the activation
+ * range is all of int8, so the clamp is one saturation. */
+MOTE_GEMM_INLINE int8_t mote_gemm_s8_out(int32_t acc, const mote_gemm_s8_pair *pr, int i, int32_t off, const int full,
+                                         int32_t lo, int32_t hi)
+{
+    if (full) return (int8_t)mote_requant_s8_full(acc, pr->mult[i], pr->round[i], pr->rshift[i], off);
+    return (int8_t)mote_requant_s8(acc, pr->mult[i], pr->round[i], pr->rshift[i], off, lo, hi);
+}
+
+MOTE_GEMM_INLINE void mote_gemm_s8_pixels_as(const mote_conv_data *d, const uint32_t *xs, int8_t *out0, int8_t *out1,
+                                             const int full)
 {
     const mote_gemm_s8_pack *g = mote_gemm_s8_pack_of(d);
     const mote_gemm_s8_pair *pr = mote_gemm_s8_pairs(g);
@@ -150,15 +164,23 @@ static inline void mote_gemm_s8_pixels(const mote_conv_data *d, const uint32_t *
     for (int32_t c = 0; c < oc; c += 2, w += wstride, pr++) {
         int32_t acc[4] = {pr->bias[0], pr->bias[0], pr->bias[1], pr->bias[1]};
         mote_gemm_s8_2x2(xs, w, slices, acc);
-        out0[c] = (int8_t)mote_requant_s8(acc[0], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
-        if (out1) out1[c] = (int8_t)mote_requant_s8(acc[1], pr->mult[0], pr->round[0], pr->rshift[0], off, lo, hi);
+        out0[c] = mote_gemm_s8_out(acc[0], pr, 0, off, full, lo, hi);
+        if (out1) out1[c] = mote_gemm_s8_out(acc[1], pr, 0, off, full, lo, hi);
         if (c + 1 < oc) {
-            out0[c + 1] = (int8_t)mote_requant_s8(acc[2], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
-            if (out1)
-                out1[c + 1] =
-                    (int8_t)mote_requant_s8(acc[3], pr->mult[1], pr->round[1], pr->rshift[1], off, lo, hi);
+            out0[c + 1] = mote_gemm_s8_out(acc[2], pr, 1, off, full, lo, hi);
+            if (out1) out1[c + 1] = mote_gemm_s8_out(acc[3], pr, 1, off, full, lo, hi);
         }
     }
+}
+
+/* All output channels of the two pixels in the scratch: out1 NULL when the
+ * second slot is only padding (odd pixel count). */
+static inline void mote_gemm_s8_pixels(const mote_conv_data *d, const uint32_t *xs, int8_t *out0, int8_t *out1)
+{
+    if (d->act_min <= -128 && d->act_max >= 127)
+        mote_gemm_s8_pixels_as(d, xs, out0, out1, 1);
+    else
+        mote_gemm_s8_pixels_as(d, xs, out0, out1, 0);
 }
 
 #endif

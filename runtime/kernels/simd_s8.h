@@ -96,7 +96,8 @@ static inline void mote_s8_expand(uint32_t *dst, int32_t stride, const int8_t *s
  * by 2^r is (2v + 2^r + (v >> 31)) >> (r + 1) for every r >= 0: for v < 0 the
  * odd numerator never sits on a multiple of 2^(r+1), so subtracting 1
  * instead of 2 changes nothing, and r = 0 needs no branch. Nothing overflows
- * (|v| < 2^29, r <= 30), so the reference's saturating add is a plain add.
+ * (|v| <= |acc| < 2^30 - 2^(r-1): mote_requant_limit), so the reference's
+ * saturating add is a plain add.
  * round = 2^r and rshift = r + 1 are per-channel constants computed at
  * compile time (mote_requant_round / _rshift of TFLite's shift = -r). */
 static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t round, int32_t rshift,
@@ -111,6 +112,19 @@ static inline int32_t mote_requant_s8(int32_t acc, int32_t mult, int32_t round, 
     v = ((2 * v + round + (v >> 31)) >> rshift) + out_offset;
     return v < act_min ? act_min : (v > act_max ? act_max : v);
 }
+/* mote_requant_s8 when the activation range is all of int8: the clamp is
+ * one saturation (SSAT on DSP cores). */
+static inline int32_t mote_requant_s8_full(int32_t acc, int32_t mult, int32_t round, int32_t rshift,
+                                           int32_t out_offset)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    int32_t v;
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(mult));
+    return __ssat(((2 * v + round + (v >> 31)) >> rshift) + out_offset, 8);
+#else
+    return mote_requant_s8(acc, mult, round, rshift, out_offset, -128, 127);
+#endif
+}
 static inline int32_t mote_requant_round(int32_t shift)
 {
     return (int32_t)(1u << -shift);
@@ -120,14 +134,22 @@ static inline int32_t mote_requant_rshift(int32_t shift)
     return 1 - shift;
 }
 
+/* Largest |accumulator| (exclusive) for which mote_requant_s8 with TFLite
+ * shift `shift` = -r equals the reference: SMMULR's doubling needs < 2^30,
+ * and 2v + 2^r must stay inside int32 (|v| <= |acc|): 2^30 - 2^(r-1).
+ * 0 for shifts it does not handle (left shifts, r > 30). */
+static inline int64_t mote_requant_limit(int32_t shift)
+{
+    if (shift > 0 || shift < -30) return 0;
+    return ((int64_t)1 << 30) - (shift < 0 ? (int64_t)1 << (-shift - 1) : 0);
+}
+
 /* 1 when mote_requant_s8 equals the reference for every accumulator with
- * |acc| <= acc_bound: no left shifts (effective scales < 1, as in every
- * trained model), right shifts <= 30, and accumulators below 2^30. */
+ * |acc| <= acc_bound and every channel's shift (mote_requant_limit). */
 static inline int mote_requant_fast_ok(const int32_t *shift, int32_t n, int64_t acc_bound)
 {
-    if (acc_bound >= ((int64_t)1 << 30)) return 0;
     for (int32_t c = 0; c < n; c++)
-        if (shift[c] > 0 || shift[c] < -30) return 0;
+        if (acc_bound >= mote_requant_limit(shift[c])) return 0;
     return 1;
 }
 
@@ -140,35 +162,70 @@ static inline int32_t mote_requant_ref(int32_t acc, int32_t mult, int32_t shift,
     return v < act_min ? act_min : (v > act_max ? act_max : v);
 }
 
-/* The bias a fast kernel may use for one channel, at no run-time cost.
- * The reference accumulator is bias + dot with dot in [lo, hi] (every
- * input); the kernel is exact when |bias| + spread < limit (spread: its own
- * bound on the dot part, >= |lo|, |hi|). A channel outside that is kept when
- * it is "dead": all of [bias + lo, bias + hi] gives one output C (both ends
- * do, and the stage is monotonic). Its bias then moves toward 0 just into
- * the bound: the new range lies between the old one and the bound, so its
- * two ends, checked again, give C as well (docs/kernels.md). 1 and *out set,
- * or 0: the channel needs the reference kernel. */
-static inline int mote_requant_fit_bias(int64_t bias, int64_t lo, int64_t hi, int64_t spread, int64_t limit,
-                                        int32_t mult, int32_t shift, int32_t out_offset, int32_t act_min,
-                                        int32_t act_max, int32_t *out)
+/* One channel's output stage as a fast kernel stores it. */
+typedef struct {
+    int32_t bias, mult, shift;
+} mote_requant_chan;
+
+/* Are both ends of [b + lo, b + hi] (inside int32) mapped to c by the
+ * reference stage (mult, shift)? Then so is all of it: it is monotonic. */
+static inline int mote_requant_ends_are(int64_t b, int64_t lo, int64_t hi, int32_t mult, int32_t shift,
+                                        int32_t out_offset, int32_t act_min, int32_t act_max, int32_t c)
 {
-    const int64_t room = limit - 1 - spread; /* largest |bias| the kernel takes */
-    if (room < 0) return 0;
+    if (b + lo < INT32_MIN || b + hi > INT32_MAX) return 0;
+    return mote_requant_ref((int32_t)(b + lo), mult, shift, out_offset, act_min, act_max) == c &&
+           mote_requant_ref((int32_t)(b + hi), mult, shift, out_offset, act_min, act_max) == c;
+}
+
+/* Largest |bias| a kernel takes with this shift: the accumulator stays
+ * below its limit and mote_requant_limit; < 0 when none. */
+static inline int64_t mote_requant_room(int32_t shift, int32_t rmin, int64_t spread, int64_t limit)
+{
+    const int64_t lim = mote_requant_limit(shift);
+    if (shift > -rmin || lim == 0) return -1;
+    return (lim < limit ? lim : limit) - 1 - spread;
+}
+
+/* The output stage a fast kernel may use for one channel, at no run-time
+ * cost (proof in docs/kernels.md). The reference accumulator is
+ * bias + dot with dot in [lo, hi] over every input; the kernel is exact when
+ * |bias| + spread < min(limit, mote_requant_limit(shift)) (spread: its own
+ * bound on the dot part and partial sums, >= |lo|, |hi|) and
+ * rmin <= -shift. A channel outside that is kept when it is "dead": the
+ * reference gives one output C on all of [bias + lo, bias + hi]. Then,
+ * checked at both ends of the new range again:
+ * (a) its bias moves toward 0 just into the bound (the new range lies
+ * between the old one and the bound, so this is the best move), else
+ * (b) a canonical stage, multiplier 1/2 and right shift r, whose rounding
+ * step 2^(r+1) is wider than the range, centred on C - output offset.
+ * 1 and *out set, or 0: the channel needs the reference kernel. */
+static inline int mote_requant_fit(int64_t bias, int32_t mult, int32_t shift, int64_t lo, int64_t hi, int64_t spread,
+                                   int64_t limit, int32_t rmin, int32_t out_offset, int32_t act_min, int32_t act_max,
+                                   mote_requant_chan *out)
+{
+    const int64_t room = mote_requant_room(shift, rmin, spread, limit);
+    if (lo > hi) return 0;
     if (bias >= -room && bias <= room) {
-        *out = (int32_t)bias;
+        *out = (mote_requant_chan){(int32_t)bias, mult, shift};
         return 1;
     }
-    /* the reference sums in int32: beyond it there is nothing to match */
-    if (mult < 0 || shift > 0 || lo > hi || bias + lo < INT32_MIN || bias + hi > INT32_MAX) return 0;
+    /* monotonic reference only: no left shift, no negative multiplier */
+    if (mult < 0 || shift > 0 || shift < -31 || bias + lo < INT32_MIN || bias + lo > INT32_MAX) return 0;
     const int32_t c = mote_requant_ref((int32_t)(bias + lo), mult, shift, out_offset, act_min, act_max);
-    if (mote_requant_ref((int32_t)(bias + hi), mult, shift, out_offset, act_min, act_max) != c) return 0;
-    const int64_t b = bias < 0 ? -room : room;
-    if (b + lo < INT32_MIN || b + hi > INT32_MAX) return 0;
-    if (mote_requant_ref((int32_t)(b + lo), mult, shift, out_offset, act_min, act_max) != c ||
-        mote_requant_ref((int32_t)(b + hi), mult, shift, out_offset, act_min, act_max) != c)
+    if (!mote_requant_ends_are(bias, lo, hi, mult, shift, out_offset, act_min, act_max, c)) return 0;
+    const int64_t b = bias < -room ? -room : (bias > room ? room : bias);
+    if (room >= 0 && mote_requant_ends_are(b, lo, hi, mult, shift, out_offset, act_min, act_max, c)) {
+        *out = (mote_requant_chan){(int32_t)b, mult, shift};
+        return 1;
+    }
+    int32_t r = rmin;
+    while (r < 29 && ((int64_t)1 << r) <= (hi - lo) / 2 + 1) r++;
+    const int64_t nb = ((int64_t)c - out_offset) * ((int64_t)1 << (r + 1)) - (lo + hi) / 2;
+    const int64_t nroom = mote_requant_room(-r, rmin, spread, limit);
+    if (nb < -nroom || nb > nroom ||
+        !mote_requant_ends_are(nb, lo, hi, (int32_t)1 << 30, -r, out_offset, act_min, act_max, c))
         return 0;
-    *out = (int32_t)b;
+    *out = (mote_requant_chan){(int32_t)nb, (int32_t)1 << 30, -r};
     return 1;
 }
 

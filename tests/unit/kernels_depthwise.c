@@ -234,6 +234,58 @@ static void test_3x3_extremes(void **state)
     }
 }
 
+/* Biases near and beyond +-2^30 ("dead" channels, as in VWW): kept on the
+ * optimized kernel when every reachable accumulator gives one output
+ * (mote_requant_fit), else the reference. Channels mix ordinary ones, huge
+ * biases with ordinary or tiny scales, and all-zero weights; every
+ * activation range. Half the cases are one 3x3 window whose inputs reach
+ * each channel's largest and smallest accumulator (batch 0 and 1). */
+static void test_3x3_dead_channels(void **state)
+{
+    (void)state;
+    static const int32_t acts[] = {MOTE_ACT_NONE, MOTE_ACT_RELU, MOTE_ACT_RELU6, MOTE_ACT_RELU_N1_TO_1};
+    const int32_t maxb = INT32_MAX - 9 * 32640; /* prepare's accumulator check */
+    int chosen = 0, declined = 0;
+    for (int i = 0; i < 1500; i++) {
+        dw_shape s = random_3x3();
+        const int window = i % 2;
+        if (window) {
+            s.b = 2, s.h = s.w = 3, s.padding = MOTE_PAD_VALID;
+            s.stride_h = s.stride_w = rint_in(1, 2);
+        }
+        s.act = acts[rnd() % 4];
+        s.has_bias = 1;
+        if (s.c > 24) s.c = rint_in(1, 24); /* one live channel off the fast path declines all */
+        if (!build(&s)) continue;
+        int huge = 0;
+        for (int32_t c = 0; c < s.c; c++) {
+            const uint32_t kind = rnd() % 6, sign = rnd() % 2;
+            if (kind < 2) continue;
+            huge++;
+            const uint32_t r = (rnd() << 8) ^ rnd(); /* 32 random bits */
+            cs.bias[c] = rnd() % 8 == 0 ? maxb : (1 << 28) + (int32_t)(r % (uint32_t)(maxb - (1 << 28)));
+            if (sign) cs.bias[c] = -cs.bias[c];
+            if (kind == 3)
+                for (int32_t k = 0; k < 9; k++) cs.w[k * s.c + c] = 0;
+            if (kind == 4) cs.fscale[c] = (float)(1e-10 * (double)(1u << (rnd() % 22)));
+        }
+        if (window)
+            for (int32_t c = 0; c < s.c; c++)
+                for (int32_t k = 0; k < 9; k++) {
+                    const int up = cs.w[k * s.c + c] > 0;
+                    cs.x[k * s.c + c] = (int8_t)(up ? 127 : -128);
+                    cs.x[(9 + k) * s.c + c] = (int8_t)(up ? -128 : 127);
+                }
+        memcpy(cs.wcopy, cs.w, sizeof cs.w);
+        memcpy(cs.bcopy, cs.bias, sizeof cs.bias);
+        if (check(&s))
+            chosen += huge > 0;
+        else
+            declined++;
+    }
+    assert_true(chosen > 600 && declined > 100);
+}
+
 /* Shapes the optimized kernel does not cover stay on the reference. */
 static void test_declines(void **state)
 {
@@ -257,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_3x3_random),
         cmocka_unit_test(test_3x3_model_shapes),
         cmocka_unit_test(test_3x3_extremes),
+        cmocka_unit_test(test_3x3_dead_channels),
         cmocka_unit_test(test_declines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
