@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "driver/compile_job.h"
+#include "driver/inspect_json.h"
 #include "host_model.h"
 #include "target/cost.h"
 #include "tflite/import.h"
@@ -34,22 +35,6 @@ static void shape_str(const mote_tensor *t, char *buf, size_t len)
     for (int d = 0; d < t->rank && n < len; d++)
         n += (size_t)snprintf(buf + n, len - n, d ? ",%d" : "%d", (int)t->dims[d]);
     if (n < len) snprintf(buf + n, len - n, "]");
-}
-
-static json_t *shape_json(const mote_ir_tensor *it)
-{
-    json_t *dims = json_array();
-    for (int d = 0; d < it->t.rank; d++) json_array_append_new(dims, json_integer(it->t.dims[d]));
-    json_t *o = json_pack("{s:s, s:o, s:I}", "dtype", mote_dtype_name((mote_dtype)it->t.type), "shape",
-                          dims, "bytes", (json_int_t)it->t.bytes);
-    if (it->t.q.n == 1) {
-        json_object_set_new(o, "scale", json_real(it->t.q.scale[0]));
-        json_object_set_new(o, "zero_point", json_integer(it->t.q.zero_point[0]));
-    } else if (it->t.q.n > 1) {
-        json_object_set_new(o, "per_channel_axis", json_integer(it->t.q.axis));
-    }
-    json_object_set_new(o, "name", json_string(it->name));
-    return o;
 }
 
 static const char *op_label(const mote_ir_op *op)
@@ -191,6 +176,45 @@ static void add_target_json(json_t *root, const target_view *t)
     json_object_set_new(root, "estimate", e);
 }
 
+/* The human-readable report: one row per op, totals, arena, target view (tv may be NULL). */
+static void print_table(const mote_ir_graph *g, const mote_host_model *hm, const char *rt_err, const char *model,
+                        const target_view *tv)
+{
+    int64_t macs = 0, params = 0;
+    printf("%s: %d ops, %d tensors%s%s\n", model, (int)g->n_ops, (int)g->n_tensors, g->description[0] ? ", " : "",
+           g->description);
+    printf("%4s  %-28s %-26s %-22s %12s %10s %10s", "op", "type", "inputs", "output", "MACs", "params",
+           "act bytes");
+    if (tv) printf(" %14s %10s", "est. insns", "est. ms");
+    printf("\n");
+    for (int32_t i = 0; i < g->n_ops; i++) {
+        const mote_ir_op *op = &g->ops[i];
+        mote_ir_op_stats s = mote_ir_stats(g, i);
+        macs += s.macs;
+        params += s.param_bytes;
+        char ibuf[128] = "", obuf[64];
+        size_t n = 0;
+        for (int k = 0; k < op->n_in && n < sizeof ibuf; k++) {
+            if (op->io[k] < 0 || (g->tensors[op->io[k]].t.flags & MOTE_TENSOR_CONST)) continue;
+            char sb[64];
+            shape_str(&g->tensors[op->io[k]].t, sb, sizeof sb);
+            n += (size_t)snprintf(ibuf + n, sizeof ibuf - n, n ? " %s" : "%s", sb);
+        }
+        shape_str(&g->tensors[op->io[op->n_in]].t, obuf, sizeof obuf);
+        printf("%4d  %-28s %-26s %-22s %12lld %10lld %10lld", (int)i, op_label(op), ibuf, obuf,
+               (long long)s.macs, (long long)s.param_bytes, (long long)s.act_bytes);
+        if (tv) print_op_estimate(tv, i);
+        printf("\n");
+    }
+    printf("total: %lld MACs, %lld parameter bytes\n", (long long)macs, (long long)params);
+    if (hm)
+        printf("arena: %zu bytes (activations+scratch %zu, kernel data %zu)\n", hm->arena_bytes, hm->plan.arena_bytes,
+               hm->persist_bytes);
+    else
+        printf("not runnable: %s\n", rt_err);
+    if (tv) print_target(tv);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     const char *model = NULL, *target = NULL;
@@ -238,80 +262,26 @@ int cmd_inspect(int argc, char **argv)
         hm = own_hm = g2 ? mote_host_model_new(g2, model, rt_err, sizeof rt_err) : NULL;
     }
 
-    int64_t macs = 0, params = 0, act_peak = 0;
-    json_t *jops = json_array();
-    if (!as_json) {
-        printf("%s: %d ops, %d tensors%s%s\n", model, (int)g->n_ops, (int)g->n_tensors,
-               g->description[0] ? ", " : "", g->description);
-        printf("%4s  %-28s %-26s %-22s %12s %10s %10s", "op", "type", "inputs", "output", "MACs", "params",
-               "act bytes");
-        if (target) printf(" %14s %10s", "est. insns", "est. ms");
-        printf("\n");
-    }
-    for (int32_t i = 0; i < g->n_ops; i++) {
-        const mote_ir_op *op = &g->ops[i];
-        mote_ir_op_stats s = mote_ir_stats(g, i);
-        macs += s.macs;
-        params += s.param_bytes;
-        if (s.act_bytes > act_peak) act_peak = s.act_bytes;
-        if (as_json) {
-            json_t *ins = json_array(), *outs = json_array();
-            for (int k = 0; k < op->n_in; k++)
-                json_array_append_new(ins, op->io[k] < 0 ? json_null() : json_integer(op->io[k]));
-            for (int k = 0; k < op->n_out; k++) json_array_append_new(outs, json_integer(op->io[op->n_in + k]));
-            json_array_append_new(jops, json_pack("{s:i, s:s, s:o, s:o, s:I, s:I, s:I}", "index", (int)i,
-                                                  "type", op_label(op), "inputs", ins, "outputs", outs,
-                                                  "macs", (json_int_t)s.macs, "param_bytes",
-                                                  (json_int_t)s.param_bytes, "activation_bytes",
-                                                  (json_int_t)s.act_bytes));
-            continue;
-        }
-        char ibuf[128] = "", obuf[64];
-        size_t n = 0;
-        for (int k = 0; k < op->n_in && n < sizeof ibuf; k++) {
-            if (op->io[k] < 0 || (g->tensors[op->io[k]].t.flags & MOTE_TENSOR_CONST)) continue;
-            char sb[64];
-            shape_str(&g->tensors[op->io[k]].t, sb, sizeof sb);
-            n += (size_t)snprintf(ibuf + n, sizeof ibuf - n, n ? " %s" : "%s", sb);
-        }
-        shape_str(&g->tensors[op->io[op->n_in]].t, obuf, sizeof obuf);
-        printf("%4d  %-28s %-26s %-22s %12lld %10lld %10lld", (int)i, op_label(op), ibuf, obuf,
-               (long long)s.macs, (long long)s.param_bytes, (long long)s.act_bytes);
-        if (target) print_op_estimate(&tv, i);
-        printf("\n");
-    }
+    int rc = 0;
     if (as_json) {
-        json_t *ins = json_array(), *outs = json_array();
-        for (int32_t i = 0; i < g->n_inputs; i++) json_array_append_new(ins, shape_json(&g->tensors[g->inputs[i]]));
-        for (int32_t i = 0; i < g->n_outputs; i++) json_array_append_new(outs, shape_json(&g->tensors[g->outputs[i]]));
-        json_t *root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "model", model,
-                                 "description", g->description, "inputs", ins, "outputs", outs,
-                                 "ops", jops, "totals", "macs", (json_int_t)macs, "param_bytes",
-                                 (json_int_t)params, "max_op_activation_bytes", (json_int_t)act_peak);
-        if (hm) {
-            json_object_set_new(root, "arena_bytes", json_integer((json_int_t)hm->arena_bytes));
-            json_object_set_new(root, "runnable", json_true());
-        } else {
-            json_object_set_new(root, "runnable", json_false());
-            json_object_set_new(root, "runtime_error", json_string(rt_err));
+        /* The same document the service shows for a model, plus the target view. */
+        json_t *root = mote_inspect_json(g, hm, rt_err, model);
+        char *s = NULL;
+        if (root && target) add_target_json(root, &tv);
+        if (root) s = json_dumps(root, JSON_INDENT(2));
+        if (s) puts(s);
+        else {
+            fprintf(stderr, "mote inspect: out of memory\n");
+            rc = 1;
         }
-        if (target) add_target_json(root, &tv);
-        char *s = json_dumps(root, JSON_INDENT(2));
-        puts(s);
         free(s);
         json_decref(root);
     } else {
-        json_decref(jops);
-        printf("total: %lld MACs, %lld parameter bytes\n", (long long)macs, (long long)params);
-        if (hm)
-            printf("arena: %zu bytes (activations+scratch %zu, kernel data %zu)\n", hm->arena_bytes,
-                   hm->plan.arena_bytes, hm->persist_bytes);
-        else
-            printf("not runnable: %s\n", rt_err);
-        if (target) print_target(&tv);
+        print_table(g, hm, rt_err, model, target ? &tv : NULL);
     }
     if (target) target_close(&tv);
     mote_host_model_free(own_hm);
     mote_ir_free(g);
-    return 0;
+    return rc;
 }
+

@@ -66,19 +66,30 @@ static uint32_t profile_isa(const mote_profile *p, int reference)
 int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference)
 {
     char err[1024];
+    mote_profile prof;
+    memset(j, 0, sizeof *j);
+    if (mote_profile_find(target, &prof, err, sizeof err) != 0) {
+        fprintf(stderr, "mote: %s\n", err);
+        return -1;
+    }
+    if (compile_job_open_profile(j, model_path, &prof, reference, err, sizeof err) != 0) {
+        fprintf(stderr, "mote: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof, int reference,
+                             char *err, size_t errlen)
+{
+    char msg[1024];
     memset(j, 0, sizeof *j);
     j->model_path = model_path;
-    if (mote_profile_find(target, &j->prof, err, sizeof err) != 0) {
-        fprintf(stderr, "mote: %s\n", err);
-        return -1;
-    }
-    j->hm = mote_host_model_load_isa(model_path, profile_isa(&j->prof, reference), err, sizeof err);
-    if (!j->hm) {
-        fprintf(stderr, "mote: %s\n", err);
-        return -1;
-    }
-    if (mote_write_mote(j->hm, &j->mote_file, &j->mote_len, err, sizeof err) != 0) {
-        fprintf(stderr, "mote: %s: %s\n", model_path, err);
+    j->prof = *prof;
+    j->hm = mote_host_model_load_isa(model_path, profile_isa(&j->prof, reference), err, errlen);
+    if (!j->hm) return -1;
+    if (mote_write_mote(j->hm, &j->mote_file, &j->mote_len, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "%s: %s", model_path, msg);
         compile_job_close(j);
         return -1;
     }

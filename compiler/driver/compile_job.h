@@ -25,6 +25,10 @@ typedef struct {
  * reference kernels when reference != 0), find the profile, serialize the
  * .mote file and size both formats. 0 ok; -1 with a one-line message on stderr. */
 int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference);
+/* The same for a profile in hand (the service makes some from device facts);
+ * the message goes to err instead of stderr. */
+int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof, int reference,
+                             char *err, size_t errlen);
 
 /* Parse --kernels opt|ref into *reference; -1 if unknown. */
 int compile_parse_kernels(const char *s, int *reference);
