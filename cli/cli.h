@@ -13,9 +13,11 @@ int cmd_targets(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
+int cmd_device_sim(int argc, char **argv);
 
 /* Read a whole file; NULL with a message on stderr. */
 uint8_t *cli_read_file(const char *path, size_t *len);

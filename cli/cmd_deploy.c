@@ -119,7 +119,8 @@ static int watch(const mote_client *c, const char *id, double timeout)
 static int create(const mote_client *c, int argc, char **argv)
 {
     const char *group = NULL, *strategy = "canary";
-    double canary = 10, max_fail = 0.2;
+    long canary = 10;
+    double max_fail = 0.2;
     int auto_promote = 0, do_watch = 0;
     if (argc < 4) {
         fprintf(stderr, "mote deploy create: needs NAME VERSION --group TAG\n");
@@ -132,9 +133,9 @@ static int create(const mote_client *c, int argc, char **argv)
         if (!strcmp(a, "--group") && has) group = argv[++i];
         else if (!strcmp(a, "--strategy") && has) strategy = argv[++i];
         else if (!strcmp(a, "--canary") && has) {
-            canary = strtod(argv[++i], &end);
-            if (!end || *end || canary <= 0 || canary > 100) {
-                fprintf(stderr, "mote deploy create: --canary expects a percentage in (0, 100], got '%s'\n", argv[i]);
+            canary = strtol(argv[++i], &end, 10);
+            if (!end || *end || canary < 1 || canary > 100) {
+                fprintf(stderr, "mote deploy create: --canary expects a whole percentage 1..100, got '%s'\n", argv[i]);
                 return 2;
             }
         } else if (!strcmp(a, "--max-failure-rate") && has) {
@@ -159,8 +160,8 @@ static int create(const mote_client *c, int argc, char **argv)
         fprintf(stderr, "mote deploy create: --strategy is 'all' or 'canary', got '%s'\n", strategy);
         return 2;
     }
-    json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:b}", "model", argv[2], "version", argv[3], "group",
-                            group, "strategy", strategy, "canary_percent", canary, "max_failure_rate", max_fail,
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:b}", "model", argv[2], "version", argv[3], "group",
+                            group, "strategy", strategy, "canary_percent", (json_int_t)canary, "max_failure_rate", max_fail,
                             "auto_promote", auto_promote);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);

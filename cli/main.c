@@ -19,9 +19,11 @@ static const struct {
     {"verify", cmd_verify, "run the compiled model on the device (or its emulator), compare bit for bit, measure"},
     {"bench", cmd_bench, "measure instructions per inference and per layer on the device (or emulator), vs TFLM"},
     {"targets", cmd_targets, "list the device profiles, or show one"},
+    {"serve", cmd_serve, "run moted: model repository, compile and roll-out service for devices"},
     {"model", cmd_model, "moted client: push, list, show and pull model versions"},
     {"device", cmd_device, "moted client: list, show and tag registered devices"},
     {"deploy", cmd_deploy, "moted client: roll a model version out to a device group, watch, promote, roll back"},
+    {"device-sim", cmd_device_sim, "simulate N devices running the device agent against a moted server"},
 };
 
 static void usage(FILE *f)

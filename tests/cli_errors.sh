@@ -68,7 +68,7 @@ expect 2 'no server: give --server URL or set MOTE_SERVER' -- env -u MOTE_SERVER
 expect 2 'no API token' -- env -u MOTE_TOKEN -u MOTE_TOKEN_FILE "$mote" device list --server http://127.0.0.1:9
 expect 1 "model list: GET http://127.0.0.1:9/v1/models: Could.*connect" -- "$mote" model list --server http://127.0.0.1:9 --token t
 expect 2 'deploy create: --group TAG is required' -- "$mote" deploy create kws 1 --server http://x --token t
-expect 2 '--canary expects a percentage' -- "$mote" deploy create kws 1 --group g --canary 0 --server http://x --token t
+expect 2 '--canary expects a whole percentage' -- "$mote" deploy create kws 1 --group g --canary 0 --server http://x --token t
 expect 2 'deployment id must be a positive number' -- "$mote" deploy show abc --server http://x --token t
 expect 2 '--meta expects KEY=VALUE' -- "$mote" model push "$model" --name k --version 1 --meta x --server http://x --token t
 expect 2 'token-file needs a value' -- "$mote" model list --server http://x --token-file

@@ -1,0 +1,127 @@
+/* Operations endpoints: health, Prometheus metrics, API tokens, device telemetry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "moted_internal.h"
+#include "rollout.h"
+
+static void health(moted *m, const moted_req *r, moted_resp *resp)
+{
+    (void)r;
+    if (mote_store_ping(m->store) != 0) {
+        moted_log(m, "error", "health: %s", mote_store_error(m->store));
+        moted_resp_json(resp, 503, json_pack("{s:s, s:s}", "status", "unavailable", "error", "database does not answer"));
+        return;
+    }
+    moted_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void metrics(moted *m, const moted_req *r, moted_resp *resp)
+{
+    (void)r;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        moted_resp_error(resp, 500, "metrics: out of memory");
+        return;
+    }
+    moted_metrics_write(m, f);
+    moted_rollout_metrics(m, f);
+    if (fclose(f) != 0 || !buf) {
+        free(buf);
+        moted_resp_error(resp, 500, "metrics: out of memory");
+        return;
+    }
+    moted_resp_bytes(resp, 200, "text/plain; version=0.0.4", buf, len);
+    free(buf);
+}
+
+/* A one-line name: printable ASCII, 1..63 bytes. */
+static int ok_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63) return 0;
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e) return 0;
+    return 1;
+}
+
+static void token_create(moted *m, const moted_req *r, moted_resp *resp)
+{
+    json_t *j = moted_req_json(r, resp);
+    if (!j) return;
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *role = json_string_value(json_object_get(j, "role"));
+    if (!name || !ok_name(name)) {
+        moted_resp_error(resp, 400, "name: a string of 1 to 63 printable characters is required");
+    } else if (!role || (strcmp(role, "admin") != 0 && strcmp(role, "enroll") != 0)) {
+        moted_resp_error(resp, 400, "role: must be \"admin\" or \"enroll\"");
+    } else {
+        char tok[65], hash[65];
+        moted_random_hex32(tok);
+        moted_sha256_hex(tok, 64, hash);
+        if (mote_store_token_add(m->store, name, role, hash) != 0) {
+            moted_log(m, "error", "token %s: %s", name, mote_store_error(m->store));
+            moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
+        } else {
+            moted_log(m, "info", "token '%s' (%s) created", name, role);
+            moted_resp_json(resp, 201, json_pack("{s:s, s:s, s:s}", "token", tok, "name", name, "role", role));
+        }
+    }
+    json_decref(j);
+}
+
+/* {"inferences":N,"latency_us_mean":x,"latency_us_max":y,"histogram":[counts]} */
+static void telemetry(moted *m, const moted_req *r, moted_resp *resp)
+{
+    json_t *j = moted_req_json(r, resp);
+    if (!j) return;
+    json_t *inf = json_object_get(j, "inferences"), *mean = json_object_get(j, "latency_us_mean"),
+           *max = json_object_get(j, "latency_us_max"), *hist = json_object_get(j, "histogram");
+    const char *bad = NULL;
+    if (!json_is_integer(inf) || json_integer_value(inf) < 0) bad = "inferences: a non-negative integer is required";
+    else if (!json_is_number(mean) || json_number_value(mean) < 0)
+        bad = "latency_us_mean: a non-negative number is required";
+    else if (!json_is_number(max) || json_number_value(max) < 0)
+        bad = "latency_us_max: a non-negative number is required";
+    else if (hist && !json_is_array(hist)) bad = "histogram: an array of counts is required";
+    else if (hist && json_array_size(hist) > 1024) bad = "histogram: more than 1024 classes";
+    if (!bad && hist) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(hist, i, v) if (!json_is_integer(v) || json_integer_value(v) < 0)
+        {
+            bad = "histogram: every entry must be a non-negative integer";
+            break;
+        }
+    }
+    if (bad) {
+        moted_resp_error(resp, 400, "%s", bad);
+        json_decref(j);
+        return;
+    }
+    json_t *t = json_pack("{s:O, s:O, s:O, s:o}", "inferences", inf, "latency_us_mean", mean, "latency_us_max", max,
+                          "histogram", hist ? json_incref(hist) : json_array());
+    int rc = t ? mote_store_device_telemetry(m->store, r->device_id, t) : -1;
+    json_decref(t);
+    json_decref(j);
+    if (rc < 0) {
+        moted_log(m, "error", "telemetry %s: %s", r->device_id, mote_store_error(m->store));
+        moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
+    } else if (rc == 1) {
+        moted_resp_error(resp, 404, "device %s: unknown", r->device_id);
+    } else {
+        moted_metrics_telemetry(m);
+        moted_resp_empty(resp, 204);
+    }
+}
+
+const moted_route moted_ops_routes[] = {
+    {"GET", "/health", 0, health},
+    {"GET", "/metrics", 0, metrics},
+    {"POST", "/v1/tokens", MOTED_ROLE_ADMIN, token_create},
+    {"POST", "/v1/device/telemetry", MOTED_ROLE_DEVICE, telemetry},
+};
+const size_t moted_ops_n_routes = sizeof moted_ops_routes / sizeof moted_ops_routes[0];

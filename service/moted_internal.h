@@ -1,0 +1,86 @@
+/* moted internals shared by server.c, the api_*.c handlers and the rollout:
+ * the server state, logging, metrics and small helpers. */
+#ifndef MOTED_INTERNAL_H
+#define MOTED_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "http.h"
+#include "moted.h"
+#include "store.h"
+
+/* Upper bounds (seconds) of the request latency histogram buckets; +Inf follows. */
+#define MOTED_LAT_BUCKETS 13
+
+/* Requests counted per route pattern and status code. */
+typedef struct {
+    const char *route; /* route pattern, or "unmatched" (static strings) */
+    int code;
+    uint64_t n;
+} moted_route_count;
+
+typedef struct {
+    pthread_mutex_t mu; /* guards everything below except the atomics */
+    moted_route_count *counts;
+    size_t n_counts, cap_counts;
+    uint64_t lat_bucket[MOTED_LAT_BUCKETS + 1]; /* per bucket (not cumulative); last is +Inf */
+    double lat_sum;
+    uint64_t lat_count;
+    atomic_uint_fast64_t telemetry_reports;
+} moted_metrics;
+
+struct moted_rollout;
+
+struct moted {
+    moted_config cfg; /* bind and data_dir point into the buffers below */
+    char data_dir[1024];
+    char bind[64];
+    mote_store *store;
+    void *daemon; /* struct MHD_Daemon */
+    int port;
+    moted_metrics metrics;
+    struct moted_rollout *rollout;
+    moted_route *routes; /* the core routes, then the rollout's */
+    size_t n_routes;
+};
+
+mote_store *moted_store(moted *m);
+const char *moted_data_dir(moted *m);
+const moted_config *moted_cfg(moted *m);
+
+/* One JSON object per line on stderr: {"ts","level","msg"}. level "info",
+ * "warn", "error"; "info" lines only with log_json. */
+void moted_log(moted *m, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The log line of one request: method, route pattern, status, microseconds (with log_json). */
+void moted_log_request(moted *m, const char *method, const char *route, int status, long long us);
+
+/* Metrics: one finished request; a telemetry report; the core's Prometheus text. */
+void moted_metrics_request(moted *m, const char *route, int code, double seconds);
+void moted_metrics_telemetry(moted *m);
+void moted_metrics_write(moted *m, FILE *out);
+
+/* 64-hex sha256 of data; 64-hex of 32 random bytes (tokens, credentials). */
+void moted_sha256_hex(const void *data, size_t len, char out[65]);
+void moted_random_hex32(char out[65]);
+
+/* mkdir -p (mode 0700 for what it creates). */
+int moted_mkdir_p(const char *dir, char *err, size_t errlen);
+/* Data dir: create DIR and DIR/blobs, make admin.token / enroll.token (0600)
+ * at first start and make sure the database knows their hashes. */
+int moted_datadir_init(moted *m, char *err, size_t errlen);
+/* Write a small file atomically (temp + fsync + rename + fsync dir) with mode. */
+int moted_write_file_atomic(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen);
+
+/* Route tables of the core handlers. */
+extern const moted_route moted_ops_routes[];
+extern const size_t moted_ops_n_routes;
+extern const moted_route moted_models_routes[];
+extern const size_t moted_models_n_routes;
+extern const moted_route moted_devices_routes[];
+extern const size_t moted_devices_n_routes;
+
+#endif

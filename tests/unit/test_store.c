@@ -1,0 +1,418 @@
+/* moted's SQLite store: migrations on a fresh and a reopened data dir,
+ * models, devices, tokens, blobs, transactions, several threads. */
+/* mkdtemp */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (sodium_init() < 0) return -1;
+    snprintf(dir, sizeof dir, "/tmp/test_store.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static void rm_rf(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0) return;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        if (d) closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_rf(dir);
+    return 0;
+}
+
+static mote_store *open_ok(void)
+{
+    char err[512] = "";
+    mote_store *s = mote_store_open(dir, err, sizeof err);
+    if (!s) fail_msg("open %s: %s", dir, err);
+    return s;
+}
+
+static int user_version(mote_store *s)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int count_rows(mote_store *s, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_migrations(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    assert_int_equal(user_version(s), 2); /* core tables, then the rollout's */
+    assert_int_equal(mote_store_ping(s), 0);
+    assert_int_equal(count_rows(s, "models"), 0);
+    assert_int_equal(count_rows(s, "devices"), 0);
+    assert_int_equal(mote_store_token_add(s, "ci", "admin", "aa"), 0);
+    /* WAL mode is a property of the file. */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    mote_store_close(s);
+
+    /* Reopen: nothing re-applied, data kept. */
+    s = open_ok();
+    assert_int_equal(user_version(s), 2);
+    char role[16];
+    assert_int_equal(mote_store_token_role(s, "aa", role, sizeof role), 0);
+    assert_string_equal(role, "admin");
+    assert_int_equal(mote_store_token_role(s, "bb", role, sizeof role), 1);
+    mote_store_close(s);
+
+    /* A database from a newer moted is refused with a message. */
+    sqlite3 *db;
+    char path[128], err[512] = "";
+    snprintf(path, sizeof path, "%s/moted.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_null(mote_store_open(dir, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 99"));
+}
+
+static void test_blobs(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    char hex[65], hex2[65], path[512];
+    assert_int_equal(mote_store_blob_put(s, "abc", 3, hex), 0);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(mote_store_blob_put(s, "abc", 3, hex2), 0); /* idempotent */
+    assert_string_equal(hex, hex2);
+    assert_int_equal(mote_store_blob_path(s, hex, path, sizeof path), 0);
+    char want[512];
+    snprintf(want, sizeof want, "%s/blobs/ba/%s", dir, hex);
+    assert_string_equal(path, want);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(mote_store_blob_get(s, hex, &data, &len), 0);
+    assert_int_equal(len, 3);
+    assert_memory_equal(data, "abc", 3);
+    free(data);
+    /* No temp files are left in the blob's directory. */
+    snprintf(want, sizeof want, "%s/blobs/ba", dir);
+    DIR *d = opendir(want);
+    assert_non_null(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' || strncmp(e->d_name, ".tmp", 4) == 0) files++;
+    closedir(d);
+    assert_int_equal(files, 1);
+    /* Empty blob, unknown blob, bad name. */
+    assert_int_equal(mote_store_blob_put(s, "", 0, hex), 0);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_int_equal(mote_store_blob_get(s, "0000000000000000000000000000000000000000000000000000000000000000", &data,
+                                         &len),
+                     1);
+    assert_int_equal(mote_store_blob_path(s, "../../etc/passwd", path, sizeof path), -1);
+    assert_non_null(strstr(mote_store_error(s), "not a sha256"));
+    mote_store_close(s);
+}
+
+static void test_models(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    mote_model_rec m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.name, sizeof m.name, "kws");
+    snprintf(m.version, sizeof m.version, "1.0");
+    memset(m.sha256, 'a', 64);
+    m.size = 1234;
+    memset(m.selftest_in, 'b', 64);
+    memset(m.selftest_out, 'c', 64);
+    m.metadata = json_pack("{s:s}", "owner", "audio");
+    assert_int_equal(mote_store_model_add(s, &m), 0);
+    assert_true(m.id > 0);
+    int64_t id = m.id;
+
+    mote_model_rec g;
+    assert_int_equal(mote_store_model_get(s, "kws", "1.0", &g), 0);
+    assert_int_equal(g.id, id);
+    assert_string_equal(g.sha256, m.sha256);
+    assert_int_equal(g.size, 1234);
+    assert_string_equal(g.selftest_in, m.selftest_in);
+    assert_string_equal(g.selftest_out, m.selftest_out);
+    assert_string_equal(json_string_value(json_object_get(g.metadata, "owner")), "audio");
+    assert_int_equal(strlen(g.created), 20);
+    mote_model_free(&g);
+    assert_int_equal(mote_store_model_get_id(s, id, &g), 0);
+    assert_string_equal(g.version, "1.0");
+    mote_model_free(&g);
+    assert_int_equal(mote_store_model_get(s, "kws", "2.0", &g), 1);
+    assert_int_equal(mote_store_model_get_id(s, id + 100, &g), 1);
+
+    /* Same name+version again: 1, the existing row reported, nothing changed. */
+    mote_model_rec dup = m;
+    dup.metadata = NULL;
+    memset(dup.sha256, 'f', 64);
+    dup.size = 1;
+    assert_int_equal(mote_store_model_add(s, &dup), 1);
+    assert_int_equal(dup.id, id);
+    assert_string_equal(dup.sha256, m.sha256);
+    assert_int_equal(dup.size, 1234);
+
+    snprintf(m.version, sizeof m.version, "2.0");
+    mote_model_rec m2 = m;
+    m2.metadata = NULL; /* stored as {} */
+    memset(m2.selftest_in, 0, sizeof m2.selftest_in);
+    assert_int_equal(mote_store_model_add(s, &m2), 0);
+    snprintf(m2.name, sizeof m2.name, "ad");
+    assert_int_equal(mote_store_model_add(s, &m2), 0);
+    json_t *l = mote_store_model_list(s);
+    assert_int_equal(json_array_size(l), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "name")), "ad");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 1), "version")), "1.0");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 2), "version")), "2.0");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 2), "size")), 1234);
+    json_decref(l);
+    assert_int_equal(mote_store_model_get(s, "kws", "2.0", &g), 0);
+    assert_string_equal(g.selftest_in, "");
+    assert_int_equal(json_object_size(g.metadata), 0);
+    mote_model_free(&g);
+    mote_model_free(&m);
+
+    /* A rolled-back transaction leaves nothing; nested ones commit at the outermost. */
+    mote_model_rec t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.name, sizeof t.name, "tx");
+    snprintf(t.version, sizeof t.version, "1");
+    memset(t.sha256, 'd', 64);
+    assert_int_equal(mote_store_begin(s), 0);
+    assert_int_equal(mote_store_model_add(s, &t), 0);
+    mote_store_rollback(s);
+    assert_int_equal(mote_store_model_get(s, "tx", "1", &g), 1);
+    assert_int_equal(mote_store_begin(s), 0);
+    assert_int_equal(mote_store_begin(s), 0);
+    assert_int_equal(mote_store_model_add(s, &t), 0);
+    assert_int_equal(mote_store_commit(s), 0);
+    assert_int_equal(mote_store_commit(s), 0);
+    assert_int_equal(mote_store_commit(s), -1); /* nothing left to commit */
+    mote_store_close(s);
+    s = open_ok();
+    assert_int_equal(mote_store_model_get(s, "tx", "1", &g), 0);
+    mote_model_free(&g);
+    mote_store_close(s);
+}
+
+static void add_device(mote_store *s, const char *id, const char *name, json_t *tags, const char *hash)
+{
+    mote_device_rec d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.id, sizeof d.id, "%s", id);
+    snprintf(d.name, sizeof d.name, "%s", name);
+    snprintf(d.profile, sizeof d.profile, "nucleo-l4r5zi");
+    d.facts = json_pack("{s:s, s:i}", "core", "cortex-m4f", "ram_kb", 640);
+    d.tags = tags;
+    assert_int_equal(mote_store_device_add(s, &d, hash), 0);
+    json_decref(d.facts);
+    json_decref(tags);
+}
+
+static void test_devices(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    add_device(s, "d-0000000000000003", "sim-3", json_pack("[s,s]", "fleet", "eu"), "h3");
+    add_device(s, "d-0000000000000001", "sim-1", json_pack("[s]", "fleet"), "h1");
+    add_device(s, "d-0000000000000002", "sim-2", json_array(), "h2");
+    int64_t n = 0;
+    assert_int_equal(mote_store_device_count(s, &n), 0);
+    assert_int_equal(n, 3);
+
+    char id[24];
+    assert_int_equal(mote_store_device_auth(s, "h1", id), 0);
+    assert_string_equal(id, "d-0000000000000001");
+    assert_int_equal(mote_store_device_auth(s, "nope", id), 1);
+
+    json_t *all = mote_store_device_list(s, NULL), *fleet = mote_store_device_list(s, "fleet"),
+           *none = mote_store_device_list(s, "lab");
+    assert_int_equal(json_array_size(all), 3);
+    assert_int_equal(json_array_size(fleet), 2);
+    assert_int_equal(json_array_size(none), 0);
+    /* Registration order; the document has the fields of docs/service.md. */
+    json_t *d0 = json_array_get(fleet, 0);
+    assert_string_equal(json_string_value(json_object_get(d0, "id")), "d-0000000000000003");
+    assert_string_equal(json_string_value(json_object_get(d0, "state")), "registered");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(d0, "tags"), 1)), "eu");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d0, "facts"), "ram_kb")), 640);
+    const char *fields[] = {"id", "name", "profile", "tags", "facts", "created", "last_seen", "state", "artifact",
+                            "target", "model", "version", "selftest_output_b64", "telemetry"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) assert_non_null(json_object_get(d0, fields[i]));
+    json_decref(all);
+    json_decref(fleet);
+    json_decref(none);
+
+    char(*ids)[24];
+    size_t nids;
+    assert_int_equal(mote_store_device_ids_by_tag(s, "fleet", &ids, &nids), 0);
+    assert_int_equal(nids, 2);
+    assert_string_equal(ids[0], "d-0000000000000001"); /* sorted */
+    assert_string_equal(ids[1], "d-0000000000000003");
+    free(ids);
+
+    json_t *tags = json_pack("[s,s]", "lab", "fleet");
+    assert_int_equal(mote_store_device_set_tags(s, "d-0000000000000002", tags), 0);
+    assert_int_equal(mote_store_device_set_tags(s, "d-ffffffffffffffff", tags), 1);
+    json_decref(tags);
+    assert_int_equal(mote_store_device_ids_by_tag(s, "fleet", &ids, &nids), 0);
+    assert_int_equal(nids, 3);
+    free(ids);
+
+    char sha[65];
+    memset(sha, 'e', 64);
+    sha[64] = 0;
+    assert_int_equal(mote_store_device_report(s, "d-0000000000000002", "running", sha, "AAEC"), 0);
+    assert_int_equal(mote_store_device_report(s, "d-0000000000000002", "failed", NULL, NULL), 0);
+    assert_int_equal(mote_store_device_running(s, "d-0000000000000002", "nucleo-l4r5zi", "kws", "1.0"), 0);
+    json_t *tel = json_pack("{s:i, s:f, s:f, s:[i,i]}", "inferences", 10, "latency_us_mean", 1.5, "latency_us_max",
+                            3.0, "histogram", 4, 6);
+    assert_int_equal(mote_store_device_telemetry(s, "d-0000000000000002", tel), 0);
+    json_decref(tel);
+    assert_int_equal(mote_store_device_seen(s, "d-0000000000000002"), 0);
+
+    mote_device_rec d;
+    assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
+    assert_string_equal(d.state, "failed");
+    assert_string_equal(d.artifact, sha); /* NULL kept it */
+    assert_string_equal(d.selftest_output_b64, "AAEC");
+    assert_string_equal(d.model, "kws");
+    assert_int_equal(json_integer_value(json_object_get(d.telemetry, "inferences")), 10);
+    assert_int_equal(json_array_size(d.tags), 2);
+    mote_device_free(&d);
+    assert_int_equal(mote_store_device_get(s, "d-ffffffffffffffff", &d), 1);
+
+    int rc;
+    json_t *doc = mote_store_device_doc(s, "d-0000000000000002", &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "version")), "1.0");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(json_object_get(doc, "telemetry"), "histogram"), 1)), 6);
+    json_decref(doc);
+    assert_null(mote_store_device_doc(s, "d-x", &rc));
+    assert_int_equal(rc, 1);
+
+    /* A credential is unique. */
+    mote_device_rec dup;
+    memset(&dup, 0, sizeof dup);
+    snprintf(dup.id, sizeof dup.id, "d-0000000000000009");
+    assert_int_equal(mote_store_device_add(s, &dup, "h1"), -1);
+    assert_non_null(strstr(mote_store_error(s), "UNIQUE"));
+    assert_int_equal(mote_store_device_count(s, &n), 0);
+    assert_int_equal(n, 3);
+    mote_store_close(s);
+}
+
+/* Several threads write at once: each has its own connection, WAL and the
+ * busy timeout serialize the writers, nothing is lost. */
+typedef struct {
+    mote_store *s;
+    int t;
+    int failures;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    for (int i = 0; i < 25; i++) {
+        mote_device_rec d;
+        memset(&d, 0, sizeof d);
+        snprintf(d.id, sizeof d.id, "d-%02d%014d", a->t, i);
+        snprintf(d.name, sizeof d.name, "t%d-%d", a->t, i);
+        d.tags = json_pack("[s]", "load");
+        char hash[32];
+        snprintf(hash, sizeof hash, "cred-%d-%d", a->t, i);
+        if (mote_store_device_add(a->s, &d, hash) != 0) a->failures++;
+        json_decref(d.tags);
+        char id[24];
+        if (mote_store_device_auth(a->s, hash, id) != 0 || strcmp(id, d.id) != 0) a->failures++;
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    pthread_t th[4];
+    worker_arg args[4];
+    for (int t = 0; t < 4; t++) {
+        args[t] = (worker_arg){s, t, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, worker, &args[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(args[t].failures, 0);
+    }
+    char(*ids)[24];
+    size_t n;
+    assert_int_equal(mote_store_device_ids_by_tag(s, "load", &ids, &n), 0);
+    assert_int_equal(n, 100);
+    free(ids);
+    mote_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
