@@ -69,7 +69,7 @@ void moted_resp_release(moted_resp *resp)
 void moted_resp_json(moted_resp *resp, int status, json_t *j)
 {
     resp_reset(resp);
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10)) : NULL;
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(j);
     if (!s) {
         /* Only out of memory gets here; the fixed text needs no allocation of ours. */

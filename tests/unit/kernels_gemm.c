@@ -366,6 +366,56 @@ static void test_fc_dead_units(void **state)
     assert_true(fast > 100 && declined > 8);
 }
 
+/* fc_s8_gemv's output stages: each kind of pack (per-tensor or per-row
+ * constants; offset and clamp folded into the rounding with act_min = -128
+ * or above, or not folded) equals the reference. */
+static void test_fc_stages(void **state)
+{
+    (void)state;
+    static float s_in, s_out;
+    static int32_t z_in, z_out;
+    static const uint8_t acts[] = {MOTE_ACT_NONE, MOTE_ACT_RELU, MOTE_ACT_RELU6};
+    int kinds[3][2] = {{0, 0}, {0, 0}, {0, 0}};
+    for (int rep = 0; rep < 300; rep++) {
+        one_node c;
+        memset(&c, 0, sizeof c);
+        const int32_t batches = rnd(1, 2), depth = rnd(0, 2) ? 32 * rnd(1, 6) : rnd(1, 200), units = rnd(1, 24);
+        const int32_t din[2] = {batches, depth}, dw[2] = {units, depth}, db[1] = {units}, dout[2] = {batches, units};
+        tensor(&c.t[0], x, MOTE_I8, 2, din);
+        tensor(&c.t[1], w, MOTE_I8, 2, dw);
+        tensor(&c.t[2], bias, MOTE_I32, 1, db);
+        tensor(&c.t[3], y_ref, MOTE_I8, 2, dout);
+        c.t[1].flags = c.t[2].flags = MOTE_TENSOR_CONST;
+        for (size_t i = 0; i < c.t[0].bytes; i++) x[i] = (int8_t)rnd(-128, 127);
+        for (size_t i = 0; i < c.t[1].bytes; i++) w[i] = (int8_t)rnd(-127, 127);
+        for (int32_t i = 0; i < units; i++) bias[i] = rnd(-20000, 20000);
+        quant(&c.t[0], 0.01f, 0.1f, -128, 127, 1, &s_in, &z_in, 0);
+        quant(&c.t[1], 0.001f, 0.02f, 0, 0, rnd(0, 1) ? units : 1, scales, zps, 0);
+        memset(zps, 0, sizeof zps);
+        quant(&c.t[3], 0.02f, 0.3f, -128, 127, 1, &s_out, &z_out, 0);
+        if (rnd(0, 2) == 0) z_out = -128;
+        c.n.op = MOTE_OP_FULLY_CONNECTED;
+        c.n.n_in = 3;
+        c.n.n_out = 1;
+        c.n.opts.activation = acts[rnd(0, 2)];
+        c.io[0] = 0;
+        c.io[1] = 1;
+        c.io[2] = 2;
+        c.io[3] = 3;
+        run(&c, MOTE_ISA_REFERENCE, y_ref);
+        assert_true(run(&c, MOTE_ISA_PORTABLE, y_opt) == mote_fc_s8_gemv_eval);
+        const mote_fc_params *p = c.n.data;
+        const mote_fc_s8_pack *g = mote_fc_s8_pack_of(p, c.n.data_bytes);
+        assert_true(g->folded <= 2 && g->uniform <= 1 && g->k == depth && g->groups == (units + 3) / 4);
+        assert_true(g->folded == 0 || p->act_max == 127);
+        assert_true(g->folded != 2 || p->act_min == -128);
+        kinds[g->folded][g->uniform]++;
+        assert_memory_equal(y_ref, y_opt, c.t[3].bytes);
+    }
+    for (int f = 0; f < 3; f++)
+        for (int u = 0; u < 2; u++) assert_true(kinds[f][u] > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_requant_fit),
         cmocka_unit_test(test_conv_dead_channels),
         cmocka_unit_test(test_fc_dead_units),
+        cmocka_unit_test(test_fc_stages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
