@@ -174,26 +174,26 @@ static int run_job(struct moted_rollout *r, mote_job_rec *j)
     }
     if (rollout_profile_from_json(j->profile, &prof, err, sizeof err) != 0 ||
         mote_store_blob_path(r->s, model.sha256, path, sizeof path) != 0) {
-        snprintf(j->error, sizeof j->error, "%s", err[0] ? err : "model blob missing");
+        snprintf(j->error, sizeof j->error, "%.500s", err[0] ? err : "model blob missing");
         goto done;
     }
     if (compile_job_open_profile(&cj, path, &prof, 0, err, sizeof err) != 0) {
         /* The importer or compiler refused the model (unknown op, ...). */
         j->refused = 1;
-        snprintf(j->error, sizeof j->error, "%s", err);
+        snprintf(j->error, sizeof j->error, "%.500s", err);
         goto done;
     }
     cj_open = 1;
     const mote_footprint *f = !strcmp(j->format, "mote") ? &cj.mote : &cj.c;
     if (!mote_profile_fit(&prof, f, fit, sizeof fit)) {
         j->refused = 1;
-        snprintf(j->error, sizeof j->error, "does not fit: %s", fit);
+        snprintf(j->error, sizeof j->error, "does not fit: %.480s", fit);
         goto done;
     }
     char st_in[65], st_out[65];
     if (selftest(r, &model, cj.hm, st_in, st_out, err, sizeof err) != 0 ||
         artifact_bytes(r, &cj, j->format, model.name, &data, &len, err, sizeof err) != 0) {
-        snprintf(j->error, sizeof j->error, "%s", err);
+        snprintf(j->error, sizeof j->error, "%.500s", err);
         goto done;
     }
     if (mote_store_blob_put(r->s, data, len, a.sha256) != 0) {
