@@ -20,14 +20,6 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-static int is_hex64(const char *h)
-{
-    if (!h || strlen(h) != 64) return 0;
-    for (const char *p = h; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return 0;
-    return 1;
-}
-
 /* Optional string field: NULL when absent; -1 (400 set) when of another type. */
 static int opt_str(json_t *o, const char *key, const char **out, moted_resp *resp)
 {
@@ -130,7 +122,7 @@ static void h_artifact(moted *m, const moted_req *r, moted_resp *resp)
     mote_store *s = moted_store(m);
     const char *sha = r->params[0];
     mote_artifact_rec a;
-    int g = is_hex64(sha) ? mote_store_artifact_get(s, sha, NULL, &a) : 1;
+    int g = mote_is_sha256_hex(sha) ? mote_store_artifact_get(s, sha, NULL, &a) : 1;
     if (g > 0) {
         moted_resp_error(resp, 404, "artifact: %s not found", sha);
         return;
@@ -370,7 +362,7 @@ static void h_status(moted *m, const moted_req *r, moted_resp *resp)
     if (req_str(body, "artifact", &artifact, resp) || req_str(body, "state", &state, resp) ||
         opt_str(body, "reason", &reason, resp) || opt_str(body, "output_b64", &output, resp))
         goto out;
-    if (!is_hex64(artifact)) {
+    if (!mote_is_sha256_hex(artifact)) {
         moted_resp_error(resp, 400, "artifact: must be 64 lowercase hex digits");
         goto out;
     }

@@ -25,7 +25,7 @@ static void cache_key(const mote_model_rec *model, const char *profile_json, con
              "kernels=%s\n",
              model->sha256, model->selftest_in, model->selftest_out, profile_json, format, MOTE_FILE_VERSION,
              MOTE_RUNTIME_ABI, KERNELS);
-    moted_sha256_hex(text, strlen(text), out);
+    mote_sha256_hex(text, strlen(text), out);
 }
 
 int compile_submit(struct moted_rollout *r, const mote_model_rec *model, const mote_profile *p, const char *format,

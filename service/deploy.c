@@ -146,7 +146,7 @@ int deploy_create(struct moted_rollout *r, const mote_model_rec *model, const de
         char text[64];
         snprintf(devs[i].id, sizeof devs[i].id, "%s", ids[i]);
         snprintf(text, sizeof text, "%lld:%s", (long long)d.id, ids[i]);
-        moted_sha256_hex(text, strlen(text), devs[i].key);
+        mote_sha256_hex(text, strlen(text), devs[i].key);
     }
     qsort(devs, n, sizeof *devs, by_key);
     if (create_rows(r, model, p, d.id, devs, n, err, errlen) != 0) {

@@ -63,8 +63,7 @@ void moted_metrics_request(moted *m, const char *route, int code, double seconds
 void moted_metrics_telemetry(moted *m);
 void moted_metrics_write(moted *m, FILE *out);
 
-/* 64-hex sha256 of data; 64-hex of 32 random bytes (tokens, credentials). */
-void moted_sha256_hex(const void *data, size_t len, char out[65]);
+/* 64-hex of 32 random bytes (tokens, credentials); hashes: mote_sha256_hex in store.h. */
 void moted_random_hex32(char out[65]);
 
 /* mkdir -p (mode 0700 for what it creates). */

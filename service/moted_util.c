@@ -154,13 +154,6 @@ void moted_metrics_write(moted *m, FILE *out)
 
 /* ---- hashes, tokens, files ---- */
 
-void moted_sha256_hex(const void *data, size_t len, char out[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
 void moted_random_hex32(char out[65])
 {
     unsigned char r[32];
@@ -213,14 +206,6 @@ int moted_write_file_atomic(const char *path, const void *data, size_t len, int 
     return 0;
 }
 
-static int is_hex64(const char *h)
-{
-    if (strlen(h) != 64) return 0;
-    for (int i = 0; i < 64; i++)
-        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f'))) return 0;
-    return 1;
-}
-
 /* DIR/<role>.token: read it, or make it at first start; its hash goes into the
  * database either way (the file is the truth after a crash between the two). */
 static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
@@ -233,7 +218,7 @@ static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
         fclose(f);
         tok[n] = 0;
         while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ')) tok[--n] = 0;
-        if (!is_hex64(tok)) {
+        if (!mote_is_sha256_hex(tok)) {
             snprintf(err, errlen, "%.300s: not a token (expected 64 hex digits)", path);
             return -1;
         }
@@ -244,7 +229,7 @@ static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
         return -1;
     }
     char hash[65];
-    moted_sha256_hex(tok, 64, hash);
+    mote_sha256_hex(tok, 64, hash);
     if (mote_store_token_add(m->store, role, role, hash) != 0) {
         snprintf(err, errlen, "%.300s", mote_store_error(m->store));
         return -1;

@@ -123,7 +123,7 @@ static void authenticate(moted *m, struct MHD_Connection *conn, req_ctx *c)
     }
     char hash[65], role[16];
     const char *tok = h + 7;
-    moted_sha256_hex(tok, strlen(tok), hash);
+    mote_sha256_hex(tok, strlen(tok), hash);
     int r = mote_store_token_role(m->store, hash, role, sizeof role);
     if (r == 0) {
         c->role = !strcmp(role, "admin") ? MOTED_ROLE_ADMIN : !strcmp(role, "enroll") ? MOTED_ROLE_ENROLL : MOTED_ROLE_NONE;

@@ -23,6 +23,10 @@ const char *mote_store_error(mote_store *s);
 int mote_store_ping(mote_store *s);
 
 /* ---- content-addressed blobs: DIR/blobs/AB/SHA256 ---- */
+/* sha256 of data as 64 lowercase hex digits (the blobs' names; also token and key hashes). */
+void mote_sha256_hex(const void *data, size_t len, char out[65]);
+/* Is h 64 lowercase hex digits? (NULL: no) */
+int mote_is_sha256_hex(const char *h);
 /* Write data (temp file, fsync, rename); hex_out gets the 64-hex sha256. Idempotent. */
 int mote_store_blob_put(mote_store *s, const void *data, size_t len, char hex_out[65]);
 /* Path of a blob (whether or not it exists); 1 if it does not exist. */

@@ -12,7 +12,14 @@
 
 #include "store_internal.h"
 
-static int is_hex64(const char *h)
+void mote_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int mote_is_sha256_hex(const char *h)
 {
     if (!h || strlen(h) != 64) return 0;
     for (int i = 0; i < 64; i++)
@@ -22,7 +29,7 @@ static int is_hex64(const char *h)
 
 int mote_store_blob_path(mote_store *s, const char *hex, char *path, size_t pathlen)
 {
-    if (!is_hex64(hex)) return mote_store_fail(s, "blob: '%.80s' is not a sha256 in hex", hex ? hex : "");
+    if (!mote_is_sha256_hex(hex)) return mote_store_fail(s, "blob: '%.80s' is not a sha256 in hex", hex ? hex : "");
     if ((size_t)snprintf(path, pathlen, "%s/blobs/%.2s/%s", s->dir, hex, hex) >= pathlen)
         return mote_store_fail(s, "blob %s: path too long", hex);
     struct stat sb;
@@ -45,9 +52,7 @@ static int mkdir_p1(const char *d)
 
 int mote_store_blob_put(mote_store *s, const void *data, size_t len, char hex_out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(hex_out, 65, h, sizeof h);
+    mote_sha256_hex(data, len, hex_out);
     char path[1200], dir[1200], top[1200], tmp[1300];
     int ex = mote_store_blob_path(s, hex_out, path, sizeof path);
     if (ex < 0) return -1;

@@ -11,13 +11,8 @@
 static int chan_fit(const mote_conv_data *d, const mote_tensor *bias, const int8_t *w, int32_t c, int64_t k,
                     int32_t zp, mote_requant_chan *f)
 {
-    int64_t lo = 0, hi = 0, sabs = 0;
-    for (int64_t j = 0; j < k; j++) {
-        const int64_t v = w[(size_t)c * (size_t)k + (size_t)j], a = v * (-128 - zp), b = v * (127 - zp);
-        lo += a < b ? a : b;
-        hi += a < b ? b : a;
-        sabs += v < 0 ? -v : v;
-    }
+    int64_t lo, hi, sabs;
+    mote_s8_dot_range(w + (size_t)c * (size_t)k, 1, k, zp, &lo, &hi, &sabs);
     const int64_t b = bias ? ((const int32_t *)bias->data)[c] : 0;
     if (!mote_requant_fit(b, mote_conv_mult(d)[c], mote_conv_shift(d)[c], lo, hi, 256 * sabs, (int64_t)1 << 30, 0,
                           d->output_offset, d->act_min, d->act_max, f))

@@ -14,13 +14,8 @@ static int dw3_chan(const mote_conv_data *d, const mote_tensor *filter, const mo
 {
     const int8_t *w = filter->data;
     const int32_t c = d->channels, zp = -d->input_offset;
-    int64_t lo = 0, hi = 0, sabs = 0;
-    for (int32_t k = 0; k < 9; k++) {
-        const int64_t v = w[(size_t)k * c + ch], a = v * (-128 - zp), b = v * (127 - zp);
-        lo += a < b ? a : b;
-        hi += a < b ? b : a;
-        sabs += v < 0 ? -v : v;
-    }
+    int64_t lo, hi, sabs;
+    mote_s8_dot_range(w + ch, (size_t)c, 9, zp, &lo, &hi, &sabs);
     const int64_t b = bias ? ((const int32_t *)bias->data)[ch] : 0;
     if (!mote_requant_fit(b, mote_conv_mult(d)[ch], mote_conv_shift(d)[ch], lo, hi, 256 * sabs, (int64_t)1 << 29, 1,
                           d->output_offset, d->act_min, d->act_max, f))

@@ -11,13 +11,8 @@ static int unit_fit(const mote_fc_params *p, const mote_tensor *bias, const int8
                     mote_requant_chan *f, int64_t *bound)
 {
     const int32_t depth = p->depth, zp = -p->input_offset;
-    int64_t lo = 0, hi = 0, sabs = 0;
-    for (int32_t j = 0; j < depth; j++) {
-        const int64_t v = w[(size_t)u * (size_t)depth + (size_t)j], a = v * (-128 - zp), b = v * (127 - zp);
-        lo += a < b ? a : b;
-        hi += a < b ? b : a;
-        sabs += v < 0 ? -v : v;
-    }
+    int64_t lo, hi, sabs;
+    mote_s8_dot_range(w + (size_t)u * (size_t)depth, 1, depth, zp, &lo, &hi, &sabs);
     const int64_t b = bias ? ((const int32_t *)bias->data)[u] : 0;
     const int32_t mult = per_channel ? mote_fc_ch_multiplier(p)[u] : p->multiplier;
     const int32_t shift = per_channel ? mote_fc_ch_shift(p)[u] : p->shift;

@@ -162,6 +162,24 @@ static inline int32_t mote_requant_ref(int32_t acc, int32_t mult, int32_t shift,
     return v < act_min ? act_min : (v > act_max ? act_max : v);
 }
 
+/* Reach of one output channel's dot product sum_j w[j * stride] * (x_j - zp)
+ * over every int8 input: [*lo, *hi], and sum |w| (*sabs), which bounds the
+ * optimized kernels' partial sums (mote_requant_fit's spread). */
+static inline void mote_s8_dot_range(const int8_t *w, size_t stride, int64_t n, int32_t zp, int64_t *lo, int64_t *hi,
+                                     int64_t *sabs)
+{
+    int64_t l = 0, h = 0, s = 0;
+    for (int64_t j = 0; j < n; j++) {
+        const int64_t v = w[(size_t)j * stride], a = v * (-128 - zp), b = v * (127 - zp);
+        l += a < b ? a : b;
+        h += a < b ? b : a;
+        s += v < 0 ? -v : v;
+    }
+    *lo = l;
+    *hi = h;
+    *sabs = s;
+}
+
 /* One channel's output stage as a fast kernel stores it. */
 typedef struct {
     int32_t bias, mult, shift;
