@@ -162,6 +162,7 @@ int device_run(device_session *s, int format, const char *tag, size_t n_vec, int
     rr->format = name;
     const char *emu = j->prof.emulator, *machine = NULL;
     if (!strncmp(emu, "qemu-system-arm:", 16)) machine = emu + 16;
+    else if (!strcmp(emu, "qemu-aarch64")) machine = emu; /* user mode: no machine, the binary runs as a process */
     else if (strcmp(emu, "native") != 0) {
         fprintf(stderr, "%s: %s has no emulator mote can run (%s); measure it on the board itself\n", s->cmd,
                 j->prof.name, emu);

@@ -76,6 +76,8 @@ uint32_t mote_isa_host(void)
 {
 #if defined(__x86_64__)
     return MOTE_ISA_X86;
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+    return MOTE_ISA_NEON;
 #else
     return MOTE_ISA_PORTABLE;
 #endif

@@ -3,8 +3,9 @@
 # only missing packages, so repeated runs are quick and need no network.
 set -euo pipefail
 pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-dev
-      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3
-      libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl)
+      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3 python3-yaml
+      libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl
+      gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -13,6 +14,8 @@ if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
+  # libcmocka-dev:arm64 (the NEON kernel tests under qemu-aarch64) needs the arm64 architecture
+  dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

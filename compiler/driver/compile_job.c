@@ -55,12 +55,15 @@ int compile_parse_kernels(const char *s, int *reference)
 }
 
 /* Kernel family for a core: x86-64 kernels pick SSE4.1/AVX2/VNNI at run
- * time; every other core takes the portable ones, whose inner loops use
- * SMLAD when the profile's -mcpu has the DSP extension. */
+ * time; aarch64 with the `neon` feature takes the NEON kernels; every other
+ * core takes the portable ones, whose inner loops use SMLAD when the
+ * profile's -mcpu has the DSP extension. */
 static uint32_t profile_isa(const mote_profile *p, int reference)
 {
     if (reference) return MOTE_ISA_REFERENCE;
-    return p->core == MOTE_CORE_X86_64 ? MOTE_ISA_X86 : MOTE_ISA_PORTABLE;
+    if (p->core == MOTE_CORE_X86_64) return MOTE_ISA_X86;
+    if (p->core == MOTE_CORE_AARCH64 && (p->features & MOTE_FEAT_NEON)) return MOTE_ISA_NEON;
+    return MOTE_ISA_PORTABLE;
 }
 
 int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference)

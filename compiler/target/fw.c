@@ -76,6 +76,7 @@ static void sv_free(strvec *s) {
 typedef struct {
     const mote_fw_spec *spec;
     int host;
+    int user; /* qemu-aarch64: a static Linux binary (stdio harness) under QEMU's user mode */
     int run_timeout;
     char work[FW_DIR], qemu[FW_DIR];
     char *err;
@@ -147,7 +148,8 @@ static int compile_all(fw_ctx *c, strvec *objs) {
         fail(c, "setup: cannot create %s: %s", obj_dir, strerror(errno));
         goto out;
     }
-    if (sv_pushf(&srcs, "%s/%s", c->qemu, c->host ? "fw_host.c" : "startup.c") || sv_pushf(&srcs, "%s/fw_main.c", c->qemu))
+    if (sv_pushf(&srcs, "%s/%s", c->qemu, c->host || c->user ? "fw_host.c" : "startup.c") ||
+        sv_pushf(&srcs, "%s/fw_main.c", c->qemu))
         goto oom;
     if (package_sources(c, &srcs) != 0) goto out;
     for (size_t i = 0; s->extra_sources && s->extra_sources[i]; i++)
@@ -187,7 +189,8 @@ static int link_fw(fw_ctx *c, const strvec *objs, const char *exe) {
     char log[FW_PATH];
     wpath(c, log, "link.log");
     int bad = sv_push(&argv, s->toolchain) || sv_split(&argv, s->cflags) || sv_push(&argv, "-Wl,--gc-sections");
-    if (!c->host)
+    if (c->user) bad = bad || sv_split(&argv, "-static -no-pie"); /* fixed marker addresses for the plugin */
+    else if (!c->host)
         bad = bad || sv_pushf(&argv, "-T%s/%s.ld", c->qemu, s->machine) || sv_pushf(&argv, "-L%s", c->qemu) ||
               sv_split(&argv, "-nostartfiles --specs=nano.specs --specs=nosys.specs") ||
               sv_pushf(&argv, "-Wl,-Map=%s/fw.map", c->work);
@@ -230,7 +233,7 @@ static int run_failed(fw_ctx *c, const char *step, int rc, const char *log) {
     if (rc == -2) return fail(c, "%s: timed out after %d s (MOTE_FW_TIMEOUT), see %s", step, c->run_timeout, log);
     if (rc == -1)
         return fail(c, "%s: cannot run %s (installed? scripts/install-deps.sh), see %s", step,
-                    c->host ? "valgrind" : "qemu-system-arm", log);
+                    c->host ? "valgrind" : (c->user ? "qemu-aarch64" : "qemu-system-arm"), log);
     return fail(c, "%s: exit status %d%s, see %s", step, rc, why, log);
 }
 
@@ -248,13 +251,16 @@ static int run_qemu(fw_ctx *c, const char *elf) {
     wpath(c, ilog, "insns.log");
     remove(ilog);
     strvec argv = {0};
-    int bad = sv_push(&argv, "qemu-system-arm") || sv_push(&argv, "-M") || sv_push(&argv, c->spec->machine) ||
-              sv_split(&argv, "-nographic -monitor none -serial null -semihosting-config enable=on,target=native") ||
-              sv_push(&argv, "-kernel") || sv_push(&argv, elf) || sv_push(&argv, "-plugin") ||
+    int bad = c->user ? sv_push(&argv, "qemu-aarch64")
+                      : sv_push(&argv, "qemu-system-arm") || sv_push(&argv, "-M") || sv_push(&argv, c->spec->machine) ||
+                            sv_split(&argv, "-nographic -monitor none -serial null -semihosting-config enable=on,target=native") ||
+                            sv_push(&argv, "-kernel") || sv_push(&argv, elf);
+    bad = bad || sv_push(&argv, "-plugin") ||
               (al ? sv_pushf(&argv, "%s,start=0x%llx,stop=0x%llx,layer=0x%llx", so, (unsigned long long)a0,
                              (unsigned long long)a1, (unsigned long long)al)
                   : sv_pushf(&argv, "%s,start=0x%llx,stop=0x%llx", so, (unsigned long long)a0, (unsigned long long)a1)) ||
-              sv_push(&argv, "-d") || sv_push(&argv, "plugin") || sv_push(&argv, "-D") || sv_push(&argv, ilog);
+              sv_push(&argv, "-d") || sv_push(&argv, "plugin") || sv_push(&argv, "-D") || sv_push(&argv, ilog) ||
+              (c->user && sv_push(&argv, elf)); /* user mode: the program comes last */
     int rc = bad ? -1 : fw_exec((const char *const *)argv.v, c->work, log, c->run_timeout);
     sv_free(&argv);
     if (bad) return fail(c, "setup: out of memory");
@@ -290,12 +296,13 @@ static int check_spec(fw_ctx *c) {
     const mote_fw_spec *s = c->spec;
     if (!s->work_dir || !s->package_dir || !s->toolchain || !s->input_path)
         return fail(c, "setup: work_dir, package_dir, toolchain and input_path are required");
-    static const char *const machines[] = {"mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505"};
+    static const char *const machines[] = {"mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "qemu-aarch64"};
     int known = 0;
     for (size_t i = 0; i < sizeof machines / sizeof machines[0]; i++)
         known |= s->machine && !strcmp(s->machine, machines[i]);
     if (s->machine && !known)
-        return fail(c, "setup: unknown machine '%s' (mps2-an385, mps2-an386, mps2-an500, mps2-an505)", s->machine);
+        return fail(c, "setup: unknown machine '%s' (mps2-an385, mps2-an386, mps2-an500, mps2-an505, qemu-aarch64)",
+                    s->machine);
     const char *v = getenv("MOTE_FW_TIMEOUT");
     c->run_timeout = v && atoi(v) > 0 ? atoi(v) : 600;
     v = getenv("MOTE_QEMU_DIR");
@@ -329,6 +336,7 @@ int mote_fw_run(const mote_fw_spec *spec, mote_fw_result *res, char *err, size_t
     fw_ctx c = {.spec = spec, .err = err, .errlen = errlen};
     if (!spec) return fail(&c, "setup: no spec");
     c.host = spec->machine == NULL;
+    c.user = spec->machine && !strcmp(spec->machine, "qemu-aarch64");
     if (check_spec(&c) != 0) return -1;
     /* Fresh logs for this run; each step appends to its own. */
     static const char *const logs[] = {"compile.log", "link.log", "plugin.log", "run.log"};

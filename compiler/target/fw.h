@@ -27,7 +27,9 @@ typedef struct {
     const char *toolchain;            /* "arm-none-eabi-gcc" (with machine) or "cc" (host, machine NULL) */
     const char *cflags;               /* CPU flags, split at whitespace (no quoting), e.g. "-mcpu=cortex-m4 -mthumb" */
     const char *machine;              /* "mps2-an385" (M3; also runs M0+ code) | "mps2-an386" | "mps2-an500" |
-                                         "mps2-an505", or NULL = run on the host */
+                                         "mps2-an505", "qemu-aarch64" (a static Linux binary with the stdio
+                                         harness, toolchain aarch64-linux-gnu-gcc, under QEMU user mode),
+                                         or NULL = run on the host */
     const char *input_path;           /* vectors: all inputs of a vector concatenated, vectors back to back */
     int layer_counts;                 /* build with -DMOTE_LAYER_MARKS and collect per-layer instruction counts */
 } mote_fw_spec;

@@ -43,7 +43,7 @@ typedef struct {
     int ptr_bytes;       /* 4 or 8 */
     char toolchain[64];  /* compiler command */
     char cflags[256];    /* CPU flags for that compiler; may be empty */
-    char emulator[64];   /* "qemu-system-arm:MACHINE", "native" or "none" */
+    char emulator[64];   /* "qemu-system-arm:MACHINE", "qemu-aarch64" (user mode), "native" or "none" */
     char path[512];      /* file the profile was read from */
 } mote_profile;
 

@@ -123,6 +123,10 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
             s = mote_conv_s8_x86_choose(ctx, n, t);
             if (s != MOTE_OK || n->eval != mote_conv_s8_eval) return s;
         }
+        if (ctx->isa & MOTE_ISA_NEON) {
+            s = mote_conv_s8_neon_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_conv_s8_eval) return s;
+        }
         return mote_conv_s8_opt_choose(ctx, n, t);
     }
     if (in->type != MOTE_F32 || out->type != MOTE_F32)
@@ -148,6 +152,7 @@ static const mote_kernel conv_2d_kernels[] = {
     /* filter and bias live, packed and folded, in the parameter block */
     {"conv_s8_1x1", mote_conv_s8_1x1_eval, (1u << 1) | (1u << 2), 0},
     {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0},
+    {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -89,6 +89,14 @@ mote_status mote_depthwise_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote
 /* x86-64 kernels (conv_s8_x86.c, depthwise_s8_x86.c); see MOTE_X86_EVAL. */
 void mote_conv_s8_x86_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_x86_eval(const mote_node *n, const mote_tensor *t);
+/* aarch64 NEON kernels (conv_s8_neon.c, depthwise_s8_neon.c), tried first
+ * for MOTE_ISA_NEON. Their prepare is plain C and their evals exist on every
+ * build (scalar C over the same packed block off aarch64), so any host can
+ * prepare a model for an aarch64 board. */
+mote_status mote_conv_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_depthwise_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_conv_s8_neon_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_neon_eval(const mote_node *n, const mote_tensor *t);
 
 /* Hybrid scratch: per batch scale (float) and zero point (int32), then the
  * int8 copy of the input. */

@@ -43,6 +43,10 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
             s = mote_depthwise_s8_x86_choose(ctx, n, t);
             if (s != MOTE_OK || n->eval != mote_depthwise_s8_eval) return s;
         }
+        if (ctx->isa & MOTE_ISA_NEON) {
+            s = mote_depthwise_s8_neon_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_depthwise_s8_eval) return s;
+        }
         return mote_depthwise_s8_opt_choose(ctx, n, t);
     }
     if (in->type == MOTE_F32 && filter->type == MOTE_F32 && out->type == MOTE_F32) {
@@ -59,6 +63,7 @@ static const mote_kernel depthwise_conv_2d_kernels[] = {
     MOTE_KERNEL("depthwise_f32", mote_depthwise_f32_eval),
     {"depthwise_s8_x86", MOTE_X86_EVAL(mote_depthwise_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
     {"depthwise_s8_3x3", mote_depthwise_s8_3x3_eval, 0x6, 2}, /* weights, bias packed; pixel pairs */
+    {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

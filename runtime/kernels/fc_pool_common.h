@@ -33,6 +33,9 @@ mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
 mote_status mote_fc_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 /* x86-64 kernel (fc_s8_x86.c); see MOTE_X86_EVAL. */
 void mote_fc_s8_x86_eval(const mote_node *n, const mote_tensor *t);
+/* aarch64 NEON kernel (fc_s8_neon.c): MOTE_ISA_NEON; see conv_common.h. */
+mote_status mote_fc_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_fc_s8_neon_eval(const mote_node *n, const mote_tensor *t);
 
 void mote_fc_s8_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_per_channel_eval(const mote_node *node, const mote_tensor *tensors);

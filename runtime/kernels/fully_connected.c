@@ -126,6 +126,10 @@ static mote_status fc_choose_s8(mote_ctx *ctx, mote_node *n, const mote_tensor *
         s = mote_fc_s8_x86_choose(ctx, n, t);
         if (s != MOTE_OK || n->eval != ref) return s;
     }
+    if (ctx->isa & MOTE_ISA_NEON) {
+        s = mote_fc_s8_neon_choose(ctx, n, t);
+        if (s != MOTE_OK || n->eval != ref) return s;
+    }
     return mote_fc_s8_opt_choose(ctx, n, t);
 }
 
@@ -156,6 +160,7 @@ static const mote_kernel fully_connected_kernels[] = {
     MOTE_KERNEL("fc_f32", mote_fc_f32_eval),
     {"fc_s8_x86", MOTE_X86_EVAL(mote_fc_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
     {"fc_s8_gemv", mote_fc_s8_gemv_eval, (1u << 1) | (1u << 2), 0}, /* weights, bias: in the parameter block */
+    {"fc_s8_neon", mote_fc_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

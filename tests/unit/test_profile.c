@@ -149,7 +149,7 @@ static const struct {
     {"esp32c3", MOTE_CORE_RISCV32IMC, 0, 160, 400, 4096, 4, 0, "riscv32-esp-elf-gcc", "-march=rv32imc -mabi=ilp32",
      "none"},
     {"rpi4", MOTE_CORE_AARCH64, MOTE_FEAT_FPU | MOTE_FEAT_NEON | MOTE_FEAT_SIMD, 1500, 1048576, 0, 8, 0,
-     "aarch64-linux-gnu-gcc", "-mcpu=cortex-a72", "none"},
+     "aarch64-linux-gnu-gcc", "-mcpu=cortex-a72", "qemu-aarch64"},
     {"host", MOTE_CORE_X86_64, MOTE_FEAT_SSE4_1 | MOTE_FEAT_AVX2, 3000, 0, 0, 8, 0, "cc", "", "native"},
 };
 

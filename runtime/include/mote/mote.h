@@ -120,13 +120,14 @@ enum {
 };
 
 /* Instruction-set choices for prepare (mote_prepare_isa). Kernels with
- * SIMD inner loops pick them at C compile time (__ARM_FEATURE_DSP) or at run
- * time (x86 CPUID); these bits choose what prepare cannot leave to them:
+ * SIMD inner loops pick them at C compile time (__ARM_FEATURE_DSP, aarch64
+ * NEON) or at run time (x86 CPUID); these bits choose what prepare cannot leave to them:
  * the kernel family and so the layout of its packed weights. */
 enum {
     MOTE_ISA_PORTABLE = 0,         /* optimized C, SMLAD inner loops where the core has DSP */
     MOTE_ISA_REFERENCE = 1u << 0,  /* reference kernels only: baselines and tests */
-    MOTE_ISA_X86 = 1u << 1         /* x86-64 kernels: SSE4.1 / AVX2 / VNNI chosen at run time */
+    MOTE_ISA_X86 = 1u << 1,        /* x86-64 kernels: SSE4.1 / AVX2 / VNNI chosen at run time */
+    MOTE_ISA_NEON = 1u << 2        /* aarch64 Advanced SIMD (NEON) kernels */
 };
 
 typedef struct mote_tensor {
