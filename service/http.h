@@ -26,6 +26,9 @@ typedef struct {
     moted_role role;
     const char *device_id;                 /* set when role == MOTED_ROLE_DEVICE */
     void *conn;                            /* the MHD connection, for moted_req_query/header */
+    /* Without a connection (moted_dispatch): NULL-terminated key, value, key, value, ... lists. */
+    const char *const *query;
+    const char *const *headers;
 } moted_req;
 
 /* Query-string argument or request header; NULL when absent. */

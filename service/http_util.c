@@ -7,19 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "http.h"
 
+/* A value of a key, value, ... NULL list (no connection: moted_dispatch). */
+static const char *kv_find(const char *const *kv, const char *key, int nocase)
+{
+    for (; kv && kv[0] && kv[1]; kv += 2)
+        if (nocase ? !strcasecmp(kv[0], key) : !strcmp(kv[0], key)) return kv[1];
+    return NULL;
+}
+
 const char *moted_req_query(const moted_req *r, const char *key)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key) : kv_find(r->query, key, 0);
 }
 
 const char *moted_req_header(const moted_req *r, const char *key)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key) : NULL;
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key) : kv_find(r->headers, key, 1);
 }
 
 json_t *moted_req_json(const moted_req *r, struct moted_resp *resp)
@@ -83,6 +92,22 @@ void moted_resp_json(moted_resp *resp, int status, json_t *j)
     resp->len = strlen(s);
 }
 
+/* Bytes of the well-formed UTF-8 sequence at s (1 to 4), 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n < 2) return n;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0; /* the NUL stops here too */
+    return n;
+}
+
 void moted_resp_error(moted_resp *resp, int status, const char *fmt, ...)
 {
     char msg[1024];
@@ -90,6 +115,13 @@ void moted_resp_error(moted_resp *resp, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* JSON strings are UTF-8: a message quoting a raw path byte (MHD unescapes
+     * "%ff") or cut mid-character gets '?' there instead of failing to encode. */
+    for (unsigned char *p = (unsigned char *)msg; *p;) {
+        size_t n = utf8_seq(p);
+        if (n == 0) *p++ = '?';
+        else p += n;
+    }
     moted_resp_json(resp, status, json_pack("{s:s}", "error", msg));
 }
 

@@ -74,6 +74,14 @@ int moted_datadir_init(moted *m, char *err, size_t errlen);
 /* Write a small file atomically (temp + fsync + rename + fsync dir) with mode. */
 int moted_write_file_atomic(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen);
 
+/* One complete request without a socket (fuzzing, tests): route, the bearer
+ * token of `authorization` (the header's value, may be NULL), body limit,
+ * handler, as on_request does. query and headers: NULL-terminated key, value
+ * lists (may be NULL). resp (moted_resp_init'ed) is released first and
+ * always gets a status; moted_resp_release it after. */
+void moted_dispatch(moted *m, const char *method, const char *url, const char *authorization, const uint8_t *body,
+                    size_t body_len, const char *const *query, const char *const *headers, moted_resp *resp);
+
 /* Route tables of the core handlers. */
 extern const moted_route moted_ops_routes[];
 extern const size_t moted_ops_n_routes;

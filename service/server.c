@@ -112,28 +112,27 @@ static void find_route(moted *m, const char *method, const char *url, req_ctx *c
 }
 
 /* Role of the bearer token; verdict 401/403/500 when it does not open the route. */
-static void authenticate(moted *m, struct MHD_Connection *conn, req_ctx *c)
+static void authenticate(moted *m, const char *h, req_ctx *c)
 {
     if (!c->route->roles) return; /* public */
-    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
         c->verdict = 401;
         snprintf(c->msg, sizeof c->msg, "Authorization: a bearer token is required");
         return;
     }
-    char hash[65], role[16];
+    char hash[65], role[16], seen[32];
     const char *tok = h + 7;
     mote_sha256_hex(tok, strlen(tok), hash);
-    int r = mote_store_token_role(m->store, hash, role, sizeof role);
+    /* Devices first: they make nearly all requests. */
+    int r = mote_store_device_auth(m->store, hash, c->device_id, seen);
     if (r == 0) {
-        c->role = !strcmp(role, "admin") ? MOTED_ROLE_ADMIN : !strcmp(role, "enroll") ? MOTED_ROLE_ENROLL : MOTED_ROLE_NONE;
+        c->role = MOTED_ROLE_DEVICE;
+        if (mote_store_device_seen(m->store, c->device_id, seen) != 0)
+            moted_log(m, "warn", "device %s: last_seen: %s", c->device_id, mote_store_error(m->store));
     } else if (r == 1) {
-        r = mote_store_device_auth(m->store, hash, c->device_id);
-        if (r == 0) {
-            c->role = MOTED_ROLE_DEVICE;
-            if (mote_store_device_seen(m->store, c->device_id) != 0)
-                moted_log(m, "warn", "device %s: last_seen: %s", c->device_id, mote_store_error(m->store));
-        }
+        r = mote_store_token_role(m->store, hash, role, sizeof role);
+        if (r == 0)
+            c->role = !strcmp(role, "admin") ? MOTED_ROLE_ADMIN : !strcmp(role, "enroll") ? MOTED_ROLE_ENROLL : MOTED_ROLE_NONE;
     }
     if (r < 0) {
         c->verdict = 500;
@@ -222,7 +221,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = c;
         clock_gettime(CLOCK_MONOTONIC, &c->t0);
         find_route(m, method, url, c);
-        if (!c->verdict) authenticate(m, conn, c);
+        if (!c->verdict)
+            authenticate(m, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), c);
         c->limit = c->route && !strcmp(c->route->pattern, "/v1/models") && !strcmp(method, "POST") ? MODEL_LIMIT
                                                                                                     : JSON_LIMIT;
         unsigned long long clen = 0;
@@ -287,6 +287,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     moted_resp_init(&resp);
     c->route->fn(m, &req, &resp);
     return send_resp(m, conn, c, method, &resp);
+}
+
+void moted_dispatch(moted *m, const char *method, const char *url, const char *authorization, const uint8_t *body,
+                    size_t body_len, const char *const *query, const char *const *headers, moted_resp *resp)
+{
+    req_ctx *c = calloc(1, sizeof *c);
+    uint8_t *copy = NULL;
+    moted_resp_release(resp);
+    if (!c) {
+        moted_resp_error(resp, 500, "out of memory");
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    find_route(m, method, url, c);
+    if (!c->verdict) authenticate(m, authorization, c);
+    c->limit = c->route && !strcmp(c->route->pattern, "/v1/models") && !strcmp(method, "POST") ? MODEL_LIMIT
+                                                                                                : JSON_LIMIT;
+    if (!c->verdict && body_len > c->limit) {
+        c->verdict = 413;
+        snprintf(c->msg, sizeof c->msg, "body: %zu bytes, the limit here is %zu", body_len, c->limit);
+    }
+    /* The handler sees a NUL-terminated copy, as from on_request. */
+    if (!c->verdict && body_len && !(copy = malloc(body_len + 1))) {
+        c->verdict = 500;
+        snprintf(c->msg, sizeof c->msg, "out of memory reading the body");
+    }
+    if (c->verdict) {
+        moted_resp_error(resp, c->verdict, "%s", c->msg);
+    } else {
+        if (copy) {
+            memcpy(copy, body, body_len);
+            copy[body_len] = 0;
+        }
+        moted_req req = {.method = method,
+                         .path = url,
+                         .n_params = c->n_params,
+                         .body = copy ? copy : (const uint8_t *)"",
+                         .body_len = copy ? body_len : 0,
+                         .role = c->role,
+                         .device_id = c->role == MOTED_ROLE_DEVICE ? c->device_id : NULL,
+                         .query = query,
+                         .headers = headers};
+        memcpy(req.params, c->params, sizeof req.params);
+        c->route->fn(m, &req, resp);
+        if (resp->status < 100 || resp->status > 599) {
+            moted_log(m, "error", "%s %s: the handler set no response", method, c->route->pattern);
+            moted_resp_error(resp, 500, "internal error: no response");
+        }
+    }
+    moted_metrics_request(m, c->route ? c->route->pattern : "unmatched", resp->status, since(&c->t0));
+    free(copy);
+    free(c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode t)

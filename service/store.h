@@ -79,8 +79,8 @@ typedef struct {
 void mote_device_free(mote_device_rec *d);
 /* Insert; the credential's sha256 is stored. */
 int mote_store_device_add(mote_store *s, const mote_device_rec *d, const char *cred_hash_hex);
-/* Device id of a credential hash; 1 if unknown. */
-int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24]);
+/* Device id of a credential hash (and its last_seen, when last_seen is not NULL); 1 if unknown. */
+int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24], char last_seen[32]);
 int mote_store_device_get(mote_store *s, const char *id, mote_device_rec *out);
 /* Devices (JSON array of device objects as in docs/service.md), all or those carrying tag. */
 json_t *mote_store_device_list(mote_store *s, const char *tag);
@@ -93,8 +93,9 @@ int mote_store_device_set_tags(mote_store *s, const char *id, json_t *tags);
 int mote_store_device_report(mote_store *s, const char *id, const char *state, const char *artifact,
                              const char *output_b64);
 int mote_store_device_telemetry(mote_store *s, const char *id, json_t *telemetry);
-/* Update last_seen (cheap; may be batched). */
-int mote_store_device_seen(mote_store *s, const char *id);
+/* Set last_seen to now. Given the stored value (from mote_store_device_auth), it writes nothing when
+ * that is already this second, so a device polling several times a second takes no write lock. */
+int mote_store_device_seen(mote_store *s, const char *id, const char *stored_last_seen);
 /* Record what the device's active artifact is (target profile, model, version), shown by the device
  * documents; call it with mote_store_device_report when a device confirms an artifact. */
 int mote_store_device_running(mote_store *s, const char *id, const char *target, const char *model,

@@ -114,9 +114,9 @@ out:
     return ret;
 }
 
-int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24])
+int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24], char last_seen[32])
 {
-    sqlite3_stmt *st = store_prepare(s, "SELECT id FROM devices WHERE cred_hash=?");
+    sqlite3_stmt *st = store_prepare(s, "SELECT id, last_seen FROM devices WHERE cred_hash=?");
     if (!st) return -1;
     if (store_bind_text(st, 1, cred_hash_hex)) {
         sqlite3_finalize(st);
@@ -125,6 +125,7 @@ int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24]
     int rc = sqlite3_step(st), ret;
     if (rc == SQLITE_ROW) {
         store_col_text(st, 0, id, 24);
+        if (last_seen) store_col_text(st, 1, last_seen, 32);
         ret = 0;
     } else {
         ret = rc == SQLITE_DONE ? 1 : store_sql_fail(s, "device auth");
@@ -314,12 +315,12 @@ int mote_store_device_telemetry(mote_store *s, const char *id, json_t *telemetry
     return r;
 }
 
-int mote_store_device_seen(mote_store *s, const char *id)
+int mote_store_device_seen(mote_store *s, const char *id, const char *stored_last_seen)
 {
     char now[32];
     mote_store_now(now);
+    if (stored_last_seen && !strcmp(stored_last_seen, now)) return 0;
     const char *v[] = {now};
-    /* Only when the second changed: most polls then write nothing. */
     return device_update(s, id, "UPDATE devices SET last_seen=?1 WHERE id=?2 AND last_seen<>?1", v, 1) < 0 ? -1 : 0;
 }
 

@@ -22,11 +22,14 @@ const char *mote_agent_status_name(mote_agent_status s)
 
 void ag_err(mote_agent *a, const char *x, const char *y, const char *z)
 {
+    /* built aside: a part may be last_error itself */
+    char msg[sizeof a->last_error];
     const char *parts[3] = {x, y, z};
     size_t o = 0;
     for (int i = 0; i < 3; i++)
-        for (const char *s = parts[i]; s && *s && o + 1 < sizeof a->last_error; s++) a->last_error[o++] = *s;
-    a->last_error[o] = 0;
+        for (const char *s = parts[i]; s && *s && o + 1 < sizeof msg; s++) msg[o++] = *s;
+    msg[o] = 0;
+    memcpy(a->last_error, msg, o + 1);
 }
 
 typedef struct {

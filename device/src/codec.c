@@ -315,12 +315,41 @@ void mjw_raw(mj_writer *w, const char *s)
     mjw_rawn(w, s, strlen(s));
 }
 
+/* Bytes of the well-formed UTF-8 sequence at s (1 to 4), 0 when it is not
+ * one (stray, overlong, surrogate, past U+10FFFF or cut short). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4;
+    else return 0;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0; /* a NUL stops here too */
+    return n;
+}
+
 void mjw_str(mj_writer *w, const char *s)
 {
     mjw_rawn(w, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
+        size_t u = c >= 0x80 ? utf8_seq((const unsigned char *)s) : 1;
+        if (u == 0) {
+            /* JSON text is UTF-8 (moted refuses anything else): a stray byte,
+             * e.g. of a reason cut mid-character, becomes U+FFFD */
+            mjw_raw(w, "\\ufffd");
+        } else if (u > 1) {
+            mjw_rawn(w, s, u);
+            s += u - 1;
+        } else if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             mjw_rawn(w, e, 2);
         } else if (c < 0x20) {

@@ -131,6 +131,10 @@ req PUT "/v1/devices/$DEV/tags" "$ADMIN" --data-binary '{"tags":[1]}'
 check "bad tags: 400 naming tags[0]" test "$CODE" = 400 -a "$(jget 'd["error"].startswith("tags[0]")')" = True
 req GET /v1/devices/d-0000000000000000 "$ADMIN"
 check "unknown device: 404" test "$CODE" = 404
+req GET /v1/devices/d-%ff%c3 "$ADMIN"
+check "unknown device, not UTF-8: 404 naming it with '?'" test "$CODE" = 404 -a "$(jget 'd["error"]')" = "device d-??: unknown"
+req GET /v1/no/%e2%82 ""
+check "unknown route, not UTF-8: 404 with a JSON error" test "$CODE" = 404 -a "$(jget 'd["error"]')" = "/v1/no/??: no such route"
 req GET /v1/devices "$CRED"
 check "device credential on an admin route: 403" test "$CODE" = 403
 req POST /v1/device/telemetry "$CRED" --data-binary '{"inferences":42,"latency_us_mean":1500.5,"latency_us_max":2100,"histogram":[40,2]}'

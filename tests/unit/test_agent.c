@@ -252,6 +252,15 @@ static void test_codec(void **st)
     assert_int_equal(i, -42);
     assert_int_equal(mj_get(d, "x", &v), -1); /* only the object's own members */
     assert_int_equal(mj_get(mj_doc("{\"a\":", 5), "a", &v), -1);
+    /* the writer emits UTF-8 only (moted refuses other JSON): stray bytes, a character cut short,
+     * a surrogate or an overlong form become U+FFFD; well-formed characters pass as they are */
+    char w[128];
+    mj_writer jw;
+    mjw_init(&jw, w, sizeof w);
+    mjw_str(&jw, "a\xff" "b\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xc3|\xed\xa0\x80|\xc0\xaf|\xe2\x82");
+    assert_int_equal(mjw_end(&jw), 0);
+    assert_string_equal(w, "\"a\\ufffdb\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\ufffd|\\ufffd\\ufffd\\ufffd|"
+                           "\\ufffd\\ufffd|\\ufffd\\ufffd\"");
 }
 
 static void test_install(void **st)
@@ -384,6 +393,21 @@ static void test_rollback_without_download(void **st)
     device_free(&d);
 }
 
+/* An answer larger than the I/O buffer: a malformed response, and the error names the request once. */
+static void test_response_too_large(void **st)
+{
+    (void)st;
+    device d;
+    device_with_model(&d);
+    make_offer(1, NULL, 0, 0, NULL);
+    assert_true(strlen(srv.offer) > 1024);
+    d.agent.cfg.io_cap = 1024;
+    assert_int_equal(mote_agent_poll_once(&d.agent), MOTE_AGENT_ERR_PROTO);
+    assert_string_equal(d.agent.last_error, "response to GET /v1/device/update does not fit the I/O buffer");
+    assert_string_equal(mote_agent_active_sha(&d.agent), srv.art[0].sha);
+    device_free(&d);
+}
+
 static uint8_t *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -432,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_rollback_without_download),
+        cmocka_unit_test(test_response_too_large),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -275,9 +275,9 @@ static void test_devices(void **state)
     assert_int_equal(n, 3);
 
     char id[24];
-    assert_int_equal(mote_store_device_auth(s, "h1", id), 0);
+    assert_int_equal(mote_store_device_auth(s, "h1", id, NULL), 0);
     assert_string_equal(id, "d-0000000000000001");
-    assert_int_equal(mote_store_device_auth(s, "nope", id), 1);
+    assert_int_equal(mote_store_device_auth(s, "nope", id, NULL), 1);
 
     json_t *all = mote_store_device_list(s, NULL), *fleet = mote_store_device_list(s, "fleet"),
            *none = mote_store_device_list(s, "lab");
@@ -323,7 +323,7 @@ static void test_devices(void **state)
                             3.0, "histogram", 4, 6);
     assert_int_equal(mote_store_device_telemetry(s, "d-0000000000000002", tel), 0);
     json_decref(tel);
-    assert_int_equal(mote_store_device_seen(s, "d-0000000000000002"), 0);
+    assert_int_equal(mote_store_device_seen(s, "d-0000000000000002", NULL), 0);
 
     mote_device_rec d;
     assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
@@ -335,6 +335,22 @@ static void test_devices(void **state)
     assert_int_equal(json_array_size(d.tags), 2);
     mote_device_free(&d);
     assert_int_equal(mote_store_device_get(s, "d-ffffffffffffffff", &d), 1);
+
+    /* last_seen: auth returns the stored value; seen writes only when that is not this second. */
+    char seen[32], now[32];
+    assert_int_equal(sqlite3_exec(mote_store_db(s), "UPDATE devices SET last_seen='2000-01-01T00:00:00Z'", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    assert_int_equal(mote_store_device_auth(s, "h2", id, seen), 0);
+    assert_string_equal(seen, "2000-01-01T00:00:00Z");
+    mote_store_now(now);
+    assert_int_equal(mote_store_device_seen(s, "d-0000000000000002", now), 0); /* caller says: current */
+    assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
+    assert_string_equal(d.last_seen, "2000-01-01T00:00:00Z");
+    mote_device_free(&d);
+    assert_int_equal(mote_store_device_seen(s, "d-0000000000000002", seen), 0);
+    assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
+    assert_string_not_equal(d.last_seen, "2000-01-01T00:00:00Z");
+    mote_device_free(&d);
 
     int rc;
     json_t *doc = mote_store_device_doc(s, "d-0000000000000002", &rc);
@@ -378,7 +394,7 @@ static void *worker(void *p)
         if (mote_store_device_add(a->s, &d, hash) != 0) a->failures++;
         json_decref(d.tags);
         char id[24];
-        if (mote_store_device_auth(a->s, hash, id) != 0 || strcmp(id, d.id) != 0) a->failures++;
+        if (mote_store_device_auth(a->s, hash, id, NULL) != 0 || strcmp(id, d.id) != 0) a->failures++;
     }
     return NULL;
 }
