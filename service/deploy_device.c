@@ -13,7 +13,10 @@ static int phase_live(const char *dep_state, const char *phase)
     return rollout_is(phase, "canary") && (rollout_is(dep_state, "canary") || rollout_is(dep_state, "canary_done"));
 }
 
-static int offer_tx(struct moted_rollout *r, const char *device, mote_artifact_rec *a, int64_t *dep, int *confirmed)
+/* What the device is offered: 0 with *a and *dep, 1 nothing. Without may_write it returns 2 where it
+ * would have to write, so a poll that changes nothing (nearly all of them) never takes the write lock. */
+static int offer_tx(struct moted_rollout *r, const char *device, mote_artifact_rec *a, int64_t *dep, int *confirmed,
+                    int may_write)
 {
     mote_dd_rec row;
     int g = mote_store_dd_current(r->s, device, &row);
@@ -42,6 +45,7 @@ static int offer_tx(struct moted_rollout *r, const char *device, mote_artifact_r
     if (g > 0) g = mote_store_artifact_get(r->s, row.artifact, row.target, a);
     if (g != 0) return g;
     if (rollout_is(row.artifact, active)) {
+        if (!may_write) return 2;
         /* Already running these bytes (from an earlier deployment): nothing to install, but the
          * device now runs this deployment's model version. */
         snprintf(row.state, sizeof row.state, "confirmed");
@@ -56,6 +60,7 @@ static int offer_tx(struct moted_rollout *r, const char *device, mote_artifact_r
         return rc ? -1 : 1;
     }
     if (rollout_is(row.state, "pending")) {
+        if (!may_write) return 2;
         snprintf(row.previous, sizeof row.previous, "%s", active);
         snprintf(row.state, sizeof row.state, "offered");
         if (mote_store_dd_update(r->s, &row) != 0) return -1;
@@ -68,7 +73,8 @@ int deploy_offer(struct moted_rollout *r, const char *device, mote_artifact_rec 
 {
     int rc, confirmed = 0;
     mote_dd_rec row;
-    ROLLOUT_TX(r->s, rc, offer_tx(r, device, a, deployment, &confirmed));
+    ROLLOUT_READ_TX(r->s, rc, offer_tx(r, device, a, deployment, &confirmed, 0));
+    if (rc == 2) ROLLOUT_TX(r->s, rc, offer_tx(r, device, a, deployment, &confirmed, 1));
     if (confirmed && mote_store_dd_current(r->s, device, &row) == 0 && deploy_advance(r, row.deployment) != 0)
         return -1;
     return rc;

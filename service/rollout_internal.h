@@ -94,12 +94,15 @@ static inline int rollout_is(const char *a, const char *b)
     return !strcmp(a, b);
 }
 /* Run expr (an int: < 0 error) in a transaction of s, result in rc; rolled back on error. */
-#define ROLLOUT_TX(s, rc, expr)                          \
+#define ROLLOUT_TX_WITH(begin, s, rc, expr)             \
     do {                                                 \
-        if (mote_store_begin(s) != 0) return -1;         \
+        if (begin(s) != 0) return -1;                    \
         (rc) = (expr);                                   \
         if ((rc) < 0) mote_store_rollback(s);            \
         else if (mote_store_commit(s) != 0) (rc) = -1;   \
     } while (0)
+#define ROLLOUT_TX(s, rc, expr) ROLLOUT_TX_WITH(mote_store_begin, s, rc, expr)
+/* expr only reads */
+#define ROLLOUT_READ_TX(s, rc, expr) ROLLOUT_TX_WITH(mote_store_begin_read, s, rc, expr)
 
 #endif

@@ -105,6 +105,8 @@ int mote_store_device_count(mote_store *s, int64_t *n);
 
 /* ---- transactions (nest by counting; the outermost commits) ---- */
 int mote_store_begin(mote_store *s);
+/* A read transaction (one consistent snapshot, no write lock); commit or roll back as usual. */
+int mote_store_begin_read(mote_store *s);
 int mote_store_commit(mote_store *s);
 void mote_store_rollback(mote_store *s);
 

@@ -69,7 +69,8 @@ static sqlite3 *open_db(const char *dir, char *err, size_t errlen)
     char path[1100];
     snprintf(path, sizeof path, "%s/moted.db", dir);
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    /* One connection per thread (store_conn_get), so no connection mutex. */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, errlen, "%.300s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close_v2(db);
@@ -239,6 +240,9 @@ mote_store *mote_store_open(const char *data_dir, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", data_dir, strerror(errno));
         return NULL;
     }
+    /* Allocation statistics take a global mutex on every SQLite malloc; moted does not read them. Only
+     * possible before SQLite initializes: later calls fail harmlessly. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     mote_store *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -316,6 +320,16 @@ int mote_store_begin(mote_store *s)
     store_conn *c = store_conn_get(s);
     if (!c) return -1;
     if (c->tx_depth == 0 && sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "begin");
+    c->tx_depth++;
+    return 0;
+}
+
+int mote_store_begin_read(mote_store *s)
+{
+    store_conn *c = store_conn_get(s);
+    if (!c) return -1;
+    if (c->tx_depth == 0 && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return store_sql_fail(s, "begin");
     c->tx_depth++;
     return 0;
