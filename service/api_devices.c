@@ -92,6 +92,7 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
             storage_error(m, resp, d.id);
         } else {
             moted_log(m, "info", "device %s '%s' registered, profile %s", d.id, d.name, d.profile);
+            moted_rollout_device_joined(m, d.id);
             moted_resp_json(resp, 201, json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "credential", cred, "profile",
                                                  d.profile, "server_key", moted_server_key_hex(m)));
         }
@@ -129,7 +130,10 @@ static void device_tags(moted *m, const moted_req *r, moted_resp *resp)
         int rc = mote_store_device_set_tags(m->store, r->params[0], tags);
         if (rc == 1) moted_resp_error(resp, 404, "device %.64s: unknown", r->params[0]);
         else if (rc < 0) storage_error(m, resp, r->params[0]);
-        else device_show(m, r, resp);
+        else {
+            moted_rollout_device_joined(m, r->params[0]);
+            device_show(m, r, resp);
+        }
     }
     json_decref(j);
 }

@@ -44,6 +44,39 @@ static void device_incompatible(json_t *facts, char *why, size_t len)
     }
 }
 
+/* A new row of deployment dep for a device: pending with the target to compile for (then 1, prof set),
+ * or incompatible with the reason (0); -1 storage error. */
+static int row_init(struct moted_rollout *r, int64_t dep, const char *device, const char *phase, int rank,
+                    mote_dd_rec *row, mote_profile *prof, char *err, size_t errlen)
+{
+    memset(row, 0, sizeof *row);
+    row->deployment = dep;
+    snprintf(row->device, sizeof row->device, "%s", device);
+    snprintf(row->phase, sizeof row->phase, "%s", phase);
+    row->rank = rank;
+    snprintf(row->state, sizeof row->state, "pending");
+    mote_device_rec d;
+    memset(&d, 0, sizeof d);
+    if (mote_store_device_get(r->s, device, &d) != 0) {
+        snprintf(err, errlen, "device %s: %s", device, mote_store_error(r->s));
+        return -1;
+    }
+    char why[512];
+    device_incompatible(d.facts, why, sizeof why);
+    if (!why[0] && rollout_profile_resolve(d.profile, d.facts, prof, why, sizeof why) != 0 && !why[0])
+        snprintf(why, sizeof why, "profile %s: unknown", d.profile);
+    int ok = !why[0];
+    if (ok) {
+        snprintf(row->target, sizeof row->target, "%s", prof->name);
+    } else {
+        snprintf(row->state, sizeof row->state, "incompatible");
+        snprintf(row->reason, sizeof row->reason, "%s", why);
+        snprintf(row->target, sizeof row->target, "%s", d.profile);
+    }
+    mote_device_free(&d);
+    return ok;
+}
+
 /* Rows of the deployment, with a compile job per distinct target. */
 static int create_rows(struct moted_rollout *r, const mote_model_rec *model, const deploy_params *p, int64_t dep,
                        ranked *devs, size_t n, char *err, size_t errlen)
@@ -61,30 +94,13 @@ static int create_rows(struct moted_rollout *r, const mote_model_rec *model, con
     if (rc) snprintf(err, errlen, "deployment: out of memory");
     for (size_t i = 0; i < n && rc == 0; i++) {
         mote_dd_rec row;
-        memset(&row, 0, sizeof row);
-        row.deployment = dep;
-        snprintf(row.device, sizeof row.device, "%s", devs[i].id);
-        snprintf(row.phase, sizeof row.phase, "%s", i < k ? "canary" : "rollout");
-        row.rank = (int)i;
-        snprintf(row.state, sizeof row.state, "pending");
-        mote_device_rec d;
-        memset(&d, 0, sizeof d);
-        if (mote_store_device_get(r->s, devs[i].id, &d) != 0) {
-            snprintf(err, errlen, "device %s: %s", devs[i].id, mote_store_error(r->s));
+        mote_profile prof;
+        int ok = row_init(r, dep, devs[i].id, i < k ? "canary" : "rollout", (int)i, &row, &prof, err, errlen);
+        if (ok < 0) {
             rc = -1;
             break;
         }
-        mote_profile prof;
-        char why[512];
-        device_incompatible(d.facts, why, sizeof why);
-        if (!why[0] && rollout_profile_resolve(d.profile, d.facts, &prof, why, sizeof why) != 0 && !why[0])
-            snprintf(why, sizeof why, "profile %s: unknown", d.profile);
-        if (why[0]) {
-            snprintf(row.state, sizeof row.state, "incompatible");
-            snprintf(row.reason, sizeof row.reason, "%s", why);
-            snprintf(row.target, sizeof row.target, "%s", d.profile);
-        } else {
-            snprintf(row.target, sizeof row.target, "%s", prof.name);
+        if (ok) {
             size_t t = 0;
             while (t < n_targets && !rollout_is(targets[t], prof.name)) t++;
             if (t == n_targets) {
@@ -94,7 +110,6 @@ static int create_rows(struct moted_rollout *r, const mote_model_rec *model, con
             }
             row.job = jobs[t];
         }
-        mote_device_free(&d);
         if (rc == 0 && (mote_store_dd_add(r->s, &row) != 0 || mote_store_dd_supersede(r->s, row.device, dep) != 0)) {
             snprintf(err, errlen, "%s", mote_store_error(r->s));
             rc = -1;
@@ -166,6 +181,58 @@ out:
     return rc;
 }
 
+/* A device registered or was tagged: it joins the newest deployment of its groups that is not rolled back,
+ * in the rollout phase (it installs once that phase is live), with the compile of its target (queued if
+ * no device of that target is in it yet). A complete deployment goes back to rolling_out until the device
+ * reports. Already in it, or no such deployment: nothing. */
+static int join_tx(struct moted_rollout *r, const char *device, int64_t *joined, char *err, size_t errlen)
+{
+    int64_t dep;
+    int g = mote_store_deployment_for_joiner(r->s, device, &dep);
+    if (g != 0) return g < 0 ? -1 : 0;
+    mote_dd_rec row, *rows = NULL;
+    if ((g = mote_store_dd_get(r->s, dep, device, &row)) <= 0) return g < 0 ? -1 : 0;
+    mote_deployment_rec d;
+    mote_model_rec model;
+    memset(&model, 0, sizeof model);
+    if (mote_store_deployment_get(r->s, dep, &d) != 0 || mote_store_model_get_id(r->s, d.model_id, &model) != 0)
+        return -1;
+    size_t n = 0;
+    mote_profile prof;
+    int rc = mote_store_dd_list(r->s, dep, &rows, &n);
+    int ok = rc == 0 ? row_init(r, dep, device, "rollout", (int)n, &row, &prof, err, errlen) : -1;
+    if (ok > 0) {
+        for (size_t i = 0; i < n && !row.job; i++)
+            if (rows[i].job && rollout_is(rows[i].target, row.target)) row.job = rows[i].job;
+        if (!row.job && compile_submit(r, &model, &prof, "mote", &row.job, err, errlen) != 0) ok = -1;
+    }
+    free(rows);
+    mote_model_free(&model);
+    if (ok < 0 || mote_store_dd_add(r->s, &row) != 0 || mote_store_dd_supersede(r->s, device, dep) != 0) return -1;
+    if (ok > 0 && rollout_is(d.state, "complete")) {
+        char why[128];
+        snprintf(why, sizeof why, "device %s joined the group", device);
+        if (mote_store_deployment_set_state(r->s, dep, "rolling_out", why) != 0) return -1;
+    }
+    *joined = dep;
+    return 0;
+}
+
+int deploy_join(struct moted_rollout *r, const char *device, char *err, size_t errlen)
+{
+    int rc;
+    int64_t dep = 0;
+    err[0] = 0;
+    ROLLOUT_TX(r->s, rc, join_tx(r, device, &dep, err, errlen));
+    if (rc < 0 && !err[0]) snprintf(err, errlen, "%s", mote_store_error(r->s));
+    if (rc == 0 && dep) {
+        moted_log(r->m, "info", "device %s joined deployment %lld", device, (long long)dep);
+        rc = deploy_advance(r, dep);
+        rollout_wake(r);
+    }
+    return rc;
+}
+
 /* Every row of the deployment goes back (the devices are offered their previous artifact). */
 static int rollback_rows(struct moted_rollout *r, int64_t id, const char *reason)
 {
@@ -220,8 +287,9 @@ static int advance_tx(struct moted_rollout *r, int64_t id)
     char state[16], reason[512];
     snprintf(state, sizeof state, "%s", d.state);
     snprintf(reason, sizeof reason, "%s", d.reason);
-    if (rollout_is(state, "compiling")) {
-        size_t waiting = 0;
+    /* Rows waiting for their compile: all of them while compiling, a device that joined later after. */
+    size_t waiting = 0;
+    if (!rollout_is(state, "rolled_back")) {
         for (size_t i = 0; i < n && rc == 0; i++) {
             mote_dd_rec *w = &rows[i];
             if (!rollout_is(w->state, "pending") || w->artifact[0] || !w->job) continue;
@@ -242,10 +310,10 @@ static int advance_tx(struct moted_rollout *r, int64_t id)
             }
             rc = mote_store_dd_update(r->s, w);
         }
-        if (rc == 0 && waiting == 0) {
-            snprintf(state, sizeof state, "%s", rollout_is(d.strategy, "canary") ? "canary" : "rolling_out");
-            reason[0] = 0;
-        }
+    }
+    if (rc == 0 && rollout_is(state, "compiling") && waiting == 0) {
+        snprintf(state, sizeof state, "%s", rollout_is(d.strategy, "canary") ? "canary" : "rolling_out");
+        reason[0] = 0;
     }
     if (rc == 0 && rollout_is(state, "canary")) {
         tally t = count_rows(rows, n, 1);

@@ -257,3 +257,10 @@ const char *moted_server_key_hex(moted *m)
 {
     return m && m->rollout ? m->rollout->pk_hex : "";
 }
+
+void moted_rollout_device_joined(moted *m, const char *device)
+{
+    char err[512];
+    if (m && m->rollout && deploy_join(m->rollout, device, err, sizeof err) < 0)
+        moted_log(m, "error", "device %s: joining its group's deployment: %s", device, err);
+}

@@ -39,6 +39,11 @@ void moted_rollout_metrics(moted *m, FILE *out);
 int moted_pick_profile(moted *m, json_t *facts, const char *hint, char *profile, size_t len, char *err,
                        size_t errlen);
 
+/* A device registered or its tags changed: it joins the newest deployment of its groups that is not
+ * rolled back (docs/service.md, "Devices that join later"). Failures are logged: the registration or
+ * tag change itself stands. */
+void moted_rollout_device_joined(moted *m, const char *device);
+
 /* The server's Ed25519 public key, 64 hex ("" before moted_rollout_start). */
 const char *moted_server_key_hex(moted *m);
 

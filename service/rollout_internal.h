@@ -76,6 +76,8 @@ int deploy_create(struct moted_rollout *r, const mote_model_rec *model, const de
                   char *err, size_t errlen);
 /* Advance one deployment (one transaction); advance every live one. */
 int deploy_advance(struct moted_rollout *r, int64_t id);
+/* A device registered or was tagged: it joins the newest deployment of its groups (deploy.c). */
+int deploy_join(struct moted_rollout *r, const char *device, char *err, size_t errlen);
 int deploy_tick(struct moted_rollout *r);
 /* 0 done, 1 unknown id, 2 not allowed in this state (409, err says why), -1 error. */
 int deploy_promote(struct moted_rollout *r, int64_t id, char *err, size_t errlen);

@@ -264,6 +264,18 @@ int mote_store_deployment_add(mote_store *s, mote_deployment_rec *d)
     return 0;
 }
 
+int mote_store_deployment_for_joiner(mote_store *s, const char *device, int64_t *id)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT d.id FROM deployments d JOIN device_tags t ON t.tag=d.grp"
+                                        " WHERE t.device=? AND d.state<>'rolled_back' ORDER BY d.id DESC LIMIT 1");
+    if (!st) return -1;
+    if (store_bind_text(st, 1, device)) return fail_st(s, st, "deployment of a joining device");
+    int r = step_one(s, st, "deployment of a joining device");
+    if (r == 0) *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
 int mote_store_deployment_get(mote_store *s, int64_t id, mote_deployment_rec *d)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT " DEP_COLS " FROM deployments WHERE id=?");

@@ -86,6 +86,9 @@ int mote_store_deployment_get(mote_store *s, int64_t id, mote_deployment_rec *ou
 int mote_store_deployment_set_state(mote_store *s, int64_t id, const char *state, const char *reason);
 /* Ids, oldest first; state NULL = all. *ids malloc'ed. */
 int mote_store_deployment_ids(mote_store *s, const char *state, int64_t **ids, size_t *n);
+/* The newest deployment to one of the device's groups (tags) that is not rolled back: the one a device
+ * joins when it registers or is tagged later. 1 if none. */
+int mote_store_deployment_for_joiner(mote_store *s, const char *device, int64_t *id);
 /* {"compiling":n,...} for the states that have deployments. */
 json_t *mote_store_deployment_counts(mote_store *s);
 

@@ -7,7 +7,8 @@
 #  2. a broken version (weights damaged, so the self-test fails) halts in canary and is rolled back:
 #     every device still runs v1;
 #  3. a tampered artifact (bytes changed on the server's disk after signing) is refused by the devices;
-#  4. unauthorized requests are refused.
+#  4. unauthorized requests are refused;
+#  5. devices registering after all that join the newest deployment not rolled back, and run v1.
 # usage: rollout_test.sh MOTE SHARED WORK_DIR
 set -u
 MOTE=$1 SHARED=$2 WORK=$3
@@ -185,6 +186,18 @@ assert failed and all("artifact sha256 mismatch" in x["reason"] for x in failed)
 ' || fail "tampered artifact should fail on the hash check"
 sleep 2
 check_fleet 1 after-tamper
+
+# 5. devices registering now join the newest deployment of their group that was not rolled back (v1)
+"$MOTE" device-sim --server "$MOTE_SERVER" --enroll-token-file "$DATA/enroll.token" --count 3 \
+    --profile stm32f746,host,stm32u575 --tags fleet --poll-ms 100 --input "$GOLD/in_00.bin" --exit-when-idle 1 \
+    --duration 60 --json > "$WORK/late.json" 2> "$WORK/late.log" || fail "late devices"
+"$MOTE" deploy show "$D1" --json > "$WORK/dep1-late.json" || fail "deploy show"
+python3 - "$WORK/late.json" "$WORK/dep1-late.json" $N <<'PY' || fail "late devices should run v1"
+import json, sys
+late = json.load(open(sys.argv[1]))["devices"]; dep = json.load(open(sys.argv[2])); n = int(sys.argv[3])
+assert len(late) == 3 and all(d["artifact"] for d in late), late
+assert dep["state"] == "complete" and dep["counts"]["confirmed"] == n + 3, (dep["state"], dep["counts"])
+PY
 
 # the simulator saw the server go away and come back, and no device lost its model
 kill -TERM $SIM_PID

@@ -122,10 +122,10 @@ static json_t *m4f_facts(int ram, int flash)
                      "flash_kb", flash, "features", "dsp", "fpu", "runtime_abi", MOTE_FILE_VERSION, "formats", "mote");
 }
 
-/* n devices carrying tag; odd ones with profile alt when not NULL (same core, less memory). */
-static void add_devices_alt(int n, const char *tag, const char *alt)
+/* Devices first..first+n-1 carrying tag; odd ones with profile alt when not NULL (same core, less memory). */
+static void add_devices_from(int first, int n, const char *tag, const char *alt)
 {
-    for (int i = 0; i < n; i++) {
+    for (int i = first; i < first + n; i++) {
         mote_device_rec d;
         memset(&d, 0, sizeof d);
         snprintf(d.id, sizeof d.id, "d-%016x", (unsigned)(0x1000 + i));
@@ -139,6 +139,11 @@ static void add_devices_alt(int n, const char *tag, const char *alt)
         json_decref(d.facts);
         json_decref(d.tags);
     }
+}
+
+static void add_devices_alt(int n, const char *tag, const char *alt)
+{
+    add_devices_from(0, n, tag, alt);
 }
 
 static void add_devices(int n, const char *tag)
@@ -620,6 +625,67 @@ static void test_incompatible_devices(void **state)
     mote_model_free(&m);
 }
 
+/* Devices that register (or are tagged) after a deployment join it in the rollout phase: the compile of
+ * their target is reused or queued, and a complete deployment completes again once they confirm. */
+static void test_late_joiners(void **state)
+{
+    (void)state;
+    mote_model_rec m;
+    push_model(KWS, "kws", "1.0", &m);
+    add_devices(2, "fleet");
+    int64_t id = create(&m, "all", 10, 0.2);
+    mote_artifact_rec a;
+    int64_t dep;
+    for (int i = 0; i < 2; i++) {
+        assert_true(poll_dev(i, &a, &dep));
+        report(i, id, a.sha256, "confirmed");
+    }
+    assert_string_equal(dep_state(id), "complete");
+    char sha_m4[65], err[512], id2[24], id3[24];
+    snprintf(sha_m4, sizeof sha_m4, "%s", a.sha256);
+
+    /* same target: the compile is reused, the artifact offered at once */
+    add_devices_from(2, 1, "fleet", NULL);
+    dev_id(2, id2);
+    assert_int_equal(deploy_join(&ro, id2, err, sizeof err), 0);
+    assert_string_equal(dep_state(id), "rolling_out");
+    mote_dd_rec row;
+    assert_int_equal(mote_store_dd_get(srv.store, id, id2, &row), 0);
+    assert_string_equal(row.phase, "rollout");
+    assert_true(poll_dev(2, &a, &dep));
+    assert_int_equal(dep, id);
+    assert_string_equal(a.sha256, sha_m4);
+    assert_int_equal(deploy_join(&ro, id2, err, sizeof err), 0); /* already in: nothing changes */
+    report(2, id, a.sha256, "confirmed");
+    assert_string_equal(dep_state(id), "complete");
+
+    /* another target, tagged after registration: its compile is queued; nothing offered before it is done */
+    add_devices_from(3, 1, "lab", "stm32u575"); /* odd index: the alt profile */
+    dev_id(3, id3);
+    assert_int_equal(deploy_join(&ro, id3, err, sizeof err), 0);
+    assert_int_equal(mote_store_dd_get(srv.store, id, id3, &row), 1); /* not in the group yet */
+    json_t *tags = json_pack("[s,s]", "lab", "fleet");
+    assert_int_equal(mote_store_device_set_tags(srv.store, id3, tags), 0);
+    json_decref(tags);
+    assert_int_equal(deploy_join(&ro, id3, err, sizeof err), 0);
+    assert_int_equal(mote_store_dd_get(srv.store, id, id3, &row), 0);
+    assert_string_equal(row.target, "stm32u575");
+    assert_string_equal(row.state, "pending");
+    assert_int_equal(row.artifact[0], 0);
+    assert_string_equal(dep_state(id), "rolling_out");
+    assert_false(poll_dev(3, &a, &dep));
+    run_jobs();
+    assert_int_equal(deploy_tick(&ro), 0);
+    assert_true(poll_dev(3, &a, &dep));
+    assert_string_equal(a.target, "stm32u575");
+    report(3, id, a.sha256, "confirmed");
+    assert_string_equal(dep_state(id), "complete");
+    json_t *c = counts(id);
+    assert_int_equal(COUNT(c, "confirmed"), 4);
+    json_decref(c);
+    mote_model_free(&m);
+}
+
 static void test_restart_resumes(void **state)
 {
     (void)state;
@@ -689,6 +755,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_canary_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollout_failures_and_supersede, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incompatible_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_joiners, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_resumes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
