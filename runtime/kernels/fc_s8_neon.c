@@ -33,7 +33,7 @@ mote_status mote_fc_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mote_tenso
     const mote_tensor *in = mote_in(n, t, 0), *w = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
     const mote_fc_params *p = n->data;
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
-    const int per_channel = n->eval == mote_fc_s8_per_channel_eval;
+    const int per_channel = w->q.n > 1; /* the reference prepare took its per-channel branch */
     if (p->filter_offset != 0 || !mote_const_bytes(w) || (bt && !mote_const_bytes(bt)) || p->depth > (1 << 20))
         return MOTE_OK;
     const int32_t *mult = per_channel ? mote_fc_ch_multiplier(p) : &p->multiplier;

@@ -43,7 +43,7 @@ mote_status mote_fc_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
     if (p->filter_offset != 0 || p->depth > (1 << 20) || p->input_offset < -127 || p->input_offset > 128 ||
         !mote_const_bytes(w) || (bt && !mote_const_bytes(bt)))
         return MOTE_OK;
-    const int per_channel = n->eval == mote_fc_s8_per_channel_eval;
+    const int per_channel = w->q.n > 1; /* the reference prepare took its per-channel branch */
     const int32_t units = p->units, depth = p->depth, zp = -p->input_offset;
     const int32_t kp = (depth + 7) & ~7, groups = (units + 3) / 4;
     /* with act_min = -128 SSAT does both clamps: round takes the offset only */

@@ -8,7 +8,8 @@
 #     every device still runs v1;
 #  3. a tampered artifact (bytes changed on the server's disk after signing) is refused by the devices;
 #  4. unauthorized requests are refused;
-#  5. devices registering after all that join the newest deployment not rolled back, and run v1.
+#  5. devices registering after all that join the newest deployment not rolled back, and run v1;
+#  6. the C package (format c) downloaded from the service builds and reproduces the golden output.
 # usage: rollout_test.sh MOTE SHARED WORK_DIR
 set -u
 MOTE=$1 SHARED=$2 WORK=$3
@@ -198,6 +199,45 @@ late = json.load(open(sys.argv[1]))["devices"]; dep = json.load(open(sys.argv[2]
 assert len(late) == 3 and all(d["artifact"] for d in late), late
 assert dep["state"] == "complete" and dep["counts"]["confirmed"] == n + 3, (dep["state"], dep["counts"])
 PY
+
+# 6. the C package for firmware builds, as a firmware engineer gets it from the service: compile kws v1 in
+#    format c for the host profile, download the tar, build it with its model.mk, run golden in_00 -> out_00
+AUTH="Authorization: Bearer $(cat "$MOTE_TOKEN_FILE")"
+job=$(curl -s -H "$AUTH" -d '{"model":"kws","version":"1","profile":"host","format":"c"}' "$MOTE_SERVER/v1/compile" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["job"])') || fail "compile v1 as a C package"
+for _ in $(seq 240); do
+    js=$(curl -s -H "$AUTH" "$MOTE_SERVER/v1/jobs/$job")
+    st=$(echo "$js" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    [ "$st" = done ] && break
+    [ "$st" = failed ] && fail "C package job $job failed: $js"
+    sleep 0.25
+done
+[ "$st" = done ] || fail "C package job $job: $st"
+sha=$(echo "$js" | python3 -c 'import json,sys; a=json.load(sys.stdin)["artifact"]; assert a["format"]=="c"; print(a["sha256"])') ||
+    fail "C package job: no artifact of format c: $js"
+curl -sf -H "$AUTH" -o "$WORK/pkg.tar" "$MOTE_SERVER/v1/artifacts/$sha" || fail "download C package $sha"
+[ "$(sha256sum < "$WORK/pkg.tar" | cut -c1-64)" = "$sha" ] || fail "C package bytes differ from their sha256"
+mkdir -p "$WORK/pkg" && tar -xf "$WORK/pkg.tar" -C "$WORK/pkg" || fail "untar C package"
+mk=$(find "$WORK/pkg" -name model.mk | head -1)
+[ -n "$mk" ] || fail "C package has no model.mk: $(tar -tf "$WORK/pkg.tar" | head)"
+cat > "$WORK/pkg/main.c" <<'C'
+#include <stdio.h>
+#include "model.h"
+int main(int argc, char **argv)
+{
+    if (argc != 2 || model_init() != 0) return 2;
+    FILE *f = fopen(argv[1], "rb");
+    if (!f || fread(model_input(0), 1, model_input_bytes(0), f) != model_input_bytes(0)) return 3;
+    fclose(f);
+    if (model_invoke() != 0) return 4;
+    fwrite(model_output(0), 1, model_output_bytes(0), stdout);
+    return 0;
+}
+C
+printf 'include %s\napp: main.c $(MODEL_SRCS)\n\tcc -O2 -Wall -Wextra -Werror $(MODEL_CFLAGS) main.c $(MODEL_SRCS) -lm -o $@\n' \
+    "$mk" > "$WORK/pkg/Makefile"
+make -s -C "$WORK/pkg" app > "$WORK/pkg-make.log" 2>&1 || fail "C package build: $(tail -5 "$WORK/pkg-make.log")"
+"$WORK/pkg/app" "$GOLD/in_00.bin" | cmp -s - "$GOLD/out_00.bin" || fail "C package app output differs from golden"
 
 # the simulator saw the server go away and come back, and no device lost its model
 kill -TERM $SIM_PID
