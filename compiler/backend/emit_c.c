@@ -53,6 +53,30 @@ static int find_kernel_file(const strlist *kernel_files, const char *sym, const 
     return -1;
 }
 
+/* Add to todo every kernel eval named in a copied file (an op's kernel table, a
+ * prepare that picks a faster variant): their files must come along, or the
+ * package links only with --gc-sections. */
+static void referenced_evals(const char *path, strlist *todo)
+{
+    char *src = emit_slurp(path, NULL);
+    if (!src) return;
+    for (const char *p = src; (p = strstr(p, "mote_")) != NULL;) {
+        const char *q = p + 5;
+        while (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9')) q++;
+        size_t len = (size_t)(q - p);
+        int ident_start = p == src || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                                         (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
+        if (ident_start && len > 10 && len < 128 && !memcmp(q - 5, "_eval", 5)) {
+            char sym[128];
+            memcpy(sym, p, len);
+            sym[len] = 0;
+            if (!strlist_has(todo, sym)) strlist_add(todo, sym);
+        }
+        p = q;
+    }
+    free(src);
+}
+
 static void eval_symbol(const mote_node *n, char *out, size_t outlen)
 {
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
@@ -311,6 +335,27 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
         snprintf(path, sizeof path, "%s/%s", dir, file);
         if (emit_copy_file(from, path) != 0) goto copy_fail;
         strlist_add(&c_files, file);
+    }
+    /* The evals the copied files name, until none is missing (seen grows as it goes). */
+    for (int i = 0; i < c_files.n; i++) {
+        snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, c_files.v[i]);
+        strlist refs = {0};
+        referenced_evals(from, &refs);
+        for (int r = 0; r < refs.n; r++) {
+            char file[256];
+            if (strlist_has(&seen, refs.v[r])) continue;
+            strlist_add(&seen, refs.v[r]);
+            if (find_kernel_file(&kernel_files, refs.v[r], "", file, sizeof file) != 0 || strlist_has(&c_files, file))
+                continue; /* declared elsewhere, or already here */
+            snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, file);
+            snprintf(path, sizeof path, "%s/%s", dir, file);
+            if (emit_copy_file(from, path) != 0) {
+                strlist_free(&refs);
+                goto copy_fail;
+            }
+            strlist_add(&c_files, file);
+        }
+        strlist_free(&refs);
     }
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, headers.v[i]);

@@ -82,6 +82,24 @@ else
     fail "package model.mk: $(tail -5 "$WORK/make.log")"
 fi
 
+# 3b. packages link without --gc-sections: every kernel file a copied file names comes along (the reference
+#     ADD's table names the fast ADD; x86 FC layers once named the reference per-channel eval)
+for case in "ic_resnet8_int8 host ref" "kws_int8 host opt" "ad_autoencoder_int8 nucleo-l4r5zi ref"; do
+    set -- $case
+    rm -rf "$WORK/pkg-$1-$3"
+    "$MOTE" compile "$M/$1.tflite" --target "$2" --kernels "$3" -o "$WORK/pkg-$1-$3" --format c > /dev/null ||
+        { fail "compile $case"; continue; }
+    cat > "$WORK/app/Makefile.$1" <<MK
+include $WORK/pkg-$1-$3/model.mk
+app_$1: main.c \$(MODEL_SRCS)
+	cc -O2 -Wall -Wextra -Werror \$(MODEL_CFLAGS) main.c \$(MODEL_SRCS) -lm -o \$@
+MK
+    make -s -C "$WORK/app" -f "Makefile.$1" "app_$1" > "$WORK/make-$1.log" 2>&1 ||
+        { fail "package $case does not link: $(grep -m2 -E 'undefined|error' "$WORK/make-$1.log")"; continue; }
+    "$WORK/app/app_$1" "$SHARED/golden/$1/in_00.bin" | cmp -s - "$SHARED/golden/$1/out_00.bin" ||
+        fail "package $case: output differs from golden"
+done
+
 # 4. fit: the numbers of the verdict follow from the plan and the profile
 "$MOTE" compile "$M/vww_mobilenet_96_int8.tflite" --target "$HERE/tiny-m0.target" -o "$WORK/vww" --json \
     > "$WORK/vww.json" 2> "$WORK/vww.err"
