@@ -40,21 +40,7 @@ done
 
 # 3. the package's CMakeLists.txt and model.mk, used from a tiny application
 mkdir -p "$WORK/app"
-cat > "$WORK/app/main.c" <<'C'
-#include <stdio.h>
-#include <string.h>
-#include "model.h"
-int main(int argc, char **argv)
-{
-    if (argc != 2 || model_init() != 0) return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f || fread(model_input(0), 1, model_input_bytes(0), f) != model_input_bytes(0)) return 3;
-    fclose(f);
-    if (model_invoke() != 0) return 4;
-    fwrite(model_output(0), 1, model_output_bytes(0), stdout);
-    return 0;
-}
-C
+cp "$HERE/package_app.c" "$WORK/app/main.c"
 cat > "$WORK/app/CMakeLists.txt" <<CM
 cmake_minimum_required(VERSION 3.13)
 project(app C)

@@ -220,20 +220,7 @@ curl -sf -H "$AUTH" -o "$WORK/pkg.tar" "$MOTE_SERVER/v1/artifacts/$sha" || fail 
 mkdir -p "$WORK/pkg" && tar -xf "$WORK/pkg.tar" -C "$WORK/pkg" || fail "untar C package"
 mk=$(find "$WORK/pkg" -name model.mk | head -1)
 [ -n "$mk" ] || fail "C package has no model.mk: $(tar -tf "$WORK/pkg.tar" | head)"
-cat > "$WORK/pkg/main.c" <<'C'
-#include <stdio.h>
-#include "model.h"
-int main(int argc, char **argv)
-{
-    if (argc != 2 || model_init() != 0) return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f || fread(model_input(0), 1, model_input_bytes(0), f) != model_input_bytes(0)) return 3;
-    fclose(f);
-    if (model_invoke() != 0) return 4;
-    fwrite(model_output(0), 1, model_output_bytes(0), stdout);
-    return 0;
-}
-C
+cp "$HERE/../compile/package_app.c" "$WORK/pkg/main.c"
 printf 'include %s\napp: main.c $(MODEL_SRCS)\n\tcc -O2 -Wall -Wextra -Werror $(MODEL_CFLAGS) main.c $(MODEL_SRCS) -lm -o $@\n' \
     "$mk" > "$WORK/pkg/Makefile"
 make -s -C "$WORK/pkg" app > "$WORK/pkg-make.log" 2>&1 || fail "C package build: $(tail -5 "$WORK/pkg-make.log")"
