@@ -77,6 +77,21 @@ static void referenced_evals(const char *path, strlist *todo)
     free(src);
 }
 
+/* Copy kernel file `file` into dir once: 0, or -1 with the reason in err. */
+static int place_kernel_file(const char *dir, const char *file, strlist *c_files, char *err, size_t errlen)
+{
+    if (strlist_has(c_files, file)) return 0;
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, file);
+    snprintf(to, sizeof to, "%s/%s", dir, file);
+    if (emit_copy_file(from, to) != 0) {
+        snprintf(err, errlen, "cannot copy %s to %s: %s", from, to, strerror(errno));
+        return -1;
+    }
+    strlist_add(c_files, file);
+    return 0;
+}
+
 static void eval_symbol(const mote_node *n, char *out, size_t outlen)
 {
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
@@ -330,32 +345,24 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
             snprintf(err, errlen, "no file in %s defines kernel %s", KERNEL_DIR, sym);
             goto done;
         }
-        if (strlist_has(&c_files, file)) continue;
-        snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, file);
-        snprintf(path, sizeof path, "%s/%s", dir, file);
-        if (emit_copy_file(from, path) != 0) goto copy_fail;
-        strlist_add(&c_files, file);
+        if (place_kernel_file(dir, file, &c_files, err, errlen) != 0) goto done;
     }
     /* The evals the copied files name, until none is missing (seen grows as it goes). */
     for (int i = 0; i < c_files.n; i++) {
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, c_files.v[i]);
         strlist refs = {0};
         referenced_evals(from, &refs);
-        for (int r = 0; r < refs.n; r++) {
+        int bad = 0;
+        for (int r = 0; r < refs.n && !bad; r++) {
             char file[256];
             if (strlist_has(&seen, refs.v[r])) continue;
             strlist_add(&seen, refs.v[r]);
-            if (find_kernel_file(&kernel_files, refs.v[r], "", file, sizeof file) != 0 || strlist_has(&c_files, file))
-                continue; /* declared elsewhere, or already here */
-            snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, file);
-            snprintf(path, sizeof path, "%s/%s", dir, file);
-            if (emit_copy_file(from, path) != 0) {
-                strlist_free(&refs);
-                goto copy_fail;
-            }
-            strlist_add(&c_files, file);
+            /* not found: declared outside the kernel files */
+            if (find_kernel_file(&kernel_files, refs.v[r], "", file, sizeof file) == 0)
+                bad = place_kernel_file(dir, file, &c_files, err, errlen);
         }
         strlist_free(&refs);
+        if (bad) goto done;
     }
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, headers.v[i]);
