@@ -43,13 +43,11 @@ static void fc_init(fc_case *c, int with_bias, int act, int keep)
 
 static mote_status fc_run(fc_case *c)
 {
-    /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
+    /* weights and bias are constants, as in every model (optimized kernels repack only
+     * constants); a case without bias leaves t[2] unset, so it is not touched */
     c->t[1].flags |= MOTE_TENSOR_CONST;
-    c->t[2].flags |= MOTE_TENSOR_CONST;
+    if (c->io[2] >= 0) c->t[2].flags |= MOTE_TENSOR_CONST;
     mote_status s = mote_prepare_isa(&c->m, &c->ctx, arena, sizeof arena, test_isa);
-    /* weights and bias are constants, as in every model (optimized kernels repack only constants) */
-    c->t[1].flags |= MOTE_TENSOR_CONST;
-    c->t[2].flags |= MOTE_TENSOR_CONST;
     if (s == MOTE_OK) {
         assert_true(c->n.scratch_bytes <= sizeof scratch);
         c->n.scratch = c->n.scratch_bytes ? scratch : NULL;
