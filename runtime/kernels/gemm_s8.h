@@ -74,33 +74,43 @@ static inline void mote_gemm_s8_load(uint32_t *xs, int slot, const int8_t *row, 
 static inline void mote_gemm_s8_2x2(const uint32_t *xs, const int8_t *w, int32_t slices, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-#if MOTE_DSP && defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-    /* The C below, scheduled by hand: GCC neither uses LDM for the four
-     * scratch words nor post-increments, which costs 4 of 20 instructions a
-     * slice. 16 instructions per 16 MACs. */
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* The C below, scheduled by hand: GCC neither uses LDM for the scratch
+     * words nor post-increments, which costs 4 of 20 instructions a slice.
+     * Two slices per iteration so that the loop needs only 13 registers (the
+     * frame pointer keeps r7 at -Og): 32 instructions per 32 MACs; an odd
+     * count enters at the second slice. At -O0 GCC cannot spare even 13, and
+     * the C computes the same. */
     const uint32_t *wp = (const uint32_t *)(const void *)w;
     int32_t left = slices;
-    __asm__ volatile("1:\n\t"
-                     "ldm %[x]!, {r4, r5, r6, r8}\n\t"
-                     "ldm %[w]!, {r9, r10}\n\t"
-                     "sxtb16 r11, r9, ror #8\n\t"
-                     "sxtb16 r9, r9\n\t"
-                     "smlad %[a00], r9, r4, %[a00]\n\t"
-                     "smlad %[a01], r9, r6, %[a01]\n\t"
-                     "smlad %[a00], r11, r5, %[a00]\n\t"
-                     "smlad %[a01], r11, r8, %[a01]\n\t"
-                     "sxtb16 r11, r10, ror #8\n\t"
-                     "sxtb16 r10, r10\n\t"
-                     "smlad %[a10], r10, r4, %[a10]\n\t"
-                     "smlad %[a11], r10, r6, %[a11]\n\t"
-                     "smlad %[a10], r11, r5, %[a10]\n\t"
-                     "smlad %[a11], r11, r8, %[a11]\n\t"
+#define MOTE_GEMM_S8_SLICE                                                                                      \
+    "ldm %[w]!, {r6, r8}\n\t"                                                                                     \
+    "sxtb16 r9, r6, ror #8\n\t"                                                                                   \
+    "sxtb16 r6, r6\n\t"                                                                                           \
+    "sxtb16 r10, r8, ror #8\n\t"                                                                                  \
+    "sxtb16 r8, r8\n\t"                                                                                           \
+    "ldm %[x]!, {r4, r5}\n\t"                                                                                     \
+    "smlad %[a00], r6, r4, %[a00]\n\t"                                                                            \
+    "smlad %[a00], r9, r5, %[a00]\n\t"                                                                            \
+    "smlad %[a10], r8, r4, %[a10]\n\t"                                                                            \
+    "smlad %[a10], r10, r5, %[a10]\n\t"                                                                           \
+    "ldm %[x]!, {r4, r5}\n\t"                                                                                     \
+    "smlad %[a01], r6, r4, %[a01]\n\t"                                                                            \
+    "smlad %[a01], r9, r5, %[a01]\n\t"                                                                            \
+    "smlad %[a11], r8, r4, %[a11]\n\t"                                                                            \
+    "smlad %[a11], r10, r5, %[a11]\n\t"
+    __asm__ volatile("lsrs %[n], %[n], #1\n\t"
+                     "bcc 1f\n\t"
+                     "adds %[n], %[n], #1\n\t"
+                     "b 2f\n\t"
+                     "1:\n\t" MOTE_GEMM_S8_SLICE "2:\n\t" MOTE_GEMM_S8_SLICE
                      "subs %[n], %[n], #1\n\t"
                      "bne 1b\n\t"
                      : [x] "+r"(xs), [w] "+r"(wp), [n] "+r"(left), [a00] "+r"(a00), [a01] "+r"(a01),
                        [a10] "+r"(a10), [a11] "+r"(a11)
                      :
-                     : "r4", "r5", "r6", "r8", "r9", "r10", "r11", "cc", "memory");
+                     : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
+#undef MOTE_GEMM_S8_SLICE
 #elif MOTE_DSP
     const uint32_t *wp = (const uint32_t *)(const void *)w;
     for (int32_t s = 0; s < slices; s++) {
