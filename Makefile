@@ -13,7 +13,7 @@ MOTE_SEEDS = tflm/hello_world_int8 tflm/micro_speech_audio_preprocessor_int8 tfl
 CMAKE_FLAGS = -DMOTE_SHARED_DIR=$(SHARED)
 KWS_LABELS = down,go,left,no,off,on,right,stop,up,yes,silence,unknown
 
-.PHONY: all build demo test test-asan fuzz check clean help
+.PHONY: all build demo test test-asan fuzz build-types check clean help
 
 all: build
 
@@ -26,7 +26,8 @@ help:
 	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), then the .mote loader for half that,"
 	@echo "                the device agent's readers and moted's request handling for a quarter each;"
 	@echo "                FUZZ_SEED (default 1: reproducible; 0: random)"
-	@echo "make check      fuzz + test + test-asan: what CI runs"
+	@echo "make build-types build (not test) Release and MinSizeRel with gcc and clang, and clang Debug"
+	@echo "make check      fuzz + build-types + test + test-asan: what CI runs"
 
 build:
 	cmake -S . -B build $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -66,7 +67,10 @@ fuzz:
 	build-fuzz/bin/fuzz_moted_request build-fuzz/corpus_moted -max_total_time=$(FUZZ_QUARTER_SECONDS) -seed=$(FUZZ_SEED) \
 	    -max_len=8192 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/moted- -print_final_stats=1
 
-check: fuzz test test-asan
+build-types:
+	tests/build_types.sh $(SHARED)
+
+check: fuzz build-types test test-asan
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-types

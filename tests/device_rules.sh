@@ -33,6 +33,13 @@ for cpu in "cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard" "cortex-m0plus -mfloat
   mut=$(arm-none-eabi-nm "$tmp"/*.o | awk '$2 ~ /^[DdBbC]$/ {print}' || true)
   if [ -n "$mut" ]; then echo "agent core has mutable global state (-mcpu=${cpu%% *}):"; echo "$mut"; fail=1; fi
   rm -f "$tmp"/*.o
+  for opt in -O0 -Og -O1 -Os -O3; do   # every level a firmware build may pick
+    if ! (cd "$tmp" && arm-none-eabi-gcc -mcpu=$cpu -mthumb -std=c99 -pedantic $opt -Wall -Wextra -Werror \
+          -I"$OLDPWD/device/include" -I"$OLDPWD/device/src" -I"$OLDPWD/runtime/include" -c $(printf "$OLDPWD/%s " $srcs)); then
+      echo "Cortex-M build failed at $opt (-mcpu=$cpu)"; fail=1
+    fi
+    rm -f "$tmp"/*.o
+  done
 done
 [ $fail -eq 0 ] && echo "device rules: 1 passed, 0 failed" || echo "device rules: 0 passed, 1 failed"
 exit $fail
