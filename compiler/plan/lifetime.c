@@ -54,6 +54,24 @@ static void add_rules(pl_problem *P, const mote_model *m, const int32_t *order)
     }
 }
 
+/* A kernel that expands its dying input 0 into scratch may lay the scratch
+ * over it (overlap.c), unless an output rule claimed that input already. */
+static void add_scratch_rules(pl_problem *P, const mote_model *m, const int32_t *order)
+{
+    for (int32_t s = 0; s < P->n_steps; s++) {
+        const mote_node *n = &m->nodes[order[s]];
+        int32_t sb = P->scratch_buf[order[s]], x = n->n_in ? n->io[0] : -1;
+        if (sb < 0 || x < 0 || P->tensor_buf[x] < 0) continue;
+        pl_buf *bx = &P->b[P->tensor_buf[x]];
+        if (bx->last != s || bx->in_rule >= 0) continue;
+        if (m->tensors[x].flags & (MOTE_TENSOR_VARIABLE | MOTE_TENSOR_OUTPUT)) continue;
+        int64_t d;
+        if (!mote_overlap_scratch_rule(m, n, &d)) continue;
+        bx->in_rule = P->nr;
+        P->r[P->nr++] = (pl_rule){P->tensor_buf[x], sb, d};
+    }
+}
+
 int pl_problem_build(pl_problem *P, const mote_model *m, const int32_t *order, int use_rules)
 {
     memset(P, 0, sizeof *P);
@@ -112,7 +130,10 @@ int pl_problem_build(pl_problem *P, const mote_model *m, const int32_t *order, i
     }
     free(first);
     free(last);
-    if (use_rules) add_rules(P, m, order);
+    if (use_rules) {
+        add_rules(P, m, order);
+        add_scratch_rules(P, m, order);
+    }
     return 0;
 }
 

@@ -41,7 +41,18 @@
  * with es_o > es_i the worst case is i = n - 2: D = (n - 1) * (es_o - es_i).
  * Binary ops: only an input with the output's element count (so its index
  * is the output's, no broadcasting) and dtype size may be overlapped; the
- * other input stays disjoint because both inputs are live at this op. */
+ * other input stays disjoint because both inputs are live at this op.
+ *
+ * SCRATCH over input 0, for kernels whose table entry sets `expand` = r: the
+ * eval reads input 0 only to copy it, front to back in 4-byte groups, into
+ * its scratch at r bytes per input byte (zero-padded to the scratch's end),
+ * reading each group before writing its copy. Put the scratch at S, the
+ * input at I. Group g's copy ends at S + r * 4(g + 1); bytes still to be read
+ * then lie at or above I + 4(g + 1). With S <= I - (r - 1) * 4(g + 1) for the
+ * last group, 4(g + 1) = scratch / r, no copy lands on an unread byte: D =
+ * (r - 1) * scratch / r. The copy of a second batch row would overwrite the
+ * rows after it, so the rule holds only when the input is one row (input
+ * bytes <= scratch / r). */
 #include "plan/overlap.h"
 
 #include "mote/kernel.h"
@@ -172,4 +183,17 @@ int mote_overlap_rule(const mote_model *m, const mote_node *n, int in_slot, int6
     default:
         return 0;
     }
+}
+
+int mote_overlap_scratch_rule(const mote_model *m, const mote_node *n, int64_t *shift)
+{
+    const mote_op_def *def = mote_op_lookup((mote_op)n->op);
+    if (!def || n->kernel >= def->n_kernels || n->n_in < 1 || n->io[0] < 0 || !n->scratch_bytes) return 0;
+    const int64_t r = def->kernels[n->kernel].expand, scratch = (int64_t)n->scratch_bytes;
+    const mote_tensor *in = &m->tensors[n->io[0]];
+    if (r < 1 || scratch % (4 * r) != 0 || (int64_t)in->bytes > scratch / r) return 0;
+    for (int k = 1; k < n->n_in; k++)
+        if (n->io[k] == n->io[0]) return 0; /* read through another slot too */
+    *shift = (r - 1) * (scratch / r);
+    return 1;
 }

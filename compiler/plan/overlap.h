@@ -13,6 +13,12 @@
  * input offset - D or lower (D may be negative). 0 if no rule applies. */
 int mote_overlap_rule(const mote_model *m, const mote_node *n, int in_slot, int64_t *shift);
 
+/* 1 if node's scratch may overlap its input 0 (when that input is not read
+ * after this node), with *shift = D: the scratch may start at input offset
+ * - D or lower. For kernels that expand input 0 into scratch (mote_kernel's
+ * `expand`); 0 if no rule applies. */
+int mote_overlap_scratch_rule(const mote_model *m, const mote_node *n, int64_t *shift);
+
 /* Geometry of a window op (CONV_2D, DEPTHWISE_CONV_2D, pooling) in NHWC
  * raster order; element sizes in bytes. */
 typedef struct {

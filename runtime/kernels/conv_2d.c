@@ -148,11 +148,11 @@ static const mote_kernel conv_2d_kernels[] = {
     MOTE_KERNEL("conv_s8", mote_conv_s8_eval),
     MOTE_KERNEL("conv_f32", mote_conv_f32_eval),
     MOTE_KERNEL("conv_hybrid_f32", mote_conv_hybrid_f32_eval),
-    {"conv_s8_x86", MOTE_X86_EVAL(mote_conv_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
+    {"conv_s8_x86", MOTE_X86_EVAL(mote_conv_s8_x86_eval), 0x6, 0, 0}, /* weights, bias packed */
     /* filter and bias live, packed and folded, in the parameter block */
-    {"conv_s8_1x1", mote_conv_s8_1x1_eval, (1u << 1) | (1u << 2), 0},
-    {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0},
-    {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
+    {"conv_s8_1x1", mote_conv_s8_1x1_eval, (1u << 1) | (1u << 2), 0, 0},
+    {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0, 0},
+    {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -61,9 +61,9 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
 static const mote_kernel depthwise_conv_2d_kernels[] = {
     MOTE_KERNEL("depthwise_s8", mote_depthwise_s8_eval),
     MOTE_KERNEL("depthwise_f32", mote_depthwise_f32_eval),
-    {"depthwise_s8_x86", MOTE_X86_EVAL(mote_depthwise_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
-    {"depthwise_s8_3x3", mote_depthwise_s8_3x3_eval, 0x6, 2}, /* weights, bias packed; pixel pairs */
-    {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
+    {"depthwise_s8_x86", MOTE_X86_EVAL(mote_depthwise_s8_x86_eval), 0x6, 0, 0}, /* weights, bias packed */
+    {"depthwise_s8_3x3", mote_depthwise_s8_3x3_eval, 0x6, 2, 0}, /* weights, bias packed; pixel pairs */
+    {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

@@ -16,7 +16,9 @@
  * ssat8(max(s >> rshift, 0) + act_min), d = off - act_min (folded = 1), or
  * ssat8(s >> rshift), d = off, when act_min = -128 (folded = 2).
  * Scratch: one input row, per 4 elements two words (x0,x2) (x1,x3) of int16
- * for SMLAD (the raw int8 word in the first one without DSP): 2 * kp bytes. */
+ * for SMLAD (the raw int8 word in the first one without DSP): 2 * kp bytes,
+ * filled front to back by mote_s8_expand, the only reader of the input: the
+ * planner may lay it over a dying one-row input (table entry `expand` = 2). */
 #ifndef MOTE_FC_S8_GEMV_H
 #define MOTE_FC_S8_GEMV_H
 

@@ -158,9 +158,10 @@ static const mote_kernel fully_connected_kernels[] = {
     MOTE_KERNEL("fc_s8", mote_fc_s8_eval),
     MOTE_KERNEL("fc_s8_per_channel", mote_fc_s8_per_channel_eval),
     MOTE_KERNEL("fc_f32", mote_fc_f32_eval),
-    {"fc_s8_x86", MOTE_X86_EVAL(mote_fc_s8_x86_eval), 0x6, 0}, /* weights, bias packed */
-    {"fc_s8_gemv", mote_fc_s8_gemv_eval, (1u << 1) | (1u << 2), 0}, /* weights, bias: in the parameter block */
-    {"fc_s8_neon", mote_fc_s8_neon_eval, 0x6, 0}, /* weights, bias packed */
+    {"fc_s8_x86", MOTE_X86_EVAL(mote_fc_s8_x86_eval), 0x6, 0, 0}, /* weights, bias packed */
+    {"fc_s8_gemv", mote_fc_s8_gemv_eval, (1u << 1) | (1u << 2), 0, 2}, /* weights, bias: in the parameter block;
+                                                                     * input expanded to int16 pairs */
+    {"fc_s8_neon", mote_fc_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
 const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

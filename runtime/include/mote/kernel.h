@@ -29,10 +29,14 @@ typedef struct mote_kernel {
                              * into the parameter block; compiled models drop its data */
     uint8_t block;          /* window ops: output pixels written before all their reads are
                              * done (the planner's in-place rule); 0 means 1, raster order */
+    uint8_t expand;         /* r > 0: eval reads input 0 only to copy it front to back into
+                             * its scratch, r scratch bytes per input byte, each 4-byte group
+                             * read before its copy is written (mote_s8_expand); the planner
+                             * may then lay the scratch over a dying input 0 */
 } mote_kernel;
 
 /* Table entry of a reference-order kernel that reads all its inputs. */
-#define MOTE_KERNEL(name, eval) {name, eval, 0, 0}
+#define MOTE_KERNEL(name, eval) {name, eval, 0, 0, 0}
 
 /* The eval of an x86-64 kernel in a table: NULL in builds for other cores,
  * where the kernel does not exist (a .mote file naming it is refused). */
