@@ -19,6 +19,14 @@ int cmd_device(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_device_sim(int argc, char **argv);
 
+/* --help text of --optimize, for every command that compiles. */
+#define MOTE_OPTIMIZE_HELP                                                                                         \
+    "  --optimize O    how a layer's fast kernel is traded against arena bytes when its scratch\n"                  \
+    "                  raises the arena's peak (the reference kernel needs none):\n"                                \
+    "                  speed: the fastest kernel everywhere; memory: the smallest arena;\n"                         \
+    "                  balanced (default): a layer takes its reference kernel only where the\n"                     \
+    "                  arena share it saves is >= 4x the share of instructions it adds\n"
+
 /* Read a whole file; NULL with a message on stderr. */
 uint8_t *cli_read_file(const char *path, size_t *len);
 /* Write a whole file; -1 with a message on stderr. */

@@ -19,7 +19,8 @@
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: mote bench MODEL --target PROFILE [--runs N] [--kernels opt|ref] [--svg FILE] [--json]\n"
+            "usage: mote bench MODEL --target PROFILE [--runs N] [--kernels opt|ref]\n"
+            "                  [--optimize speed|memory|balanced] [--svg FILE] [--json]\n"
             "                  [--inputs DIR|FILE] [--work DIR]\n\n"
             "Builds MODEL for PROFILE as `mote verify` does (generated C), runs it on the profile's\n"
             "emulator over the input vectors and checks every output byte against the host runtime\n"
@@ -38,6 +39,7 @@ static void help(FILE *f)
             "                  median is reported, per layer and in total. Ignored under QEMU, whose\n"
             "                  counts are exact and the same on every run\n"
             "  --kernels K     opt: the fastest kernels for the profile (default); ref: reference ones\n"
+            MOTE_OPTIMIZE_HELP
             "  --svg FILE      write a bar chart of the layers (instructions; host: ns) as SVG\n"
             "  --json          one JSON object: model, target, kernels, total_instructions, macs,\n"
             "                  macs_per_instruction, anchors (ratio = mote/anchor), layers[...]\n"
@@ -194,13 +196,15 @@ static int fill_layers(const compile_job *j, const device_result *marked, bench_
 
 typedef struct {
     const char *model, *target, *inputs, *work, *svg;
-    int runs, json, reference;
+    int runs, json;
+    compile_kernels kernels;
 } bench_args;
 
 static int parse_args(int argc, char **argv, bench_args *a)
 {
     memset(a, 0, sizeof *a);
     a->runs = DEFAULT_RUNS;
+    int kr;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         int more = i + 1 < argc;
@@ -217,11 +221,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
                 return -1;
             }
             a->runs = (int)v;
-        } else if (!strcmp(s, "--kernels") && more) {
-            if (compile_parse_kernels(argv[++i], &a->reference) != 0) {
-                fprintf(stderr, "mote bench: --kernels must be opt or ref, not '%s'\n", argv[i]);
-                return -1;
-            }
+        } else if ((kr = compile_parse_kernel_option("bench", argc, argv, &i, &a->kernels)) != 0) {
+            if (kr < 0) return -1;
         } else if (s[0] == '-') {
             fprintf(stderr, "mote bench: unknown or incomplete option '%s' (see --help)\n", s);
             return -1;
@@ -247,13 +248,13 @@ int cmd_bench(int argc, char **argv)
     bench_args a;
     if (parse_args(argc, argv, &a) != 0) return 2;
     compile_job j;
-    if (compile_job_open(&j, a.model, a.target, a.reference) != 0) return 1;
+    if (compile_job_open(&j, a.model, a.target, &a.kernels) != 0) return 1;
     bench_report b;
     memset(&b, 0, sizeof b);
     b.model = a.model;
     b.target = j.prof.name;
     b.core = mote_core_name(j.prof.core);
-    b.kernels = a.reference ? "ref" : "opt";
+    b.kernels = a.kernels.reference ? "ref" : "opt";
     b.host = !strcmp(j.prof.emulator, "native");
     compile_model_stem(a.model, b.stem, sizeof b.stem);
     device_session ses;

@@ -12,7 +12,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: mote compile MODEL --target PROFILE -o DIR [--format c|mote|both] [--prefix NAME]\n"
-            "                    [--kernels opt|ref] [--json]\n\n"
+            "                    [--kernels opt|ref] [--optimize speed|memory|balanced] [--json]\n\n"
             "Compiles MODEL (.tflite) for the device PROFILE (see 'mote targets'): prepares every\n"
             "kernel's parameters, plans the arena, checks that the model fits the device, and writes\n"
             "  c     DIR/model.c, model.h, the runtime files its kernels need, CMakeLists.txt, model.mk\n"
@@ -22,6 +22,7 @@ static void help(FILE *f)
             "  --prefix NAME   name of the C API (NAME_init, NAME_input, ...; default model)\n"
             "  --kernels K     opt: the fastest kernels for the profile's ISA (default);\n"
             "                  ref: the reference kernels (baseline)\n"
+            MOTE_OPTIMIZE_HELP
             "  --json          print the result as JSON\n");
 }
 
@@ -35,7 +36,8 @@ static json_t *footprint_json(const mote_footprint *f, int fits, const char *msg
 int cmd_compile(int argc, char **argv)
 {
     const char *model = NULL, *target = NULL, *out = NULL, *prefix = "model";
-    int format = FORMAT_BOTH, json = 0, reference = 0;
+    int format = FORMAT_BOTH, json = 0, kr;
+    compile_kernels kernels = {0, MOTE_OPTIMIZE_BALANCED};
     if (cli_wants_help(argc, argv)) {
         help(stdout);
         return 0;
@@ -46,13 +48,9 @@ int cmd_compile(int argc, char **argv)
         else if ((!strcmp(a, "--target") || !strcmp(a, "-t")) && i + 1 < argc) target = argv[++i];
         else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
         else if (!strcmp(a, "--prefix") && i + 1 < argc) prefix = argv[++i];
-        else if (!strcmp(a, "--kernels") && i + 1 < argc) {
-            if (compile_parse_kernels(argv[++i], &reference) != 0) {
-                fprintf(stderr, "mote compile: --kernels must be opt or ref, not '%s'\n", argv[i]);
-                return 2;
-            }
-        }
-        else if (!strcmp(a, "--format") && i + 1 < argc) {
+        else if ((kr = compile_parse_kernel_option("compile", argc, argv, &i, &kernels)) != 0) {
+            if (kr < 0) return 2;
+        } else if (!strcmp(a, "--format") && i + 1 < argc) {
             if ((format = compile_parse_format(argv[++i])) < 0) {
                 fprintf(stderr, "mote compile: --format must be c, mote or both, not '%s'\n", argv[i]);
                 return 2;
@@ -77,7 +75,7 @@ int cmd_compile(int argc, char **argv)
         }
 
     compile_job j;
-    if (compile_job_open(&j, model, target, reference) != 0) return 1;
+    if (compile_job_open(&j, model, target, &kernels) != 0) return 1;
     char stem[256], err[1024], msg_c[512] = "", msg_m[512] = "";
     compile_model_stem(model, stem, sizeof stem);
     int fit_c = (format & FORMAT_C) ? mote_profile_fit(&j.prof, &j.c, msg_c, sizeof msg_c) : 1;
@@ -108,6 +106,7 @@ int cmd_compile(int argc, char **argv)
                               "plan_bytes", (json_int_t)j.sz.plan_bytes, "state_bytes", (json_int_t)j.sz.state_bytes,
                               "weights_bytes", (json_int_t)j.sz.weights_bytes, "params_bytes",
                               (json_int_t)j.sz.params_bytes, "mote_file_bytes", (json_int_t)j.mote_len);
+        json_object_set_new(o, "optimize", json_string(mote_optimize_name(j.optimize)));
         if (format & FORMAT_C) json_object_set_new(o, "c", footprint_json(&j.c, fit_c, msg_c));
         if (format & FORMAT_MOTE) json_object_set_new(o, "mote", footprint_json(&j.mote, fit_m, msg_m));
         json_object_set_new(o, "ok", json_boolean(rc == 0));

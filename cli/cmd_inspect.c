@@ -56,7 +56,7 @@ typedef struct {
 static int target_open(target_view *t, const char *model, const char *target, int32_t n_ops)
 {
     memset(t, 0, sizeof *t);
-    if (compile_job_open(&t->j, model, target, 0) != 0) return -1;
+    if (compile_job_open(&t->j, model, target, NULL) != 0) return -1;
     const mote_model *m = &t->j.hm->m;
     t->nodes = calloc((size_t)m->n_nodes + 1, sizeof *t->nodes);
     t->node_of_op = malloc(((size_t)n_ops + 1) * sizeof *t->node_of_op);

@@ -18,7 +18,8 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: mote verify MODEL --target PROFILE [--format c|mote|both] [--inputs DIR|FILE]\n"
-            "                   [--work DIR] [--layers] [--kernels opt|ref] [--json]\n\n"
+            "                   [--work DIR] [--layers] [--kernels opt|ref]\n"
+            "                   [--optimize speed|memory|balanced] [--json]\n\n"
             "Compiles MODEL for PROFILE, builds the firmware with the profile's toolchain, runs it\n"
             "(Cortex-M profiles under qemu-system-arm, the host natively), feeds it the input\n"
             "vectors and compares every output byte with the host runtime. Reports instructions\n"
@@ -30,6 +31,7 @@ static void help(FILE *f)
             "  --work DIR      keep the build in DIR (default: a temporary folder, removed)\n"
             "  --layers        also count instructions per layer\n"
             "  --kernels K     opt: the fastest kernels for the profile (default); ref: reference ones\n"
+            MOTE_OPTIMIZE_HELP
             "  --json          one JSON object: model, target, bit_exact, instructions_per_inference,\n"
             "                  arena_bytes, ram_bytes, flash_bytes, then details\n"
             "Exit status: 0 bit-exact, 1 mismatch or failure, 2 usage.\n",
@@ -51,6 +53,7 @@ static json_t *result_json(const compile_job *j, const device_result *rr, int la
     json_object_set_new(o, "text_bytes", json_integer((json_int_t)rr->r.text_bytes));
     json_object_set_new(o, "rodata_bytes", json_integer((json_int_t)rr->r.rodata_bytes));
     json_object_set_new(o, "core", json_string(mote_core_name(j->prof.core)));
+    json_object_set_new(o, "optimize", json_string(mote_optimize_name(j->optimize)));
     if (layers && rr->r.layer_insns) {
         json_t *a = json_array();
         for (size_t k = 0; k < rr->r.n_layers; k++) {
@@ -87,7 +90,8 @@ static void print_result(const compile_job *j, const device_result *rr, int laye
 int cmd_verify(int argc, char **argv)
 {
     const char *model = NULL, *target = NULL, *inputs = NULL, *work = NULL;
-    int format = FORMAT_C, json = 0, layers = 0, reference = 0;
+    int format = FORMAT_C, json = 0, layers = 0, kr;
+    compile_kernels kernels = {0, MOTE_OPTIMIZE_BALANCED};
     if (cli_wants_help(argc, argv)) {
         help(stdout);
         return 0;
@@ -96,13 +100,9 @@ int cmd_verify(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--layers")) layers = 1;
-        else if (!strcmp(a, "--kernels") && i + 1 < argc) {
-            if (compile_parse_kernels(argv[++i], &reference) != 0) {
-                fprintf(stderr, "mote verify: --kernels must be opt or ref, not '%s'\n", argv[i]);
-                return 2;
-            }
-        }
-        else if ((!strcmp(a, "--target") || !strcmp(a, "-t")) && i + 1 < argc) target = argv[++i];
+        else if ((kr = compile_parse_kernel_option("verify", argc, argv, &i, &kernels)) != 0) {
+            if (kr < 0) return 2;
+        } else if ((!strcmp(a, "--target") || !strcmp(a, "-t")) && i + 1 < argc) target = argv[++i];
         else if (!strcmp(a, "--inputs") && i + 1 < argc) inputs = argv[++i];
         else if (!strcmp(a, "--work") && i + 1 < argc) work = argv[++i];
         else if (!strcmp(a, "--format") && i + 1 < argc) {
@@ -124,7 +124,7 @@ int cmd_verify(int argc, char **argv)
         return 2;
     }
     compile_job j;
-    if (compile_job_open(&j, model, target, reference) != 0) return 1;
+    if (compile_job_open(&j, model, target, &kernels) != 0) return 1;
     device_session ses;
     int rc = device_session_open(&ses, "mote verify", &j, inputs, work) == 0 ? 0 : 1;
     device_result res[2];

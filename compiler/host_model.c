@@ -91,6 +91,19 @@ mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *e
 mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uint32_t isa, char *err,
                                          size_t errlen)
 {
+    return mote_host_model_new_choice(g, name, isa, NULL, err, errlen);
+}
+
+/* Per node in m.nodes order (steps, once planned): the reference flags. */
+static void choice_by_node(const mote_host_model *hm, uint8_t *by_node)
+{
+    for (int32_t s = 0; s < hm->m.n_nodes; s++)
+        by_node[s] = hm->reference_ops[hm->plan.order ? hm->plan.order[s] : s];
+}
+
+mote_host_model *mote_host_model_new_choice(mote_ir_graph *g, const char *name, uint32_t isa,
+                                            const uint8_t *reference_ops, char *err, size_t errlen)
+{
     mote_host_model *hm = calloc(1, sizeof *hm);
     if (!hm) {
         mote_ir_free(g);
@@ -114,6 +127,12 @@ mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uin
         n->io = g->ops[i].io;
         n->opts = g->ops[i].opts;
     }
+    if (reference_ops) {
+        hm->reference_ops = malloc((size_t)(g->n_ops ? g->n_ops : 1));
+        hm->ref_by_node = malloc((size_t)(g->n_ops ? g->n_ops : 1));
+        if (!hm->reference_ops || !hm->ref_by_node) goto oom;
+        memcpy(hm->reference_ops, reference_ops, (size_t)g->n_ops);
+    }
     m->inputs = g->inputs;
     m->n_inputs = g->n_inputs;
     m->outputs = g->outputs;
@@ -125,7 +144,8 @@ mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uin
     for (;;) {
         uint8_t *tmp = aligned_alloc(16, trial);
         if (!tmp) goto oom;
-        s = mote_prepare_isa(m, &hm->ctx, tmp, trial, isa);
+        if (hm->reference_ops) choice_by_node(hm, hm->ref_by_node);
+        s = mote_prepare_choice(m, &hm->ctx, tmp, trial, isa, hm->ref_by_node);
         hm->persist_bytes = hm->ctx.persist_used;
         free(tmp);
         if (s != MOTE_ERR_ARENA || trial >= ((size_t)1 << 28)) break; /* 256 MiB of kernel data is no microcontroller model */
@@ -142,7 +162,8 @@ mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uin
     if (!hm->arena) goto oom;
     memset(hm->arena, 0, hm->arena_bytes ? hm->arena_bytes : 16);
     /* Real pass: persistent data lands above the planned region. */
-    s = mote_prepare_isa(m, &hm->ctx, hm->arena, hm->arena_bytes, isa);
+    if (hm->reference_ops) choice_by_node(hm, hm->ref_by_node);
+    s = mote_prepare_choice(m, &hm->ctx, hm->arena, hm->arena_bytes, isa, hm->ref_by_node);
     if (s != MOTE_OK || hm->ctx.persist_used != hm->persist_bytes) {
         describe_failure(hm, name, s == MOTE_OK ? MOTE_ERR_ARENA : s, err, errlen);
         mote_host_model_free(hm);
@@ -160,8 +181,14 @@ oom:
 
 mote_host_model *mote_host_model_load_isa(const char *path, uint32_t isa, char *err, size_t errlen)
 {
+    return mote_host_model_load_choice(path, isa, NULL, err, errlen);
+}
+
+mote_host_model *mote_host_model_load_choice(const char *path, uint32_t isa, const uint8_t *reference_ops, char *err,
+                                             size_t errlen)
+{
     mote_ir_graph *g = mote_tflite_import_file(path, err, errlen);
-    return g ? mote_host_model_new_isa(g, path, isa, err, errlen) : NULL;
+    return g ? mote_host_model_new_choice(g, path, isa, reference_ops, err, errlen) : NULL;
 }
 
 mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen)
@@ -173,6 +200,8 @@ void mote_host_model_free(mote_host_model *hm)
 {
     if (!hm) return;
     mote_plan_free(&hm->plan);
+    free(hm->reference_ops);
+    free(hm->ref_by_node);
     free(hm->m.tensors);
     free(hm->m.nodes);
     free(hm->arena);

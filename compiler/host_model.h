@@ -19,6 +19,8 @@ typedef struct {
     size_t arena_bytes;   /* activations + scratch + persistent */
     size_t persist_bytes; /* persistent kernel data part */
     uint32_t isa;         /* MOTE_ISA_* the kernels were chosen for */
+    uint8_t *reference_ops; /* per IR op: 1 = reference kernel by choice (kernel_choice.h); NULL: none */
+    uint8_t *ref_by_node;   /* the same per node of m.nodes, for prepare */
 } mote_host_model;
 
 /* MOTE_ISA_* of the machine this program runs on (x86-64 kernels on x86-64). */
@@ -28,11 +30,17 @@ uint32_t mote_isa_host(void);
  * failure with a message naming the op and tensor. */
 mote_host_model *mote_host_model_new_isa(mote_ir_graph *g, const char *name, uint32_t isa, char *err,
                                          size_t errlen);
+/* The same with IR op i on the reference kernels where reference_ops[i] != 0
+ * (copied; may be NULL). */
+mote_host_model *mote_host_model_new_choice(mote_ir_graph *g, const char *name, uint32_t isa,
+                                            const uint8_t *reference_ops, char *err, size_t errlen);
 /* The same for this machine's ISA. */
 mote_host_model *mote_host_model_new(mote_ir_graph *g, const char *name, char *err, size_t errlen);
 /* Import a .tflite file and prepare it (for this machine / for isa). */
 mote_host_model *mote_host_model_load(const char *path, char *err, size_t errlen);
 mote_host_model *mote_host_model_load_isa(const char *path, uint32_t isa, char *err, size_t errlen);
+mote_host_model *mote_host_model_load_choice(const char *path, uint32_t isa, const uint8_t *reference_ops, char *err,
+                                             size_t errlen);
 void mote_host_model_free(mote_host_model *hm);
 
 /* Total bytes of all inputs / outputs, in model order. */

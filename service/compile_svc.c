@@ -177,7 +177,7 @@ static int run_job(struct moted_rollout *r, mote_job_rec *j)
         snprintf(j->error, sizeof j->error, "%.500s", err[0] ? err : "model blob missing");
         goto done;
     }
-    if (compile_job_open_profile(&cj, path, &prof, 0, err, sizeof err) != 0) {
+    if (compile_job_open_profile(&cj, path, &prof, NULL, err, sizeof err) != 0) {
         /* The importer or compiler refused the model (unknown op, ...). */
         j->refused = 1;
         snprintf(j->error, sizeof j->error, "%.500s", err);

@@ -66,7 +66,21 @@ static uint32_t profile_isa(const mote_profile *p, int reference)
     return MOTE_ISA_PORTABLE;
 }
 
-int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference)
+int compile_parse_kernel_option(const char *cmd, int argc, char **argv, int *i, compile_kernels *k)
+{
+    const char *opt = argv[*i];
+    int kernels = !strcmp(opt, "--kernels"), optimize = !strcmp(opt, "--optimize");
+    if ((!kernels && !optimize) || *i + 1 >= argc) return 0; /* not ours, or incomplete: the caller says so */
+    const char *v = argv[++*i];
+    if (kernels ? compile_parse_kernels(v, &k->reference) : mote_optimize_parse(v, &k->optimize)) {
+        fprintf(stderr, "mote %s: %s must be %s, not '%s'\n", cmd, opt, kernels ? "opt or ref" : "speed, memory or balanced",
+                v);
+        return -1;
+    }
+    return 1;
+}
+
+int compile_job_open(compile_job *j, const char *model_path, const char *target, const compile_kernels *k)
 {
     char err[1024];
     mote_profile prof;
@@ -75,21 +89,30 @@ int compile_job_open(compile_job *j, const char *model_path, const char *target,
         fprintf(stderr, "mote: %s\n", err);
         return -1;
     }
-    if (compile_job_open_profile(j, model_path, &prof, reference, err, sizeof err) != 0) {
+    if (compile_job_open_profile(j, model_path, &prof, k, err, sizeof err) != 0) {
         fprintf(stderr, "mote: %s\n", err);
         return -1;
     }
     return 0;
 }
 
-int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof, int reference,
-                             char *err, size_t errlen)
+int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof,
+                             const compile_kernels *k, char *err, size_t errlen)
 {
+    static const compile_kernels defaults = {0, MOTE_OPTIMIZE_BALANCED};
     char msg[1024];
+    if (!k) k = &defaults;
     memset(j, 0, sizeof *j);
     j->model_path = model_path;
     j->prof = *prof;
-    j->hm = mote_host_model_load_isa(model_path, profile_isa(&j->prof, reference), err, errlen);
+    j->optimize = k->optimize;
+    /* Instructions for the choice: a missing cost file leaves balanced on the fast kernels. */
+    mote_cost_model cm;
+    char note[256], cost_err[768];
+    int have_cost = mote_cost_load_for(&j->prof, &cm, note, sizeof note, cost_err, sizeof cost_err) == 0;
+    j->hm = mote_kernel_choice_load(model_path, profile_isa(&j->prof, k->reference), k->optimize,
+                                    have_cost ? &cm : NULL, err, errlen);
+    if (have_cost) mote_cost_free(&cm);
     if (!j->hm) return -1;
     if (mote_write_mote(j->hm, &j->mote_file, &j->mote_len, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "%s: %s", model_path, msg);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "backend/compiled.h"
+#include "driver/kernel_choice.h"
 #include "host_model.h"
 #include "target/profile.h"
 
@@ -19,19 +20,32 @@ typedef struct {
     uint8_t *mote_file; /* the serialized .mote file */
     size_t mote_len;
     mote_footprint c, mote; /* estimated footprints on the target (code is estimated) */
+    mote_optimize optimize; /* the objective the kernels were chosen by */
 } compile_job;
 
-/* Load and prepare the model with the kernels for the profile's ISA (or the
- * reference kernels when reference != 0), find the profile, serialize the
+/* How the kernels are chosen: the reference ones only (baselines), or the
+ * fastest per layer traded against memory by an objective. */
+typedef struct {
+    int reference;
+    mote_optimize optimize;
+} compile_kernels;
+
+/* Load and prepare the model with the kernels for the profile's ISA chosen
+ * as k says (NULL: optimized, balanced), find the profile, serialize the
  * .mote file and size both formats. 0 ok; -1 with a one-line message on stderr. */
-int compile_job_open(compile_job *j, const char *model_path, const char *target, int reference);
+int compile_job_open(compile_job *j, const char *model_path, const char *target, const compile_kernels *k);
 /* The same for a profile in hand (the service makes some from device facts);
  * the message goes to err instead of stderr. */
-int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof, int reference,
-                             char *err, size_t errlen);
+int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof,
+                             const compile_kernels *k, char *err, size_t errlen);
 
 /* Parse --kernels opt|ref into *reference; -1 if unknown. */
 int compile_parse_kernels(const char *s, int *reference);
+/* Parse the options every compiling command shares, `--kernels opt|ref` and
+ * `--optimize speed|memory|balanced`, at argv[*i] with its value after it.
+ * 1 if it was one of them (*i moved onto the value), 0 if not or if the value
+ * is missing, -1 with "mote CMD: ..." on stderr if the value is unknown. */
+int compile_parse_kernel_option(const char *cmd, int argc, char **argv, int *i, compile_kernels *k);
 void compile_job_close(compile_job *j);
 
 /* Parse --format; -1 if unknown. */

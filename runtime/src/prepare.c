@@ -9,6 +9,12 @@ mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t ar
 
 mote_status mote_prepare_isa(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa)
 {
+    return mote_prepare_choice(m, ctx, arena, arena_size, isa, NULL);
+}
+
+mote_status mote_prepare_choice(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa,
+                                const uint8_t *reference)
+{
     ctx->isa = isa;
     ctx->arena = arena;
     ctx->arena_size = arena_size & ~(size_t)15u;
@@ -29,7 +35,9 @@ mote_status mote_prepare_isa(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_
         n->state_bytes = 0;
         n->scratch_bytes = 0;
         n->scratch = NULL;
+        ctx->isa = reference && reference[i] ? MOTE_ISA_REFERENCE : isa;
         mote_status s = def->prepare(ctx, n, m->tensors);
+        ctx->isa = isa;
         if (s != MOTE_OK) {
             if (!ctx->err) ctx->err = mote_status_name(s);
             return s;

@@ -118,7 +118,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     crypto_sign_seed_keypair(g.pk, g.sk, seed);
     mc_hex_encode(g.pk, 32, g.key_hex);
     compile_job j;
-    if (compile_job_open(&j, HELLO, PROFILE, 0) != 0) die(HELLO);
+    if (compile_job_open(&j, HELLO, PROFILE, NULL) != 0) die(HELLO);
     g.art = j.mote_file;
     g.art_len = j.mote_len;
     j.mote_file = NULL;

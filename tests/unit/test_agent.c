@@ -430,7 +430,8 @@ static int setup(void **st)
     crypto_sign_keypair(srv.pk, srv.sk);
     for (int i = 0; i < 2; i++) {
         compile_job j;
-        if (compile_job_open(&j, KWS, PROFILE, i) != 0) return -1;
+        const compile_kernels k = {i, MOTE_OPTIMIZE_BALANCED};
+        if (compile_job_open(&j, KWS, PROFILE, &k) != 0) return -1;
         srv.art[i].bytes = j.mote_file;
         srv.art[i].len = j.mote_len;
         j.mote_file = NULL;

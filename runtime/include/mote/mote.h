@@ -215,6 +215,10 @@ int64_t mote_tensor_elems(const mote_tensor *t);
  * mote_prepare chooses kernels for MOTE_ISA_PORTABLE. */
 mote_status mote_prepare(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size);
 mote_status mote_prepare_isa(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa);
+/* The same, with node i on the reference kernels where reference[i] != 0:
+ * the compiler's per-layer choice between speed and memory. */
+mote_status mote_prepare_choice(mote_model *m, mote_ctx *ctx, uint8_t *arena, size_t arena_size, uint32_t isa,
+                                const uint8_t *reference);
 /* Reset every variable tensor to real zero and every kernel state to zero
  * (call after the planner bound them). */
 void mote_reset(mote_model *m);
