@@ -14,7 +14,8 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: mote inspect MODEL [--target PROFILE] [--json]\n\n"
+    fprintf(f, "usage: mote inspect MODEL [--target PROFILE] [--kernels opt|ref]\n"
+               "                    [--optimize speed|memory|balanced] [--json]\n\n"
                "Prints every operator of MODEL (.tflite): type, input and output shapes, MACs,\n"
                "parameter bytes (constant inputs) and activation bytes (other inputs + outputs),\n"
                "then totals and the arena mote plans for it.\n\n"
@@ -24,7 +25,14 @@ static void help(FILE *f)
                "              cycles-per-instruction figure: an estimate, docs/cost-model.md), and\n"
                "              say whether the C package and the .mote file fit P's RAM and flash.\n"
                "              Ops marked * use the fallback figure (no data for their kernel).\n"
-               "  --json      one JSON object; with --target adds \"target\", \"fit\" and \"estimate\"\n"
+               "  --kernels K opt: the fastest kernels for the profile (default; without --target,\n"
+               "              for this machine); ref: the reference kernels. The arena, and with\n"
+               "              --target the fit and the estimate, are those of these kernels (as\n"
+               "              mote compile/verify --kernels K build them)\n"
+               "  --optimize O with --target, the per-layer choice between speed and arena bytes\n"
+               "              as mote compile makes it (see mote compile --help; default balanced)\n"
+               "  --json      one JSON object (\"kernels\": \"opt\" or \"ref\"); with --target adds\n"
+               "              \"target\", \"fit\" and \"estimate\"\n"
                "Exit status: 0 when the report was printed, even if the model does not fit\n"
                "(inspect reports; mote compile refuses); 1 on a bad model or profile; 2 usage.\n");
 }
@@ -46,17 +54,19 @@ static const char *op_label(const mote_ir_op *op)
 typedef struct {
     compile_job j;
     mote_cost_model cm;
-    int have_cost, n_fallback;
+    int have_cost, n_fallback, reference;
     char note[256], cost_err[768];
     mote_cost_node *nodes; /* per node, execution order */
     int32_t *node_of_op;   /* IR op index -> node index, -1 if none */
     double total;
 } target_view;
 
-static int target_open(target_view *t, const char *model, const char *target, int32_t n_ops)
+static int target_open(target_view *t, const char *model, const char *target, const compile_kernels *k,
+                       int32_t n_ops)
 {
     memset(t, 0, sizeof *t);
-    if (compile_job_open(&t->j, model, target, NULL) != 0) return -1;
+    t->reference = k->reference;
+    if (compile_job_open(&t->j, model, target, k) != 0) return -1;
     const mote_model *m = &t->j.hm->m;
     t->nodes = calloc((size_t)m->n_nodes + 1, sizeof *t->nodes);
     t->node_of_op = malloc(((size_t)n_ops + 1) * sizeof *t->node_of_op);
@@ -111,7 +121,8 @@ static void print_fit(const char *what, const mote_profile *p, const mote_footpr
 static void print_target(const target_view *t)
 {
     const mote_profile *p = &t->j.prof;
-    printf("target %s: %s, %s at %u MHz\n", p->name, p->board, mote_core_name(p->core), p->clock_mhz);
+    printf("target %s: %s, %s at %u MHz, %s kernels\n", p->name, p->board, mote_core_name(p->core), p->clock_mhz,
+           t->reference ? "reference" : "optimized");
     if (t->have_cost) {
         printf("estimate (C package): %.0f instructions, about %.3f ms per inference (CPI %.2f assumed; %s)\n",
                t->total, target_ms(t, t->total), t->cm.cpi, t->cm.path);
@@ -218,7 +229,8 @@ static void print_table(const mote_ir_graph *g, const mote_host_model *hm, const
 int cmd_inspect(int argc, char **argv)
 {
     const char *model = NULL, *target = NULL;
-    int as_json = 0;
+    int as_json = 0, kr;
+    compile_kernels kernels = {0, MOTE_OPTIMIZE_BALANCED};
     if (cli_wants_help(argc, argv)) {
         help(stdout);
         return 0;
@@ -226,7 +238,9 @@ int cmd_inspect(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) as_json = 1;
         else if ((!strcmp(argv[i], "--target") || !strcmp(argv[i], "-t")) && i + 1 < argc) target = argv[++i];
-        else if (argv[i][0] == '-') {
+        else if ((kr = compile_parse_kernel_option("inspect", argc, argv, &i, &kernels)) != 0) {
+            if (kr < 0) return 2;
+        } else if (argv[i][0] == '-') {
             fprintf(stderr, "mote inspect: unknown option %s\n", argv[i]);
             return 2;
         } else if (!model) model = argv[i];
@@ -251,7 +265,7 @@ int cmd_inspect(int argc, char **argv)
     target_view tv;
     mote_host_model *own_hm = NULL, *hm;
     if (target) {
-        if (target_open(&tv, model, target, g->n_ops) != 0) {
+        if (target_open(&tv, model, target, &kernels, g->n_ops) != 0) {
             target_close(&tv);
             mote_ir_free(g);
             return 1;
@@ -259,7 +273,8 @@ int cmd_inspect(int argc, char **argv)
         hm = tv.j.hm;
     } else {
         mote_ir_graph *g2 = mote_tflite_import_file(model, rt_err, sizeof rt_err);
-        hm = own_hm = g2 ? mote_host_model_new(g2, model, rt_err, sizeof rt_err) : NULL;
+        const uint32_t isa = kernels.reference ? MOTE_ISA_REFERENCE : mote_isa_host();
+        hm = own_hm = g2 ? mote_host_model_new_isa(g2, model, isa, rt_err, sizeof rt_err) : NULL;
     }
 
     int rc = 0;
@@ -267,6 +282,7 @@ int cmd_inspect(int argc, char **argv)
         /* The same document the service shows for a model, plus the target view. */
         json_t *root = mote_inspect_json(g, hm, rt_err, model);
         char *s = NULL;
+        if (root) json_object_set_new(root, "kernels", json_string(kernels.reference ? "ref" : "opt"));
         if (root && target) add_target_json(root, &tv);
         if (root) s = json_dumps(root, JSON_INDENT(2));
         if (s) puts(s);
