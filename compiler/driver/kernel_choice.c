@@ -32,12 +32,22 @@ const char *mote_optimize_name(mote_optimize o)
 typedef struct {
     mote_host_model *hm;
     double arena, insns;
-    int guessed; /* a layer on its reference kernel by choice has no cost figure of its own */
+    uint8_t *known; /* per IR op: its kernel has a cost figure of its own (not the fallback) */
+    int guessed;    /* the move to this trial changes a layer without one (try_move) */
 } trial;
+
+static void trial_free(trial *t)
+{
+    mote_host_model_free(t->hm);
+    free(t->known);
+    t->hm = NULL;
+    t->known = NULL;
+}
 
 static int load(trial *t, const char *path, uint32_t isa, const uint8_t *ref, const mote_cost_model *cm, char *err,
                 size_t errlen)
 {
+    memset(t, 0, sizeof *t);
     t->hm = mote_host_model_load_choice(path, isa, ref, err, errlen);
     if (!t->hm) return -1;
     /* The device's arena: activations, scratch and kernel state (parameter
@@ -45,17 +55,17 @@ static int load(trial *t, const char *path, uint32_t isa, const uint8_t *ref, co
     mote_compiled_sizes sz;
     mote_compiled_sizes_of(t->hm, &sz);
     t->arena = (double)(sz.plan_bytes + sz.state_bytes);
-    t->insns = 0;
-    t->guessed = 0;
     if (!cm) return 0;
-    mote_cost_node *per = calloc((size_t)t->hm->m.n_nodes + 1, sizeof *per);
-    if (!per) {
-        mote_host_model_free(t->hm);
+    const int32_t nn = t->hm->m.n_nodes;
+    mote_cost_node *per = calloc((size_t)nn + 1, sizeof *per);
+    t->known = calloc((size_t)t->hm->g->n_ops + 1, 1);
+    if (!per || !t->known) {
+        free(per);
+        trial_free(t);
         return -1;
     }
     t->insns = mote_cost_estimate(cm, &t->hm->m, per);
-    for (int32_t k = 0; k < t->hm->m.n_nodes; k++)
-        t->guessed |= ref && ref[t->hm->plan.order[k]] && !per[k].known;
+    for (int32_t k = 0; k < nn; k++) t->known[t->hm->plan.order[k]] = (uint8_t)per[k].known;
     free(per);
     return 0;
 }
@@ -68,7 +78,7 @@ static double score(mote_optimize o, const trial *cur, const trial *t)
     const double added = cur->insns > 0 ? (t->insns - cur->insns) / cur->insns : 0;
     if (saved <= 0) return 0;
     if (o == MOTE_OPTIMIZE_MEMORY) return saved;
-    if (t->guessed) return 0; /* no trade on the fallback figure: it can be several times off */
+    if (t->guessed) return 0; /* no trade on the fallback figure: it can be several times off either way */
     return saved - MOTE_BALANCED_RATE * (added > 0 ? added : 0);
 }
 
@@ -99,14 +109,16 @@ static void try_move(search *s, int memory_tie)
     char ignored[256];
     if (load(&t, s->path, s->isa, s->try, s->cm, ignored, sizeof ignored) != 0)
         return; /* the reference kernel refuses what the fast one took: keep that one */
+    for (int32_t op = 0; op < s->n_ops && s->cm; op++)
+        t.guessed |= s->try[op] != s->ref[op] && !(t.known[op] && s->cur.known[op]);
     double sc = score(s->o, &s->cur, &t);
     if (memory_tie && t.arena <= s->cur.arena && t.insns < s->cur.insns) sc = s->cur.insns - t.insns;
     if (sc > s->best_score) {
-        mote_host_model_free(s->best.hm);
+        trial_free(&s->best);
         s->best = t, s->best_score = sc;
         memcpy(s->keep, s->try, (size_t)s->n_ops);
     } else {
-        mote_host_model_free(t.hm);
+        trial_free(&t);
     }
 }
 
@@ -115,9 +127,9 @@ static int take_best(search *s)
 {
     if (!s->best.hm) return 0;
     memcpy(s->ref, s->keep, (size_t)s->n_ops);
-    mote_host_model_free(s->cur.hm);
+    trial_free(&s->cur);
     s->cur = s->best;
-    s->best = (trial){NULL, 0, 0, 0};
+    memset(&s->best, 0, sizeof s->best);
     s->best_score = 0;
     return 1;
 }
@@ -168,17 +180,21 @@ mote_host_model *mote_kernel_choice_load(const char *path, uint32_t isa, mote_op
     search s = {.path = path, .isa = isa, .o = o, .cm = cm};
     if (errlen) err[0] = 0;
     if (load(&s.cur, path, isa, NULL, cm, err, errlen) != 0) return NULL;
-    if (o == MOTE_OPTIMIZE_SPEED || (o == MOTE_OPTIMIZE_BALANCED && !cm) || (isa & MOTE_ISA_REFERENCE)) return s.cur.hm;
+    if (o == MOTE_OPTIMIZE_SPEED || (o == MOTE_OPTIMIZE_BALANCED && !cm) || (isa & MOTE_ISA_REFERENCE)) {
+        free(s.cur.known);
+        return s.cur.hm;
+    }
     s.n_ops = s.cur.hm->g->n_ops;
     const size_t n = (size_t)(s.n_ops ? s.n_ops : 1);
     s.fast = calloc(n, 1), s.ref = calloc(n, 1), s.try = calloc(n, 1), s.keep = calloc(n, 1);
     mote_host_model *ref_hm = mote_host_model_load_isa(path, MOTE_ISA_REFERENCE, err, errlen);
     if (!s.fast || !s.ref || !s.try || !s.keep || !ref_hm) {
-        if (!ref_hm) mote_host_model_free(s.cur.hm), s.cur.hm = NULL; /* err says why */
+        if (!ref_hm) trial_free(&s.cur); /* err says why */
         goto out;
     }
     /* Which layers have a fast kernel to give up (both models in file order). */
-    for (int32_t k = 0; k < s.cur.hm->m.n_nodes; k++) s.fast[s.cur.hm->plan.order[k]] = (uint8_t)s.cur.hm->m.nodes[k].kernel;
+    for (int32_t k = 0; k < s.cur.hm->m.n_nodes; k++)
+        s.fast[s.cur.hm->plan.order[k]] = (uint8_t)s.cur.hm->m.nodes[k].kernel;
     for (int32_t k = 0; k < ref_hm->m.n_nodes; k++) {
         const int32_t op = ref_hm->plan.order[k];
         s.fast[op] = s.fast[op] != ref_hm->m.nodes[k].kernel;
@@ -190,5 +206,6 @@ out:
     mote_host_model_free(ref_hm);
     free(s.fast), free(s.ref), free(s.try), free(s.keep);
     if (!s.cur.hm && !err[0]) snprintf(err, errlen, "%s: out of memory", path);
+    free(s.cur.known);
     return s.cur.hm;
 }
