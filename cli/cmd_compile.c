@@ -26,11 +26,11 @@ static void help(FILE *f)
             "  --json          print the result as JSON\n");
 }
 
-static json_t *footprint_json(const mote_footprint *f, int fits, const char *msg)
+static json_t *footprint_json(const mote_footprint *f, const compile_fit *fit)
 {
     return json_pack("{s:I,s:I,s:I,s:I,s:b,s:s}", "arena_bytes", (json_int_t)f->arena_bytes, "static_ram_bytes",
                      (json_int_t)f->static_ram_bytes, "weights_bytes", (json_int_t)f->weights_bytes,
-                     "code_bytes_estimate", (json_int_t)f->code_bytes, "fits", fits, "fit", msg);
+                     "code_bytes_estimate", (json_int_t)f->code_bytes, "fits", fit->fits, "fit", fit->msg);
 }
 
 int cmd_compile(int argc, char **argv)
@@ -76,39 +76,30 @@ int cmd_compile(int argc, char **argv)
 
     compile_job j;
     if (compile_job_open(&j, model, target, &kernels) != 0) return 1;
-    char stem[256], err[1024], msg_c[512] = "", msg_m[512] = "";
+    char stem[256], err[1024];
     compile_model_stem(model, stem, sizeof stem);
-    int fit_c = (format & FORMAT_C) ? mote_profile_fit(&j.prof, &j.c, msg_c, sizeof msg_c) : 1;
-    int fit_m = (format & FORMAT_MOTE) ? mote_profile_fit(&j.prof, &j.mote, msg_m, sizeof msg_m) : 1;
+    const compile_fit *fit_c = &j.fit_c, *fit_m = &j.fit_mote;
     int rc = 0;
-    if (!fit_c || !fit_m) {
-        if (!fit_c) fprintf(stderr, "mote compile: %s does not fit as C: %s\n", model, msg_c);
-        if (!fit_m) fprintf(stderr, "mote compile: %s does not fit as .mote: %s\n", model, msg_m);
+    if (((format & FORMAT_C) && !fit_c->fits) || ((format & FORMAT_MOTE) && !fit_m->fits)) {
+        if ((format & FORMAT_C) && !fit_c->fits) fprintf(stderr, "mote compile: %s does not fit as C: %s\n", model, fit_c->msg);
+        if ((format & FORMAT_MOTE) && !fit_m->fits)
+            fprintf(stderr, "mote compile: %s does not fit as .mote: %s\n", model, fit_m->msg);
         rc = 1;
     }
-    if (rc == 0 && (format & FORMAT_C) &&
-        mote_emit_c(j.hm, out, prefix, model, j.prof.name, err, sizeof err) != 0) {
+    if (rc == 0 && compile_job_emit(&j, format, 0, out, prefix, model, err, sizeof err) != 0) {
         fprintf(stderr, "mote compile: %s\n", err);
         rc = 1;
     }
     char mote_path[4096];
     snprintf(mote_path, sizeof mote_path, "%s/%s.mote", out, stem);
-    if (rc == 0 && (format & FORMAT_MOTE)) {
-        if (emit_mkdirs(out) != 0) {
-            fprintf(stderr, "mote compile: cannot create folder %s\n", out);
-            rc = 1;
-        } else if (cli_write_file(mote_path, j.mote_file, j.mote_len) != 0) {
-            rc = 1;
-        }
-    }
     if (json) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "model", model, "target", j.prof.name, "output", out,
                               "plan_bytes", (json_int_t)j.sz.plan_bytes, "state_bytes", (json_int_t)j.sz.state_bytes,
                               "weights_bytes", (json_int_t)j.sz.weights_bytes, "params_bytes",
                               (json_int_t)j.sz.params_bytes, "mote_file_bytes", (json_int_t)j.mote_len);
         json_object_set_new(o, "optimize", json_string(mote_optimize_name(j.optimize)));
-        if (format & FORMAT_C) json_object_set_new(o, "c", footprint_json(&j.c, fit_c, msg_c));
-        if (format & FORMAT_MOTE) json_object_set_new(o, "mote", footprint_json(&j.mote, fit_m, msg_m));
+        if (format & FORMAT_C) json_object_set_new(o, "c", footprint_json(&j.c, fit_c));
+        if (format & FORMAT_MOTE) json_object_set_new(o, "mote", footprint_json(&j.mote, fit_m));
         json_object_set_new(o, "ok", json_boolean(rc == 0));
         json_dumpf(o, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
@@ -117,9 +108,9 @@ int cmd_compile(int argc, char **argv)
         printf("%s for %s (%s)\n", model, j.prof.name, j.prof.board);
         printf("  planned arena %zu bytes (activations + scratch), kernel state %zu, weights %zu, parameters %zu\n",
                j.sz.plan_bytes, j.sz.state_bytes, j.sz.weights_bytes, j.sz.params_bytes);
-        if (format & FORMAT_C) printf("  C package  %s/model.c: %s\n", out, msg_c);
+        if (format & FORMAT_C) printf("  C package  %s/model.c: %s\n", out, fit_c->msg);
         if (format & FORMAT_MOTE)
-            printf("  .mote      %s (%zu bytes, arena %zu): %s\n", mote_path, j.mote_len, j.mote.arena_bytes, msg_m);
+            printf("  .mote      %s (%zu bytes, arena %zu): %s\n", mote_path, j.mote_len, j.mote.arena_bytes, fit_m->msg);
         printf("  code sizes are estimates; 'mote verify' measures the firmware\n");
     }
     compile_job_close(&j);

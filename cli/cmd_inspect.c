@@ -10,7 +10,7 @@
 #include "driver/inspect_json.h"
 #include "host_model.h"
 #include "target/cost.h"
-#include "tflite/import.h"
+#include "import/import.h"
 
 static void help(FILE *f)
 {
@@ -111,11 +111,9 @@ static void print_op_estimate(const target_view *t, int32_t i)
     printf(" %14.0f %10.4f%s", t->nodes[k].insns, target_ms(t, t->nodes[k].insns), t->nodes[k].known ? "" : " *");
 }
 
-static void print_fit(const char *what, const mote_profile *p, const mote_footprint *f)
+static void print_fit(const char *what, const compile_fit *fit)
 {
-    char msg[1024];
-    int ok = mote_profile_fit(p, f, msg, sizeof msg);
-    printf("fit (%s): %s%s\n", what, ok ? "" : "DOES NOT FIT: ", msg);
+    printf("fit (%s): %s%s\n", what, fit->fits ? "" : "DOES NOT FIT: ", fit->msg);
 }
 
 static void print_target(const target_view *t)
@@ -134,14 +132,14 @@ static void print_target(const target_view *t)
     } else {
         printf("estimate: none (%s)\n", t->cost_err);
     }
-    print_fit("C package", p, &t->j.c);
-    print_fit(".mote file + interpreter", p, &t->j.mote);
+    print_fit("C package", &t->j.fit_c);
+    print_fit(".mote file + interpreter", &t->j.fit_mote);
 }
 
-static json_t *fit_json(const mote_profile *p, const mote_footprint *f)
+static json_t *fit_json(const mote_profile *p, const mote_footprint *f, const compile_fit *fit)
 {
-    char msg[1024];
-    int ok = mote_profile_fit(p, f, msg, sizeof msg);
+    const int ok = fit->fits;
+    const char *msg = fit->msg;
     size_t stack = f->stack_bytes ? f->stack_bytes : p->stack_kb * 1024;
     return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "fits", ok, "message", msg, "arena_bytes",
                      (json_int_t)f->arena_bytes, "static_ram_bytes", (json_int_t)f->static_ram_bytes, "stack_bytes",
@@ -160,7 +158,8 @@ static void add_target_json(json_t *root, const target_view *t)
     const mote_profile *p = &t->j.prof;
     json_object_set_new(root, "target", json_string(p->name));
     json_object_set_new(root, "fit",
-                        json_pack("{s:o, s:o}", "c", fit_json(p, &t->j.c), "mote", fit_json(p, &t->j.mote)));
+                        json_pack("{s:o, s:o}", "c", fit_json(p, &t->j.c, &t->j.fit_c), "mote",
+                                  fit_json(p, &t->j.mote, &t->j.fit_mote)));
     if (!t->have_cost) {
         json_object_set_new(root, "estimate", json_null());
         json_object_set_new(root, "estimate_error", json_string(t->cost_err));
@@ -254,7 +253,7 @@ int cmd_inspect(int argc, char **argv)
         return 2;
     }
     char err[512];
-    mote_ir_graph *g = mote_tflite_import_file(model, err, sizeof err);
+    mote_ir_graph *g = mote_import_file(model, err, sizeof err);
     if (!g) {
         fprintf(stderr, "mote inspect: %s\n", err);
         return 1;
@@ -272,7 +271,7 @@ int cmd_inspect(int argc, char **argv)
         }
         hm = tv.j.hm;
     } else {
-        mote_ir_graph *g2 = mote_tflite_import_file(model, rt_err, sizeof rt_err);
+        mote_ir_graph *g2 = mote_import_file(model, rt_err, sizeof rt_err);
         const uint32_t isa = kernels.reference ? MOTE_ISA_REFERENCE : mote_isa_host();
         hm = own_hm = g2 ? mote_host_model_new_isa(g2, model, isa, rt_err, sizeof rt_err) : NULL;
     }

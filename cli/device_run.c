@@ -168,11 +168,7 @@ int device_run(device_session *s, int format, const char *tag, size_t n_vec, int
                 j->prof.name, emu);
         return -1;
     }
-    int emitted = format == FORMAT_C
-                      ? mote_emit_c(j->hm, pkg, "model", j->model_path, j->prof.name, err, sizeof err)
-                      : mote_emit_mote_package(j->mote_file, j->mote_len, j->mote.arena_bytes, pkg, j->model_path,
-                                               j->prof.name, err, sizeof err);
-    if (emitted != 0) {
+    if (compile_job_emit(j, format, 1, pkg, "model", NULL, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", s->cmd, err);
         return -1;
     }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mote/kernel.h"
-#include "tflite/import.h"
+#include "import/import.h"
 
 static void describe_failure(const mote_host_model *hm, const char *name, mote_status s, char *err,
                              size_t errlen)
@@ -187,7 +187,7 @@ mote_host_model *mote_host_model_load_isa(const char *path, uint32_t isa, char *
 mote_host_model *mote_host_model_load_choice(const char *path, uint32_t isa, const uint8_t *reference_ops, char *err,
                                              size_t errlen)
 {
-    mote_ir_graph *g = mote_tflite_import_file(path, err, errlen);
+    mote_ir_graph *g = mote_import_file(path, err, errlen);
     return g ? mote_host_model_new_choice(g, path, isa, reference_ops, err, errlen) : NULL;
 }
 

@@ -136,7 +136,7 @@ static int artifact_bytes(struct moted_rollout *r, compile_job *cj, const char *
         snprintf(err, errlen, "%.900s: %s", dir, strerror(errno));
         return -1;
     }
-    int rc = mote_emit_c(cj->hm, dir, "model", model_name, cj->prof.name, err, errlen);
+    int rc = compile_job_emit(cj, FORMAT_C, 0, dir, "model", model_name, err, errlen);
     if (rc == 0) rc = tar_pkg_dir(dir, data, len, err, errlen);
     tar_pkg_rmtree(dir);
     return rc;
@@ -145,7 +145,7 @@ static int artifact_bytes(struct moted_rollout *r, compile_job *cj, const char *
 /* Run the job; fills j's final state. -1 only on a storage error. */
 static int run_job(struct moted_rollout *r, mote_job_rec *j)
 {
-    char err[1024] = "", path[1200], fit[1024] = "";
+    char err[1024] = "", path[1200];
     mote_model_rec model;
     memset(&model, 0, sizeof model);
     mote_profile prof;
@@ -184,10 +184,10 @@ static int run_job(struct moted_rollout *r, mote_job_rec *j)
         goto done;
     }
     cj_open = 1;
-    const mote_footprint *f = !strcmp(j->format, "mote") ? &cj.mote : &cj.c;
-    if (!mote_profile_fit(&prof, f, fit, sizeof fit)) {
+    const compile_fit *fit = !strcmp(j->format, "mote") ? &cj.fit_mote : &cj.fit_c;
+    if (!fit->fits) {
         j->refused = 1;
-        snprintf(j->error, sizeof j->error, "does not fit: %.480s", fit);
+        snprintf(j->error, sizeof j->error, "does not fit: %.480s", fit->msg);
         goto done;
     }
     char st_in[65], st_out[65];
@@ -221,7 +221,8 @@ static int run_job(struct moted_rollout *r, mote_job_rec *j)
     snprintf(j->artifact, sizeof j->artifact, "%s", a.sha256);
     snprintf(j->log, sizeof j->log,
              "compiled %s %s for %s (%s)\narena %zu bytes, weights %zu, .mote %zu bytes\n%s\nartifact %s, %zu bytes\n",
-             model.name, model.version, prof.name, j->format, f->arena_bytes, cj.sz.weights_bytes, cj.mote_len, fit,
+             model.name, model.version, prof.name, j->format,
+             (!strcmp(j->format, "mote") ? &cj.mote : &cj.c)->arena_bytes, cj.sz.weights_bytes, cj.mote_len, fit->msg,
              a.sha256, len);
 done:
     if (!strcmp(j->state, "failed") && !j->log[0]) snprintf(j->log, sizeof j->log, "failed: %s\n", j->error);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/emit_util.h"
 #include "mote/kernel.h"
 
 /* Code-size estimates until `mote verify` has measured the real firmware:
@@ -134,6 +135,33 @@ int compile_job_open_profile(compile_job *j, const char *model_path, const mote_
     j->mote.static_ram_bytes = 8 * (size_t)ptr; /* the mote_model handle */
     j->mote.weights_bytes = j->mote_len;
     j->mote.code_bytes = CODE_INTERPRETER_BYTES;
+    j->fit_c.fits = mote_profile_fit(&j->prof, &j->c, j->fit_c.msg, sizeof j->fit_c.msg);
+    j->fit_mote.fits = mote_profile_fit(&j->prof, &j->mote, j->fit_mote.msg, sizeof j->fit_mote.msg);
+    return 0;
+}
+
+int compile_job_emit(const compile_job *j, int format, int firmware, const char *dir, const char *prefix,
+                     const char *source, char *err, size_t errlen)
+{
+    if (!source) source = j->model_path;
+    if ((format & FORMAT_C) && mote_emit_c(j->hm, dir, prefix, source, j->prof.name, err, errlen) != 0) return -1;
+    if (!(format & FORMAT_MOTE)) return 0;
+    if (firmware)
+        return mote_emit_mote_package(j->mote_file, j->mote_len, j->mote.arena_bytes, dir, source, j->prof.name, err,
+                                      errlen);
+    char stem[256], path[4096];
+    compile_model_stem(j->model_path, stem, sizeof stem);
+    snprintf(path, sizeof path, "%s/%s.mote", dir, stem);
+    FILE *f = NULL;
+    if (emit_mkdirs(dir) != 0 || !(f = fopen(path, "wb")) || fwrite(j->mote_file, 1, j->mote_len, f) != j->mote_len) {
+        snprintf(err, errlen, "%s: cannot write", path);
+        if (f) fclose(f);
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: cannot write", path);
+        return -1;
+    }
     return 0;
 }
 

@@ -12,6 +12,12 @@
 
 typedef enum { FORMAT_C = 1, FORMAT_MOTE = 2, FORMAT_BOTH = 3 } compile_format;
 
+/* Whether one format fits the profile, and the message that says by how much. */
+typedef struct {
+    int fits;
+    char msg[512];
+} compile_fit;
+
 typedef struct {
     const char *model_path;
     mote_host_model *hm;
@@ -20,6 +26,7 @@ typedef struct {
     uint8_t *mote_file; /* the serialized .mote file */
     size_t mote_len;
     mote_footprint c, mote; /* estimated footprints on the target (code is estimated) */
+    compile_fit fit_c, fit_mote; /* the fit verdicts of those footprints */
     mote_optimize optimize; /* the objective the kernels were chosen by */
 } compile_job;
 
@@ -38,6 +45,16 @@ int compile_job_open(compile_job *j, const char *model_path, const char *target,
  * the message goes to err instead of stderr. */
 int compile_job_open_profile(compile_job *j, const char *model_path, const mote_profile *prof,
                              const compile_kernels *k, char *err, size_t errlen);
+
+/* Write the job's artifacts into dir (created): with FORMAT_C the C package
+ * (model.c, model.h with the C API `prefix`, the kernels' files, build files),
+ * with FORMAT_MOTE the .mote file <model stem>.mote, or with `firmware` the
+ * .mote file inside an interpreter package with the same C API instead (what
+ * verify builds). `source` names the model in the C files' comments (NULL:
+ * its path). Fit is the caller's to check (j->fit_c, j->fit_mote).
+ * 0 ok, -1 with a message in err. */
+int compile_job_emit(const compile_job *j, int format, int firmware, const char *dir, const char *prefix,
+                     const char *source, char *err, size_t errlen);
 
 /* Parse --kernels opt|ref into *reference; -1 if unknown. */
 int compile_parse_kernels(const char *s, int *reference);

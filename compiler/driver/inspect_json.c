@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tflite/import.h"
+#include "import/import.h"
 
 static json_t *shape_json(const mote_ir_tensor *it)
 {
@@ -53,6 +53,7 @@ json_t *mote_inspect_json(const mote_ir_graph *g, const mote_host_model *hm, con
                              (json_int_t)act_peak);
     if (!root) return NULL;
     if (hm) {
+        json_object_set_new(root, "kernels", json_string(hm->isa & MOTE_ISA_REFERENCE ? "ref" : "opt"));
         json_object_set_new(root, "arena_bytes", json_integer((json_int_t)hm->arena_bytes));
         json_object_set_new(root, "runnable", json_true());
     } else {
@@ -62,25 +63,13 @@ json_t *mote_inspect_json(const mote_ir_graph *g, const mote_host_model *hm, con
     return root;
 }
 
-/* The importer takes ownership of its buffer. */
-static mote_ir_graph *import_copy(const uint8_t *data, size_t len, const char *model, char *err, size_t errlen)
-{
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory (%zu bytes)", model, len);
-        return NULL;
-    }
-    if (len) memcpy(buf, data, len);
-    return mote_tflite_import(buf, len, model, err, errlen);
-}
-
 json_t *mote_inspect_json_bytes(const uint8_t *data, size_t len, const char *model, char *err, size_t errlen)
 {
-    mote_ir_graph *g = import_copy(data, len, model, err, errlen);
+    mote_ir_graph *g = mote_import_bytes(data, len, model, err, errlen);
     if (!g) return NULL;
     /* As inspect does: a second graph becomes the prepared host model. */
     char rt_err[512] = "";
-    mote_ir_graph *g2 = import_copy(data, len, model, rt_err, sizeof rt_err);
+    mote_ir_graph *g2 = mote_import_bytes(data, len, model, rt_err, sizeof rt_err);
     mote_host_model *hm = g2 ? mote_host_model_new(g2, model, rt_err, sizeof rt_err) : NULL;
     json_t *doc = mote_inspect_json(g, hm, rt_err, model);
     if (!doc) snprintf(err, errlen, "%s: out of memory", model);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "host_model.h"
-#include "tflite/import.h"
+#include "import/tflite/import.h"
 
 /* Keep each input fast: skip invoking models whose work is huge. */
 #define MAX_MACS 20000000

@@ -13,7 +13,7 @@
 #include "mote/kernel.h"
 #include "mote/signal.h"
 /* The decoder is host code (compiler/); compile it into this test directly. */
-#include "tflite/custom_options.h"
+#include "import/tflite/custom_options.h"
 
 static _Alignas(16) uint8_t arena[8192];
 static _Alignas(16) uint8_t scratch[4096];

@@ -1,0 +1,33 @@
+/* The passes stage: graph rewrites between import and lowering. A pass takes
+ * the graph as the importer made it (or as the pass before left it) and
+ * leaves a graph that computes the same outputs, byte for byte, with fewer
+ * or simpler ops. Quantization, pruning and layout passes go here too; each
+ * is one file with one mote_pass, listed in passes.c. */
+#ifndef MOTE_PASSES_H
+#define MOTE_PASSES_H
+
+#include <stddef.h>
+
+#include "ir/graph.h"
+
+typedef struct {
+    const char *name;
+    /* 0 ok (*changed = ops rewritten); -1 with a one-line reason in err. */
+    int (*run)(mote_ir_graph *g, int *changed, char *err, size_t errlen);
+} mote_pass;
+
+extern const mote_pass mote_pass_fold_constants;
+extern const mote_pass mote_pass_fuse_activation;
+
+/* Run the default pipeline in order. `name` (the model) prefixes errors. */
+int mote_passes_run(mote_ir_graph *g, const char *name, char *err, size_t errlen);
+
+/* Shared by passes: drop op i (its io and custom code), keeping the order of
+ * the others. */
+void mote_ir_remove_op(mote_ir_graph *g, int32_t i);
+/* How many ops read tensor t (each slot counts once). */
+int mote_ir_readers(const mote_ir_graph *g, int32_t t);
+/* Is tensor t a graph output? */
+int mote_ir_is_output(const mote_ir_graph *g, int32_t t);
+
+#endif
