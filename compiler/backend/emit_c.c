@@ -27,54 +27,24 @@
  * (kernel files also hold their op's prepare, which the linker drops). */
 static const char *const support_files[] = {"src/interp.c", "src/quant.c", "src/checks.c"};
 
-/* The kernel file defining eval `sym`: "void sym(" or a generator macro's
- * "(sym," — else the file with the op's definition (macro families). */
-static int find_kernel_file(const strlist *kernel_files, const char *sym, const char *op_name, char *out,
-                            size_t outlen)
-{
-    char pat_fn[160], pat_macro[160], pat_def[160];
-    snprintf(pat_fn, sizeof pat_fn, "void %s(", sym);
-    snprintf(pat_macro, sizeof pat_macro, "(%s,", sym);
-    snprintf(pat_def, sizeof pat_def, "= {\"%s\",", op_name);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < kernel_files->n; i++) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", KERNEL_DIR, kernel_files->v[i]);
-            char *src = emit_slurp(path, NULL);
-            if (!src) continue;
-            int hit = pass == 0 ? (strstr(src, pat_fn) || strstr(src, pat_macro)) : strstr(src, pat_def) != NULL;
-            free(src);
-            if (hit) {
-                snprintf(out, outlen, "%s", kernel_files->v[i]);
-                return 0;
-            }
-        }
-    }
-    return -1;
-}
+/* Each op's own file in runtime/kernels (mote/ops.def). */
+static const char *const op_files[MOTE_OP_COUNT] = {
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) [MOTE_OP_##ID] = #file ".c",
+#include "mote/ops.def"
+#undef MOTE_OP
+};
 
-/* Add to todo every kernel eval named in a copied file (an op's kernel table, a
- * prepare that picks a faster variant): their files must come along, or the
- * package links only with --gc-sections. */
-static void referenced_evals(const char *path, strlist *todo)
+const char *emit_kernel_file(const strlist *kernel_files, mote_op op, const char *name, char *buf, size_t len)
 {
-    char *src = emit_slurp(path, NULL);
-    if (!src) return;
-    for (const char *p = src; (p = strstr(p, "mote_")) != NULL;) {
-        const char *q = p + 5;
-        while (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9')) q++;
-        size_t len = (size_t)(q - p);
-        int ident_start = p == src || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                                         (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
-        if (ident_start && len > 10 && len < 128 && !memcmp(q - 5, "_eval", 5)) {
-            char sym[128];
-            memcpy(sym, p, len);
-            sym[len] = 0;
-            if (!strlist_has(todo, sym)) strlist_add(todo, sym);
-        }
-        p = q;
+    char stem[128];
+    snprintf(stem, sizeof stem, "%s", name);
+    for (;;) {
+        snprintf(buf, len, "%s.c", stem);
+        if (strlist_has(kernel_files, buf)) return buf;
+        char *cut = strrchr(stem, '_');
+        if (!cut) return op_files[op];
+        *cut = 0;
     }
-    free(src);
 }
 
 /* Copy kernel file `file` into dir once: 0, or -1 with the reason in err. */
@@ -92,13 +62,13 @@ static int place_kernel_file(const char *dir, const char *file, strlist *c_files
     return 0;
 }
 
+/* ---- model.c ---- */
+
 static void eval_symbol(const mote_node *n, char *out, size_t outlen)
 {
     const mote_op_def *def = mote_op_lookup((mote_op)n->op);
     snprintf(out, outlen, "mote_%s_eval", def->kernels[n->kernel].name);
 }
-
-/* ---- model.c ---- */
 
 static void emit_quant(FILE *f, int32_t i, const mote_quant *q)
 {
@@ -316,7 +286,6 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
 {
     const mote_model *m = &hm->m;
     strlist kernel_files = {0}, c_files = {0}, headers = {0};
-    strlist seen = {0}; /* kernels already placed: each source is scanned once per kernel */
     int rc = -1;
     char path[1024], from[1024];
     snprintf(path, sizeof path, "%s/mote", dir);
@@ -336,41 +305,35 @@ int mote_emit_c(const mote_host_model *hm, const char *dir, const char *prefix, 
         if (emit_copy_file(from, path) != 0) goto copy_fail;
         strlist_add(&c_files, base);
     }
+    /* Each node's kernel file; and where an op's own file comes along, the
+     * files of every kernel its table names: the table must link, with or
+     * without --gc-sections. */
     for (int32_t i = 0; i < m->n_nodes; i++) {
-        char sym[128], file[256];
-        eval_symbol(&m->nodes[i], sym, sizeof sym);
-        if (strlist_has(&seen, sym)) continue;
-        strlist_add(&seen, sym);
-        if (find_kernel_file(&kernel_files, sym, mote_op_lookup((mote_op)m->nodes[i].op)->name, file, sizeof file) != 0) {
-            snprintf(err, errlen, "no file in %s defines kernel %s", KERNEL_DIR, sym);
-            goto done;
-        }
+        const mote_op op = (mote_op)m->nodes[i].op;
+        const char *name = mote_op_lookup(op)->kernels[m->nodes[i].kernel].name;
+        char buf[160];
+        const char *file = emit_kernel_file(&kernel_files, op, name, buf, sizeof buf);
         if (place_kernel_file(dir, file, &c_files, err, errlen) != 0) goto done;
     }
-    /* The evals the copied files name, until none is missing (seen grows as it goes). */
-    for (int i = 0; i < c_files.n; i++) {
-        snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, c_files.v[i]);
-        strlist refs = {0};
-        referenced_evals(from, &refs);
-        int bad = 0;
-        for (int r = 0; r < refs.n && !bad; r++) {
-            char file[256];
-            if (strlist_has(&seen, refs.v[r])) continue;
-            strlist_add(&seen, refs.v[r]);
-            /* not found: declared outside the kernel files */
-            if (find_kernel_file(&kernel_files, refs.v[r], "", file, sizeof file) == 0)
-                bad = place_kernel_file(dir, file, &c_files, err, errlen);
+    for (int i = 0; i < c_files.n; i++)
+        for (int op = 0; op < MOTE_OP_COUNT; op++) {
+            const mote_op_def *def = mote_op_lookup((mote_op)op);
+            if (!def || strcmp(c_files.v[i], op_files[op]) != 0) continue;
+            for (int k = 0; k < def->n_kernels; k++) {
+                char buf[160];
+                const char *file = emit_kernel_file(&kernel_files, (mote_op)op, def->kernels[k].name, buf, sizeof buf);
+                if (place_kernel_file(dir, file, &c_files, err, errlen) != 0) goto done;
+            }
         }
-        strlist_free(&refs);
-        if (bad) goto done;
-    }
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/%s", KERNEL_DIR, headers.v[i]);
         snprintf(path, sizeof path, "%s/%s", dir, headers.v[i]);
         if (emit_copy_file(from, path) != 0) goto copy_fail;
     }
     strlist_free(&headers);
-    if (emit_list_dir(MOTE_RUNTIME_DIR "/include/mote", ".h", &headers) != 0) goto copy_fail;
+    if (emit_list_dir(MOTE_RUNTIME_DIR "/include/mote", ".h", &headers) != 0 ||
+        emit_list_dir(MOTE_RUNTIME_DIR "/include/mote", ".def", &headers) != 0) /* the op registry */
+        goto copy_fail;
     for (int i = 0; i < headers.n; i++) {
         snprintf(from, sizeof from, "%s/include/mote/%s", MOTE_RUNTIME_DIR, headers.v[i]);
         snprintf(path, sizeof path, "%s/mote/%s", dir, headers.v[i]);
@@ -396,7 +359,6 @@ copy_fail:
 write_fail:
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 done:
-    strlist_free(&seen);
     strlist_free(&kernel_files);
     strlist_free(&c_files);
     strlist_free(&headers);

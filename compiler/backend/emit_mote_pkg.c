@@ -46,7 +46,8 @@ int mote_emit_mote_package(const uint8_t *file, size_t len, size_t arena_bytes, 
     if (copy_dir(MOTE_RUNTIME_DIR "/src", ".c", dir, err, errlen) ||
         copy_dir(MOTE_RUNTIME_DIR "/kernels", ".c", dir, err, errlen) ||
         copy_dir(MOTE_RUNTIME_DIR "/kernels", ".h", dir, err, errlen) ||
-        copy_dir(MOTE_RUNTIME_DIR "/include/mote", ".h", path, err, errlen))
+        copy_dir(MOTE_RUNTIME_DIR "/include/mote", ".h", path, err, errlen) ||
+        copy_dir(MOTE_RUNTIME_DIR "/include/mote", ".def", path, err, errlen)) /* the op registry */
         return -1;
 
     snprintf(path, sizeof path, "%s/model.h", dir);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mote/mote.h"
+
 typedef struct {
     char **v;
     int n;
@@ -25,5 +27,10 @@ void emit_u32_array(FILE *f, const char *name, const void *data, size_t bytes);
 int emit_mkdirs(const char *path);
 /* Names (not paths) of the files in dir ending in suffix, sorted. */
 int emit_list_dir(const char *dir, const char *suffix, strlist *out);
+
+/* The runtime file that defines kernel `name` of op, among kernel_files (the
+ * .c files of runtime/kernels): the longest prefix of the name, cut at an
+ * '_', that names one, else the op's own file (mote/ops.def). In buf or static. */
+const char *emit_kernel_file(const strlist *kernel_files, mote_op op, const char *name, char *buf, size_t len);
 
 #endif

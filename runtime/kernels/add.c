@@ -138,4 +138,4 @@ static const mote_kernel add_kernels[] = {
     MOTE_KERNEL("add_s8_fast", mote_add_s8_fast_eval),
 };
 
-const mote_op_def mote_op_add = {"ADD", add_prepare, MOTE_KERNELS(add_kernels)};
+const mote_op_def mote_op_add = {add_prepare, MOTE_KERNELS(add_kernels)};

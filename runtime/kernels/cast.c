@@ -104,4 +104,4 @@ static const mote_kernel cast_kernels[] = {
     MOTE_KERNEL("cast", mote_cast_eval),
 };
 
-const mote_op_def mote_op_cast = {"CAST", cast_prepare, MOTE_KERNELS(cast_kernels)};
+const mote_op_def mote_op_cast = {cast_prepare, MOTE_KERNELS(cast_kernels)};

@@ -65,4 +65,4 @@ static const mote_kernel concatenation_kernels[] = {
     MOTE_KERNEL("concatenation", mote_concatenation_eval),
 };
 
-const mote_op_def mote_op_concatenation = {"CONCATENATION", concat_prepare, MOTE_KERNELS(concatenation_kernels)};
+const mote_op_def mote_op_concatenation = {concat_prepare, MOTE_KERNELS(concatenation_kernels)};

@@ -52,7 +52,7 @@ static inline int32_t mote_conv_pad(int32_t in, int32_t filter, int32_t stride, 
     return total > 0 ? total / 2 : 0;
 }
 
-/* Shared prepare steps (conv_2d.c).
+/* Shared prepare steps (conv.c).
  * Checks stride/dilation/padding options, computes the output size from
  * input [N,H,W,*] and a filter of kh x kw, compares it with out's shape
  * (N, H, W; the caller checks channels) and stores the padding. */

@@ -1,6 +1,6 @@
 /* DEPTHWISE_CONV_2D int8, 3x3, stride 1 or 2, depth multiplier 1: the
  * optimized variant chosen by depthwise_s8_opt.c (layout in
- * depthwise_s8_3x3.h). Bit-exact with depthwise_conv_s8.c.
+ * depthwise_s8_3x3.h). Bit-exact with depthwise_s8.c.
  *
  * Each input row is widened once into a ring of int16 channel rows (padding
  * cells hold the input zero point, folded into the bias), so the output

@@ -50,4 +50,4 @@ static const mote_kernel dequantize_kernels[] = {
     MOTE_KERNEL("dequantize_u8", mote_dequantize_u8_eval),
 };
 
-const mote_op_def mote_op_dequantize = {"DEQUANTIZE", dequantize_prepare, MOTE_KERNELS(dequantize_kernels)};
+const mote_op_def mote_op_dequantize = {dequantize_prepare, MOTE_KERNELS(dequantize_kernels)};

@@ -71,4 +71,4 @@ static const mote_kernel div_kernels[] = {
     MOTE_KERNEL("div_i32", mote_div_i32_eval),
 };
 
-const mote_op_def mote_op_div = {"DIV", div_prepare, MOTE_KERNELS(div_kernels)};
+const mote_op_def mote_op_div = {div_prepare, MOTE_KERNELS(div_kernels)};

@@ -89,4 +89,4 @@ static const mote_kernel logistic_kernels[] = {
     MOTE_KERNEL("logistic_f32", mote_logistic_f32_eval),
 };
 
-const mote_op_def mote_op_logistic = {"LOGISTIC", logistic_prepare, MOTE_KERNELS(logistic_kernels)};
+const mote_op_def mote_op_logistic = {logistic_prepare, MOTE_KERNELS(logistic_kernels)};

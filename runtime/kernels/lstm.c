@@ -176,4 +176,4 @@ static const mote_kernel unidirectional_sequence_lstm_kernels[] = {
     MOTE_KERNEL("lstm_f32", mote_lstm_f32_eval),
 };
 
-const mote_op_def mote_op_unidirectional_sequence_lstm = {"UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, MOTE_KERNELS(unidirectional_sequence_lstm_kernels)};
+const mote_op_def mote_op_unidirectional_sequence_lstm = {lstm_prepare, MOTE_KERNELS(unidirectional_sequence_lstm_kernels)};

@@ -132,4 +132,4 @@ static const mote_kernel mean_kernels[] = {
     MOTE_KERNEL("mean_f32", mote_mean_f32_eval),
 };
 
-const mote_op_def mote_op_mean = {"MEAN", mean_prepare, MOTE_KERNELS(mean_kernels)};
+const mote_op_def mote_op_mean = {mean_prepare, MOTE_KERNELS(mean_kernels)};

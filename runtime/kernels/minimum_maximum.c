@@ -87,5 +87,5 @@ static const mote_kernel minimum_kernels[] = {
     MOTE_KERNEL("minimum_s64", mote_minimum_s64_eval),
 };
 
-const mote_op_def mote_op_maximum = {"MAXIMUM", maximum_prepare, MOTE_KERNELS(maximum_kernels)};
-const mote_op_def mote_op_minimum = {"MINIMUM", minimum_prepare, MOTE_KERNELS(minimum_kernels)};
+const mote_op_def mote_op_maximum = {maximum_prepare, MOTE_KERNELS(maximum_kernels)};
+const mote_op_def mote_op_minimum = {minimum_prepare, MOTE_KERNELS(minimum_kernels)};

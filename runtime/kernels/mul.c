@@ -130,4 +130,4 @@ static const mote_kernel mul_kernels[] = {
     MOTE_KERNEL("mul_i32", mote_mul_i32_eval),
 };
 
-const mote_op_def mote_op_mul = {"MUL", mul_prepare, MOTE_KERNELS(mul_kernels)};
+const mote_op_def mote_op_mul = {mul_prepare, MOTE_KERNELS(mul_kernels)};

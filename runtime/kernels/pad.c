@@ -103,4 +103,4 @@ static const mote_kernel pad_kernels[] = {
     MOTE_KERNEL("pad", mote_pad_eval),
 };
 
-const mote_op_def mote_op_pad = {"PAD", pad_prepare, MOTE_KERNELS(pad_kernels)};
+const mote_op_def mote_op_pad = {pad_prepare, MOTE_KERNELS(pad_kernels)};

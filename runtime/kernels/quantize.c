@@ -64,23 +64,23 @@ void mote_quantize_f32_s16_eval(const mote_node *nd, const mote_tensor *t)
         }                                                                                  \
     }
 
-DEFINE_REQUANTIZE(mote_requantize_s8_s8_eval, int8_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s8_s16_eval, int8_t, int16_t, INT16_MIN, INT16_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s8_s32_eval, int8_t, int32_t, INT32_MIN, INT32_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s16_s8_eval, int16_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s16_s16_eval, int16_t, int16_t, INT16_MIN, INT16_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s16_s32_eval, int16_t, int32_t, INT32_MIN, INT32_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s32_s8_eval, int32_t, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_REQUANTIZE(mote_requantize_s32_s16_eval, int32_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s8_s8_eval, int8_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s8_s16_eval, int8_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s8_s32_eval, int8_t, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s16_s8_eval, int16_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s16_s16_eval, int16_t, int16_t, INT16_MIN, INT16_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s16_s32_eval, int16_t, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s32_s8_eval, int32_t, int8_t, INT8_MIN, INT8_MAX)
+DEFINE_REQUANTIZE(mote_quantize_s32_s16_eval, int32_t, int16_t, INT16_MIN, INT16_MAX)
 
 static mote_eval_fn quantize_pick(int in, int out)
 {
     static const struct { uint8_t in, out; mote_eval_fn fn; } table[] = {
         {MOTE_F32, MOTE_I8, mote_quantize_f32_s8_eval},  {MOTE_F32, MOTE_I16, mote_quantize_f32_s16_eval},
-        {MOTE_I8, MOTE_I8, mote_requantize_s8_s8_eval},       {MOTE_I8, MOTE_I16, mote_requantize_s8_s16_eval},
-        {MOTE_I8, MOTE_I32, mote_requantize_s8_s32_eval},     {MOTE_I16, MOTE_I8, mote_requantize_s16_s8_eval},
-        {MOTE_I16, MOTE_I16, mote_requantize_s16_s16_eval},   {MOTE_I16, MOTE_I32, mote_requantize_s16_s32_eval},
-        {MOTE_I32, MOTE_I8, mote_requantize_s32_s8_eval},     {MOTE_I32, MOTE_I16, mote_requantize_s32_s16_eval},
+        {MOTE_I8, MOTE_I8, mote_quantize_s8_s8_eval},       {MOTE_I8, MOTE_I16, mote_quantize_s8_s16_eval},
+        {MOTE_I8, MOTE_I32, mote_quantize_s8_s32_eval},     {MOTE_I16, MOTE_I8, mote_quantize_s16_s8_eval},
+        {MOTE_I16, MOTE_I16, mote_quantize_s16_s16_eval},   {MOTE_I16, MOTE_I32, mote_quantize_s16_s32_eval},
+        {MOTE_I32, MOTE_I8, mote_quantize_s32_s8_eval},     {MOTE_I32, MOTE_I16, mote_quantize_s32_s16_eval},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].in == in && table[i].out == out) return table[i].fn;
@@ -116,14 +116,14 @@ static mote_status quantize_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
 static const mote_kernel quantize_kernels[] = {
     MOTE_KERNEL("quantize_f32_s8", mote_quantize_f32_s8_eval),
     MOTE_KERNEL("quantize_f32_s16", mote_quantize_f32_s16_eval),
-    MOTE_KERNEL("mote_requantize_s8_s8_eval", mote_requantize_s8_s8_eval),
-    MOTE_KERNEL("mote_requantize_s8_s16_eval", mote_requantize_s8_s16_eval),
-    MOTE_KERNEL("mote_requantize_s8_s32_eval", mote_requantize_s8_s32_eval),
-    MOTE_KERNEL("mote_requantize_s16_s8_eval", mote_requantize_s16_s8_eval),
-    MOTE_KERNEL("mote_requantize_s16_s16_eval", mote_requantize_s16_s16_eval),
-    MOTE_KERNEL("mote_requantize_s16_s32_eval", mote_requantize_s16_s32_eval),
-    MOTE_KERNEL("mote_requantize_s32_s8_eval", mote_requantize_s32_s8_eval),
-    MOTE_KERNEL("mote_requantize_s32_s16_eval", mote_requantize_s32_s16_eval),
+    MOTE_KERNEL("quantize_s8_s8", mote_quantize_s8_s8_eval),
+    MOTE_KERNEL("quantize_s8_s16", mote_quantize_s8_s16_eval),
+    MOTE_KERNEL("quantize_s8_s32", mote_quantize_s8_s32_eval),
+    MOTE_KERNEL("quantize_s16_s8", mote_quantize_s16_s8_eval),
+    MOTE_KERNEL("quantize_s16_s16", mote_quantize_s16_s16_eval),
+    MOTE_KERNEL("quantize_s16_s32", mote_quantize_s16_s32_eval),
+    MOTE_KERNEL("quantize_s32_s8", mote_quantize_s32_s8_eval),
+    MOTE_KERNEL("quantize_s32_s16", mote_quantize_s32_s16_eval),
 };
 
-const mote_op_def mote_op_quantize = {"QUANTIZE", quantize_prepare, MOTE_KERNELS(quantize_kernels)};
+const mote_op_def mote_op_quantize = {quantize_prepare, MOTE_KERNELS(quantize_kernels)};

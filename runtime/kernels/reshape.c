@@ -25,4 +25,4 @@ static const mote_kernel reshape_kernels[] = {
     MOTE_KERNEL("reshape", mote_reshape_eval),
 };
 
-const mote_op_def mote_op_reshape = {"RESHAPE", reshape_prepare, MOTE_KERNELS(reshape_kernels)};
+const mote_op_def mote_op_reshape = {reshape_prepare, MOTE_KERNELS(reshape_kernels)};

@@ -50,4 +50,4 @@ static const mote_kernel signal_energy_kernels[] = {
     MOTE_KERNEL("signal_energy", mote_signal_energy_eval),
 };
 
-const mote_op_def mote_op_signal_energy = {"SignalEnergy", energy_prepare, MOTE_KERNELS(signal_energy_kernels)};
+const mote_op_def mote_op_signal_energy = {energy_prepare, MOTE_KERNELS(signal_energy_kernels)};

@@ -47,4 +47,4 @@ static const mote_kernel signal_fft_auto_scale_kernels[] = {
     MOTE_KERNEL("signal_fft_auto_scale", mote_signal_fft_auto_scale_eval),
 };
 
-const mote_op_def mote_op_signal_fft_auto_scale = {"SignalFftAutoScale", fft_auto_scale_prepare, MOTE_KERNELS(signal_fft_auto_scale_kernels)};
+const mote_op_def mote_op_signal_fft_auto_scale = {fft_auto_scale_prepare, MOTE_KERNELS(signal_fft_auto_scale_kernels)};

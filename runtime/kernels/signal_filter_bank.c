@@ -74,4 +74,4 @@ static const mote_kernel signal_filter_bank_kernels[] = {
     MOTE_KERNEL("signal_filter_bank", mote_signal_filter_bank_eval),
 };
 
-const mote_op_def mote_op_signal_filter_bank = {"SignalFilterBank", filter_bank_prepare, MOTE_KERNELS(signal_filter_bank_kernels)};
+const mote_op_def mote_op_signal_filter_bank = {filter_bank_prepare, MOTE_KERNELS(signal_filter_bank_kernels)};

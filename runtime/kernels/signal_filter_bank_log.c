@@ -88,4 +88,4 @@ static const mote_kernel signal_filter_bank_log_kernels[] = {
     MOTE_KERNEL("signal_filter_bank_log", mote_signal_filter_bank_log_eval),
 };
 
-const mote_op_def mote_op_signal_filter_bank_log = {"SignalFilterBankLog", fb_log_prepare, MOTE_KERNELS(signal_filter_bank_log_kernels)};
+const mote_op_def mote_op_signal_filter_bank_log = {fb_log_prepare, MOTE_KERNELS(signal_filter_bank_log_kernels)};

@@ -78,4 +78,4 @@ static const mote_kernel signal_filter_bank_spectral_subtraction_kernels[] = {
     MOTE_KERNEL("signal_spectral_subtraction", mote_signal_spectral_subtraction_eval),
 };
 
-const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {"SignalFilterBankSpectralSubtraction", ss_prepare, MOTE_KERNELS(signal_filter_bank_spectral_subtraction_kernels)};
+const mote_op_def mote_op_signal_filter_bank_spectral_subtraction = {ss_prepare, MOTE_KERNELS(signal_filter_bank_spectral_subtraction_kernels)};

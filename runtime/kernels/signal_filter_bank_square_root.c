@@ -73,4 +73,4 @@ static const mote_kernel signal_filter_bank_square_root_kernels[] = {
     MOTE_KERNEL("signal_filter_bank_square_root", mote_signal_filter_bank_square_root_eval),
 };
 
-const mote_op_def mote_op_signal_filter_bank_square_root = {"SignalFilterBankSquareRoot", fb_sqrt_prepare, MOTE_KERNELS(signal_filter_bank_square_root_kernels)};
+const mote_op_def mote_op_signal_filter_bank_square_root = {fb_sqrt_prepare, MOTE_KERNELS(signal_filter_bank_square_root_kernels)};

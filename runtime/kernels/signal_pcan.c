@@ -78,4 +78,4 @@ static const mote_kernel signal_pcan_kernels[] = {
     MOTE_KERNEL("signal_pcan", mote_signal_pcan_eval),
 };
 
-const mote_op_def mote_op_signal_pcan = {"SignalPCAN", pcan_prepare, MOTE_KERNELS(signal_pcan_kernels)};
+const mote_op_def mote_op_signal_pcan = {pcan_prepare, MOTE_KERNELS(signal_pcan_kernels)};

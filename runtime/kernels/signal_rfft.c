@@ -258,4 +258,4 @@ static const mote_kernel signal_rfft_kernels[] = {
     MOTE_KERNEL("signal_rfft", mote_signal_rfft_eval),
 };
 
-const mote_op_def mote_op_signal_rfft = {"SignalRfft", rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};
+const mote_op_def mote_op_signal_rfft = {rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};

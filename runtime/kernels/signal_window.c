@@ -53,4 +53,4 @@ static const mote_kernel signal_window_kernels[] = {
     MOTE_KERNEL("signal_window", mote_signal_window_eval),
 };
 
-const mote_op_def mote_op_signal_window = {"SignalWindow", window_prepare, MOTE_KERNELS(signal_window_kernels)};
+const mote_op_def mote_op_signal_window = {window_prepare, MOTE_KERNELS(signal_window_kernels)};

@@ -160,4 +160,4 @@ static const mote_kernel softmax_kernels[] = {
     MOTE_KERNEL("softmax_f32", mote_softmax_f32_eval),
 };
 
-const mote_op_def mote_op_softmax = {"SOFTMAX", softmax_prepare, MOTE_KERNELS(softmax_kernels)};
+const mote_op_def mote_op_softmax = {softmax_prepare, MOTE_KERNELS(softmax_kernels)};

@@ -122,4 +122,4 @@ static const mote_kernel strided_slice_kernels[] = {
     MOTE_KERNEL("strided_slice", mote_strided_slice_eval),
 };
 
-const mote_op_def mote_op_strided_slice = {"STRIDED_SLICE", strided_slice_prepare, MOTE_KERNELS(strided_slice_kernels)};
+const mote_op_def mote_op_strided_slice = {strided_slice_prepare, MOTE_KERNELS(strided_slice_kernels)};

@@ -78,4 +78,4 @@ static const mote_kernel tanh_kernels[] = {
     MOTE_KERNEL("tanh_f32", mote_tanh_f32_eval),
 };
 
-const mote_op_def mote_op_tanh = {"TANH", tanh_prepare, MOTE_KERNELS(tanh_kernels)};
+const mote_op_def mote_op_tanh = {tanh_prepare, MOTE_KERNELS(tanh_kernels)};

@@ -162,11 +162,11 @@ typedef struct {
     int index;
 } field;
 
-static const field f_window[] = {{"shift", MOTE_SIG_WINDOW_SHIFT}};
-static const field f_rfft[] = {{"fft_length", MOTE_SIG_RFFT_FFT_LENGTH}, {"T", MOTE_SIG_RFFT_T}};
-static const field f_energy[] = {{"start_index", MOTE_SIG_ENERGY_START}, {"end_index", MOTE_SIG_ENERGY_END}};
-static const field f_fb[] = {{"num_channels", MOTE_SIG_FB_NUM_CHANNELS}};
-static const field f_ss[] = {
+static const field f_signal_window[] = {{"shift", MOTE_SIG_WINDOW_SHIFT}};
+static const field f_signal_rfft[] = {{"fft_length", MOTE_SIG_RFFT_FFT_LENGTH}, {"T", MOTE_SIG_RFFT_T}};
+static const field f_signal_energy[] = {{"start_index", MOTE_SIG_ENERGY_START}, {"end_index", MOTE_SIG_ENERGY_END}};
+static const field f_signal_filter_bank[] = {{"num_channels", MOTE_SIG_FB_NUM_CHANNELS}};
+static const field f_signal_spectral_subtraction[] = {
     {"num_channels", MOTE_SIG_SS_NUM_CHANNELS},
     {"smoothing", MOTE_SIG_SS_SMOOTHING},
     {"one_minus_smoothing", MOTE_SIG_SS_ONE_MINUS_SMOOTHING},
@@ -177,31 +177,46 @@ static const field f_ss[] = {
     {"spectral_subtraction_bits", MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS},
     {"clamping", MOTE_SIG_SS_CLAMPING},
 };
-static const field f_pcan[] = {{"snr_shift", MOTE_SIG_PCAN_SNR_SHIFT}};
-static const field f_log[] = {{"input_correction_bits", MOTE_SIG_LOG_INPUT_CORRECTION_BITS},
+static const field f_signal_pcan[] = {{"snr_shift", MOTE_SIG_PCAN_SNR_SHIFT}};
+static const field f_signal_filter_bank_log[] = {{"input_correction_bits", MOTE_SIG_LOG_INPUT_CORRECTION_BITS},
                               {"output_scale", MOTE_SIG_LOG_OUTPUT_SCALE}};
 
-#define NF(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+typedef struct {
+    const field *f;
+    int n;
+} field_list;
+#define FIELDS(a) {a, (int)(sizeof(a) / sizeof((a)[0]))}
+
+/* Each custom op's fields, as the registry (mote/ops.def) names them. */
+#define fields_none {NULL, 0}
+#define fields_signal_window FIELDS(f_signal_window)
+#define fields_signal_rfft FIELDS(f_signal_rfft)
+#define fields_signal_energy FIELDS(f_signal_energy)
+#define fields_signal_filter_bank FIELDS(f_signal_filter_bank)
+#define fields_signal_spectral_subtraction FIELDS(f_signal_spectral_subtraction)
+#define fields_signal_pcan FIELDS(f_signal_pcan)
+#define fields_signal_filter_bank_log FIELDS(f_signal_filter_bank_log)
+#define BUILTIN_FIELDS(ID, options)
+#define CUSTOM_FIELDS(ID, options) [MOTE_OP_##ID] = {1, fields_##options},
+static const struct {
+    int custom;
+    field_list fields;
+} customs[MOTE_OP_COUNT] = {
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) tflite##_FIELDS(ID, options)
+#include "mote/ops.def"
+#undef MOTE_OP
+};
 
 int mote_tflite_custom_options(mote_op op, const uint8_t *buf, size_t len, mote_opts *opts,
                                char *err, size_t errlen)
 {
-    const field *fields = NULL;
-    int nf = 0;
-    switch (op) {
-    case MOTE_OP_SIGNAL_WINDOW: fields = f_window; nf = NF(f_window); break;
-    case MOTE_OP_SIGNAL_RFFT: fields = f_rfft; nf = NF(f_rfft); break;
-    case MOTE_OP_SIGNAL_ENERGY: fields = f_energy; nf = NF(f_energy); break;
-    case MOTE_OP_SIGNAL_FILTER_BANK: fields = f_fb; nf = NF(f_fb); break;
-    case MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION: fields = f_ss; nf = NF(f_ss); break;
-    case MOTE_OP_SIGNAL_PCAN: fields = f_pcan; nf = NF(f_pcan); break;
-    case MOTE_OP_SIGNAL_FILTER_BANK_LOG: fields = f_log; nf = NF(f_log); break;
-    case MOTE_OP_SIGNAL_FFT_AUTO_SCALE:
-    case MOTE_OP_SIGNAL_FILTER_BANK_SQUARE_ROOT: break;
-    default:
+    if ((unsigned)op >= MOTE_OP_COUNT || !customs[op].custom) {
         snprintf(err, errlen, "%s has no custom options decoder", mote_op_name(op));
         return -1;
     }
+    const field *fields = customs[op].fields.f;
+    const int nf = customs[op].fields.n;
     opts->n_iparams = 0;
     if (nf == 0) return 0; /* option-less ops: the (empty) map is not needed */
     fxb f = {buf, len, err, errlen};

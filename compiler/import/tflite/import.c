@@ -279,7 +279,7 @@ static int import_op(importer *im, fb_table o, int32_t idx, fb_vec opcodes)
             return fail(im, "op %d (CUSTOM:%s): custom_options: %s", idx, opname, cerr);
     } else {
         fb_table opts = fb_subtable(r, o, OP_OPTIONS);
-        if (mote_tflite_options(r, opts, builtin, &op->opts, &why) != 0)
+        if (mote_tflite_options(r, opts, op->op, &op->opts, &why) != 0)
             return fail(im, "op %d (%s): options: %s", idx, opname, why ? why : "malformed");
     }
     return 0;

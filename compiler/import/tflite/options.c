@@ -4,36 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Every TFLite identity below comes from the op registry (mote/ops.def). */
+#define BUILTIN_ROW(ID, name, code) {code, MOTE_OP_##ID},
+#define CUSTOM_ROW(ID, name, code)
 static const struct {
     int32_t code;
     mote_op op;
 } builtins[] = {
-    {TFL_ADD, MOTE_OP_ADD},
-    {TFL_AVERAGE_POOL_2D, MOTE_OP_AVERAGE_POOL_2D},
-    {TFL_CONCATENATION, MOTE_OP_CONCATENATION},
-    {TFL_CONV_2D, MOTE_OP_CONV_2D},
-    {TFL_DEPTHWISE_CONV_2D, MOTE_OP_DEPTHWISE_CONV_2D},
-    {TFL_DEQUANTIZE, MOTE_OP_DEQUANTIZE},
-    {TFL_FULLY_CONNECTED, MOTE_OP_FULLY_CONNECTED},
-    {TFL_LOGISTIC, MOTE_OP_LOGISTIC},
-    {TFL_MAX_POOL_2D, MOTE_OP_MAX_POOL_2D},
-    {TFL_MUL, MOTE_OP_MUL},
-    {TFL_RELU, MOTE_OP_RELU},
-    {TFL_RELU6, MOTE_OP_RELU6},
-    {TFL_RESHAPE, MOTE_OP_RESHAPE},
-    {TFL_SOFTMAX, MOTE_OP_SOFTMAX},
-    {TFL_TANH, MOTE_OP_TANH},
-    {TFL_PAD, MOTE_OP_PAD},
-    {TFL_MEAN, MOTE_OP_MEAN},
-    {TFL_SUB, MOTE_OP_SUB},
-    {TFL_DIV, MOTE_OP_DIV},
-    {TFL_UNIDIRECTIONAL_SEQUENCE_LSTM, MOTE_OP_UNIDIRECTIONAL_SEQUENCE_LSTM},
-    {TFL_STRIDED_SLICE, MOTE_OP_STRIDED_SLICE},
-    {TFL_CAST, MOTE_OP_CAST},
-    {TFL_MAXIMUM, MOTE_OP_MAXIMUM},
-    {TFL_MINIMUM, MOTE_OP_MINIMUM},
-    {TFL_QUANTIZE, MOTE_OP_QUANTIZE},
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) tflite##_ROW(ID, name, code)
+#include "mote/ops.def"
+#undef MOTE_OP
 };
+#undef BUILTIN_ROW
+#undef CUSTOM_ROW
 
 /* TFLite BuiltinOperator names by code (schema.fbs), for error messages. */
 static const char *const builtin_names[] = {
@@ -64,20 +47,18 @@ static const char *const builtin_names[] = {
     "UNSORTED_SEGMENT_MIN", "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT",
 };
 
+#define BUILTIN_ROW(ID, name, code)
+#define CUSTOM_ROW(ID, name, code) {name, MOTE_OP_##ID},
 static const struct {
     const char *name;
     mote_op op;
 } customs[] = {
-    {"SignalWindow", MOTE_OP_SIGNAL_WINDOW},
-    {"SignalFftAutoScale", MOTE_OP_SIGNAL_FFT_AUTO_SCALE},
-    {"SignalRfft", MOTE_OP_SIGNAL_RFFT},
-    {"SignalEnergy", MOTE_OP_SIGNAL_ENERGY},
-    {"SignalFilterBank", MOTE_OP_SIGNAL_FILTER_BANK},
-    {"SignalFilterBankSquareRoot", MOTE_OP_SIGNAL_FILTER_BANK_SQUARE_ROOT},
-    {"SignalFilterBankSpectralSubtraction", MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION},
-    {"SignalPCAN", MOTE_OP_SIGNAL_PCAN},
-    {"SignalFilterBankLog", MOTE_OP_SIGNAL_FILTER_BANK_LOG},
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) tflite##_ROW(ID, name, code)
+#include "mote/ops.def"
+#undef MOTE_OP
 };
+#undef BUILTIN_ROW
+#undef CUSTOM_ROW
 
 int mote_tflite_builtin_op(int32_t code)
 {
@@ -136,7 +117,126 @@ static int small_pos(fb_reader *r, fb_table t, int field, int32_t dflt, int16_t 
     return 0;
 }
 
-int mote_tflite_options(fb_reader *r, fb_table t, int32_t builtin, mote_opts *o, const char **why)
+/* Options parsers, one per options table kind; the registry names each op's
+ * (mote/ops.def, last column). Fields are numbered as in schema.fbs. */
+typedef int (*opts_fn)(fb_reader *r, fb_table t, mote_opts *o, const char **why);
+
+static int opts_none(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{
+    (void)r, (void)t, (void)o, (void)why;
+    return 0;
+}
+
+static int opts_conv_2d(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* padding, stride_w, stride_h, activation, dilation_w, dilation_h */
+    int rc = padding(r, t, 0, o, why);
+    rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+    rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+    rc |= activation(r, t, 3, o, why);
+    rc |= small_pos(r, t, 4, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
+    rc |= small_pos(r, t, 5, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
+    return rc;
+}
+
+static int opts_depthwise_conv_2d(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* ..., depth_multiplier, activation, dilation_w, dilation_h */
+    int rc = padding(r, t, 0, o, why);
+    rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+    rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+    /* Old converters wrote 0 here; TFLite then derives it from the shapes. */
+    int32_t dm = fb_i32(r, t, 3, 1);
+    if (dm < 0 || dm > INT16_MAX) {
+        *why = "depth_multiplier out of range";
+        rc = -1;
+    }
+    o->depth_multiplier = (int16_t)dm;
+    rc |= activation(r, t, 4, o, why);
+    rc |= small_pos(r, t, 5, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
+    rc |= small_pos(r, t, 6, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
+    return rc;
+}
+
+static int opts_pool(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* padding, stride_w, stride_h, filter_width, filter_height, activation */
+    int rc = padding(r, t, 0, o, why);
+    rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
+    rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
+    rc |= small_pos(r, t, 3, 1, &o->filter_w, "filter_width must be >= 1", why);
+    rc |= small_pos(r, t, 4, 1, &o->filter_h, "filter_height must be >= 1", why);
+    rc |= activation(r, t, 5, o, why);
+    return rc;
+}
+
+static int opts_fully_connected(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* activation, weights_format, keep_num_dims, asymmetric_quantize_inputs */
+    int rc = activation(r, t, 0, o, why);
+    if (fb_i8(r, t, 1, 0) != 0) {
+        *why = "shuffled FULLY_CONNECTED weights_format is not supported";
+        rc = -1;
+    }
+    o->keep_dims = fb_u8(r, t, 2, 0) != 0;
+    o->asymmetric_quantize_inputs = fb_u8(r, t, 3, 0) != 0;
+    return rc;
+}
+
+static int opts_softmax(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{
+    (void)why;
+    o->beta = fb_f32(r, t, 0, 0.0f);
+    return 0;
+}
+
+static int opts_concatenation(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* axis, activation */
+    o->axis = fb_i32(r, t, 0, 0);
+    return activation(r, t, 1, o, why);
+}
+
+static int opts_arith(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{
+    return activation(r, t, 0, o, why);
+}
+
+static int opts_mean(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* ReducerOptions.keep_dims */
+    (void)why;
+    o->keep_dims = fb_u8(r, t, 0, 0) != 0;
+    return 0;
+}
+
+static int opts_strided_slice(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{
+    (void)why;
+    o->begin_mask = fb_i32(r, t, 0, 0);
+    o->end_mask = fb_i32(r, t, 1, 0);
+    o->ellipsis_mask = fb_i32(r, t, 2, 0);
+    o->new_axis_mask = fb_i32(r, t, 3, 0);
+    o->shrink_axis_mask = fb_i32(r, t, 4, 0);
+    o->offset = fb_u8(r, t, 5, 0);
+    return 0;
+}
+
+static int opts_lstm(fb_reader *r, fb_table t, mote_opts *o, const char **why)
+{ /* activation, cell_clip, proj_clip, time_major, asymmetric_quantize_inputs */
+    int rc = activation(r, t, 0, o, why);
+    o->cell_clip = fb_f32(r, t, 1, 0.0f);
+    o->proj_clip = fb_f32(r, t, 2, 0.0f);
+    o->time_major = fb_u8(r, t, 3, 0) != 0;
+    o->asymmetric_quantize_inputs = fb_u8(r, t, 4, 0) != 0;
+    return rc;
+}
+
+#define BUILTIN_PARSER(ID, options) [MOTE_OP_##ID] = opts_##options,
+#define CUSTOM_PARSER(ID, options)
+static const opts_fn parsers[MOTE_OP_COUNT] = {
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) tflite##_PARSER(ID, options)
+#include "mote/ops.def"
+#undef MOTE_OP
+};
+#undef BUILTIN_PARSER
+#undef CUSTOM_PARSER
+
+int mote_tflite_options(fb_reader *r, fb_table t, mote_op op, mote_opts *o, const char **why)
 {
     memset(o, 0, sizeof *o);
     o->stride_w = o->stride_h = 1;
@@ -145,85 +245,7 @@ int mote_tflite_options(fb_reader *r, fb_table t, int32_t builtin, mote_opts *o,
     o->depth_multiplier = 1;
     o->beta = 1.0f;
     *why = NULL;
-    int rc = 0;
-    switch (builtin) {
-    case TFL_CONV_2D: /* padding, stride_w, stride_h, activation, dilation_w, dilation_h */
-        rc |= padding(r, t, 0, o, why);
-        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
-        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
-        rc |= activation(r, t, 3, o, why);
-        rc |= small_pos(r, t, 4, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
-        rc |= small_pos(r, t, 5, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
-        break;
-    case TFL_DEPTHWISE_CONV_2D: /* ..., depth_multiplier, activation, dilation_w, dilation_h */
-        rc |= padding(r, t, 0, o, why);
-        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
-        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
-        /* Old converters wrote 0 here; TFLite then derives it from the shapes. */
-        {
-            int32_t dm = fb_i32(r, t, 3, 1);
-            if (dm < 0 || dm > INT16_MAX) {
-                *why = "depth_multiplier out of range";
-                rc = -1;
-            }
-            o->depth_multiplier = (int16_t)dm;
-        }
-        rc |= activation(r, t, 4, o, why);
-        rc |= small_pos(r, t, 5, 1, &o->dilation_w, "dilation_w_factor must be >= 1", why);
-        rc |= small_pos(r, t, 6, 1, &o->dilation_h, "dilation_h_factor must be >= 1", why);
-        break;
-    case TFL_AVERAGE_POOL_2D:
-    case TFL_MAX_POOL_2D: /* padding, stride_w, stride_h, filter_width, filter_height, activation */
-        rc |= padding(r, t, 0, o, why);
-        rc |= small_pos(r, t, 1, 1, &o->stride_w, "stride_w must be >= 1", why);
-        rc |= small_pos(r, t, 2, 1, &o->stride_h, "stride_h must be >= 1", why);
-        rc |= small_pos(r, t, 3, 1, &o->filter_w, "filter_width must be >= 1", why);
-        rc |= small_pos(r, t, 4, 1, &o->filter_h, "filter_height must be >= 1", why);
-        rc |= activation(r, t, 5, o, why);
-        break;
-    case TFL_FULLY_CONNECTED: /* activation, weights_format, keep_num_dims, asymmetric_quantize_inputs */
-        rc |= activation(r, t, 0, o, why);
-        if (fb_i8(r, t, 1, 0) != 0) {
-            *why = "shuffled FULLY_CONNECTED weights_format is not supported";
-            rc = -1;
-        }
-        o->keep_dims = fb_u8(r, t, 2, 0) != 0;
-        o->asymmetric_quantize_inputs = fb_u8(r, t, 3, 0) != 0;
-        break;
-    case TFL_SOFTMAX:
-        o->beta = fb_f32(r, t, 0, 0.0f);
-        break;
-    case TFL_CONCATENATION: /* axis, activation */
-        o->axis = fb_i32(r, t, 0, 0);
-        rc |= activation(r, t, 1, o, why);
-        break;
-    case TFL_ADD:
-    case TFL_SUB:
-    case TFL_MUL:
-    case TFL_DIV:
-        rc |= activation(r, t, 0, o, why);
-        break;
-    case TFL_MEAN: /* ReducerOptions.keep_dims */
-        o->keep_dims = fb_u8(r, t, 0, 0) != 0;
-        break;
-    case TFL_STRIDED_SLICE:
-        o->begin_mask = fb_i32(r, t, 0, 0);
-        o->end_mask = fb_i32(r, t, 1, 0);
-        o->ellipsis_mask = fb_i32(r, t, 2, 0);
-        o->new_axis_mask = fb_i32(r, t, 3, 0);
-        o->shrink_axis_mask = fb_i32(r, t, 4, 0);
-        o->offset = fb_u8(r, t, 5, 0);
-        break;
-    case TFL_UNIDIRECTIONAL_SEQUENCE_LSTM: /* activation, cell_clip, proj_clip, time_major, asym */
-        rc |= activation(r, t, 0, o, why);
-        o->cell_clip = fb_f32(r, t, 1, 0.0f);
-        o->proj_clip = fb_f32(r, t, 2, 0.0f);
-        o->time_major = fb_u8(r, t, 3, 0) != 0;
-        o->asymmetric_quantize_inputs = fb_u8(r, t, 4, 0) != 0;
-        break;
-    default: /* ops without options we use */
-        break;
-    }
+    int rc = (unsigned)op < MOTE_OP_COUNT && parsers[op] ? parsers[op](r, t, o, why) : 0;
     if (!fb_ok(r)) {
         *why = r->err;
         return -1;

@@ -47,8 +47,7 @@ typedef struct mote_kernel {
 #endif
 
 typedef struct mote_op_def {
-    const char *name;       /* TFLite's builtin name */
-    mote_prepare_fn prepare;
+    mote_prepare_fn prepare; /* name, file and TFLite identity: mote/ops.def */
     const mote_kernel *kernels;
     uint8_t n_kernels;
 } mote_op_def;

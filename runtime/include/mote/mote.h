@@ -48,44 +48,13 @@ typedef enum {
     MOTE_DTYPE_COUNT
 } mote_dtype;
 
-/* One op enum for the whole project. The TFLite importer maps builtin codes
- * (and custom op names) onto it; the op table is indexed by it. */
+/* One op enum for the whole project, from the op registry (mote/ops.def):
+ * the TFLite importer maps builtin codes and custom op names onto it, the op
+ * table is indexed by it. */
 typedef enum {
-    MOTE_OP_ADD = 0,
-    MOTE_OP_AVERAGE_POOL_2D,
-    MOTE_OP_CONCATENATION,
-    MOTE_OP_CONV_2D,
-    MOTE_OP_DEPTHWISE_CONV_2D,
-    MOTE_OP_DEQUANTIZE,
-    MOTE_OP_FULLY_CONNECTED,
-    MOTE_OP_LOGISTIC,
-    MOTE_OP_MAX_POOL_2D,
-    MOTE_OP_MEAN,
-    MOTE_OP_MUL,
-    MOTE_OP_PAD,
-    MOTE_OP_QUANTIZE,
-    MOTE_OP_RESHAPE,
-    MOTE_OP_SOFTMAX,
-    MOTE_OP_TANH,
-    MOTE_OP_UNIDIRECTIONAL_SEQUENCE_LSTM,
-    MOTE_OP_CAST,
-    MOTE_OP_DIV,
-    MOTE_OP_MAXIMUM,
-    MOTE_OP_MINIMUM,
-    MOTE_OP_STRIDED_SLICE,
-    MOTE_OP_SUB,
-    MOTE_OP_RELU,
-    MOTE_OP_RELU6,
-    /* TFLM signal library (custom ops of the micro_speech audio front end) */
-    MOTE_OP_SIGNAL_WINDOW,
-    MOTE_OP_SIGNAL_FFT_AUTO_SCALE,
-    MOTE_OP_SIGNAL_RFFT,
-    MOTE_OP_SIGNAL_ENERGY,
-    MOTE_OP_SIGNAL_FILTER_BANK,
-    MOTE_OP_SIGNAL_FILTER_BANK_SQUARE_ROOT,
-    MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION,
-    MOTE_OP_SIGNAL_PCAN,
-    MOTE_OP_SIGNAL_FILTER_BANK_LOG,
+#define MOTE_OP(ID, name, sym, kernels, file, tflite, code, options) MOTE_OP_##ID,
+#include "mote/ops.def"
+#undef MOTE_OP
     MOTE_OP_COUNT
 } mote_op;
 

@@ -155,4 +155,4 @@ static const mote_kernel conv_2d_kernels[] = {
     {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
-const mote_op_def mote_op_conv_2d = {"CONV_2D", conv_prepare, MOTE_KERNELS(conv_2d_kernels)};
+const mote_op_def mote_op_conv_2d = {conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -164,4 +164,4 @@ static const mote_kernel fully_connected_kernels[] = {
     {"fc_s8_neon", mote_fc_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
-const mote_op_def mote_op_fully_connected = {"FULLY_CONNECTED", fc_prepare, MOTE_KERNELS(fully_connected_kernels)};
+const mote_op_def mote_op_fully_connected = {fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

@@ -66,4 +66,4 @@ static const mote_kernel depthwise_conv_2d_kernels[] = {
     {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
 };
 
-const mote_op_def mote_op_depthwise_conv_2d = {"DEPTHWISE_CONV_2D", depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};
+const mote_op_def mote_op_depthwise_conv_2d = {depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

@@ -111,5 +111,5 @@ static const mote_kernel max_pool_kernels[] = {
     MOTE_KERNEL("max_pool_f32", mote_max_pool_f32_eval),
 };
 
-const mote_op_def mote_op_average_pool_2d = {"AVERAGE_POOL_2D", avg_pool_prepare, MOTE_KERNELS(avg_pool_kernels)};
-const mote_op_def mote_op_max_pool_2d = {"MAX_POOL_2D", max_pool_prepare, MOTE_KERNELS(max_pool_kernels)};
+const mote_op_def mote_op_average_pool_2d = {avg_pool_prepare, MOTE_KERNELS(avg_pool_kernels)};
+const mote_op_def mote_op_max_pool_2d = {max_pool_prepare, MOTE_KERNELS(max_pool_kernels)};
