@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "http.h"
+#include "http/http.h"
 #include "moted.h"
-#include "store.h"
+#include "store/store.h"
 
 /* Upper bounds (seconds) of the request latency histogram buckets; +Inf follows. */
 #define MOTED_LAT_BUCKETS 13

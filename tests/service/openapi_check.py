@@ -30,7 +30,7 @@ def fail(errors, msg):
 def routes_from_c(service_dir, errors):
     """{(METHOD, pattern): sorted role names} from every route table."""
     routes = {}
-    for path in sorted(glob.glob(os.path.join(service_dir, "*.c"))):
+    for path in sorted(glob.glob(os.path.join(service_dir, "**", "*.c"), recursive=True)):
         text = open(path, encoding="utf-8").read()
         for table in TABLE.findall(text):
             for method, pattern, roles in ENTRY.findall(table):

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "mote/mote_file.h"
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 #define KWS MOTE_SHARED_DIR "/models/mlperf-tiny/kws_int8.tflite"
 #define HELLO MOTE_SHARED_DIR "/models/tflm/hello_world_int8.tflite"

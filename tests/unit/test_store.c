@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static char dir[64];
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "moted_internal.h"
-#include "rollout.h"
-#include "store_rollout.h"
+#include "rollout/rollout.h"
+#include "store/store_rollout.h"
 #include "target/profile.h"
 
 struct moted_rollout {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "store_internal.h"
+#include "store/sqlite/sqlite_store.h"
 
 /* Migration 1: the core tables. Tags live in their own table so that a
  * group lookup is an index search; devices.tags keeps the order given. */

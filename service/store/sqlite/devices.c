@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "store/sqlite/sqlite_store.h"
 
 #define DEVICE_COLS                                                                                           \
     "d.id, d.name, d.profile, d.facts, d.tags, d.created, d.last_seen, d.state, d.artifact,"                  \

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "moted_internal.h"
-#include "rollout.h"
+#include "rollout/rollout.h"
 
 #define MAX_TAGS 32
 #define MAX_TAG_LEN 63

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "mote/mote_file.h"
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 #define TICK_SECONDS 1
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "store/sqlite/sqlite_store.h"
 
 #define MODEL_COLS "id, name, version, sha256, size, selftest_in, selftest_out, created, metadata"
 

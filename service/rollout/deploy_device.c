@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 /* Does the deployment's state let this phase install? */
 static int phase_live(const char *dep_state, const char *phase)

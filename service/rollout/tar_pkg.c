@@ -1,7 +1,7 @@
 /* A folder as a POSIX ustar archive in memory (the C package artifact), and
  * removal of the temporary folder it came from. Entries are sorted and carry
  * mtime 0, so the same package always gives the same bytes (and sha256). */
-#include "tar_pkg.h"
+#include "rollout/tar_pkg.h"
 
 #include <dirent.h>
 #include <errno.h>

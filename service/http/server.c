@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "moted_internal.h"
-#include "rollout.h"
+#include "rollout/rollout.h"
 
 #define JSON_LIMIT (64u << 10)
 #define MODEL_LIMIT (32u << 20)

@@ -1,12 +1,12 @@
 /* SQLite implementation of store_rollout.h: jobs, artifacts, deployments and
  * deployment_devices (schema migration 2). */
-#include "store_rollout.h"
+#include "store/store_rollout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "store/sqlite/sqlite_store.h"
 
 /* Migration 2. deployment_devices.rank is the canary order; jobs keep the
  * profile they compile for, so a queued job survives a change of targets/.

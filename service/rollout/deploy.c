@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mote/mote_file.h"
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 /* A device state that no report moves on. */
 static int row_final(const char *st)

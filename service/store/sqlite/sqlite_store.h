@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* One connection per thread: SQLite connections must not be shared between
  * threads in the middle of a statement, and WAL lets them read in parallel. */

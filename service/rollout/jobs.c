@@ -11,8 +11,8 @@
 #include "backend/compiled.h"
 #include "driver/compile_job.h"
 #include "mote/mote_file.h"
-#include "rollout_internal.h"
-#include "tar_pkg.h"
+#include "rollout/rollout_internal.h"
+#include "rollout/tar_pkg.h"
 
 /* Kernels the service compiles with (part of the cache key). */
 #define KERNELS "opt"

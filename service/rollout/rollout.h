@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "http.h"
+#include "http/http.h"
 
 struct moted_rollout;
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "moted_internal.h"
-#include "rollout.h"
+#include "rollout/rollout.h"
 
 static void health(moted *m, const moted_req *r, moted_resp *resp)
 {

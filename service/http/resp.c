@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "http/http.h"
 
 /* A value of a key, value, ... NULL list (no connection: moted_dispatch). */
 static const char *kv_find(const char *const *kv, const char *key, int nocase)

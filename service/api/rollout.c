@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 static int parse_id(const char *s, int64_t *id)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* SQL of schema migration 2 (the store's migration runner applies it). */
 extern const char mote_store_rollout_schema[];

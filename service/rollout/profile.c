@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rollout_internal.h"
+#include "rollout/rollout_internal.h"
 
 static int core_from_name(const char *s, mote_core *c)
 {
