@@ -152,59 +152,7 @@ void moted_metrics_write(moted *m, FILE *out)
             (unsigned long long)atomic_load(&mt->telemetry_reports));
 }
 
-/* ---- hashes, tokens, files ---- */
-
-void moted_random_hex32(char out[65])
-{
-    unsigned char r[32];
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(out, 65, r, sizeof r);
-}
-
-int moted_write_file_atomic(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen)
-{
-    char tmp[1200], dir[1200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        snprintf(err, errlen, "%.200s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) {
-        snprintf(err, errlen, "%.300s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    const char *p = data;
-    size_t left = len;
-    int ok = fchmod(fd, (mode_t)mode) == 0;
-    while (ok && left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) ok = 0;
-        else {
-            p += w;
-            left -= (size_t)w;
-        }
-    }
-    ok = ok && fsync(fd) == 0;
-    int e = errno;
-    if (close(fd) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) e = errno;
-        unlink(tmp);
-        snprintf(err, errlen, "%.300s: %s", path, strerror(e));
-        return -1;
-    }
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    else snprintf(dir, sizeof dir, ".");
-    int dfd = open(slash && dir[0] ? dir : (slash ? "/" : "."), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
+/* ---- tokens ---- */
 
 /* DIR/<role>.token: read it, or make it at first start; its hash goes into the
  * database either way (the file is the truth after a crash between the two). */
@@ -223,7 +171,7 @@ static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
             return -1;
         }
     } else if (errno == ENOENT) {
-        moted_random_hex32(tok);
+        mote_random_hex32(tok);
     } else {
         snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
         return -1;
@@ -237,7 +185,7 @@ static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
     if (!f) {
         char line[96];
         snprintf(line, sizeof line, "%.64s\n", tok);
-        if (moted_write_file_atomic(path, line, strlen(line), 0600, err, errlen) != 0) return -1;
+        if (mote_write_file_atomic(path, line, strlen(line), 0600, err, errlen) != 0) return -1;
     }
     sodium_memzero(tok, sizeof tok);
     return 0;

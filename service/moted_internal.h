@@ -63,16 +63,12 @@ void moted_metrics_request(moted *m, const char *route, int code, double seconds
 void moted_metrics_telemetry(moted *m);
 void moted_metrics_write(moted *m, FILE *out);
 
-/* 64-hex of 32 random bytes (tokens, credentials); hashes: mote_sha256_hex in store.h. */
-void moted_random_hex32(char out[65]);
 
 /* mkdir -p (mode 0700 for what it creates). */
 int moted_mkdir_p(const char *dir, char *err, size_t errlen);
 /* Data dir: create DIR and DIR/blobs, make admin.token / enroll.token (0600)
  * at first start and make sure the database knows their hashes. */
 int moted_datadir_init(moted *m, char *err, size_t errlen);
-/* Write a small file atomically (temp + fsync + rename + fsync dir) with mode. */
-int moted_write_file_atomic(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen);
 
 /* One complete request without a socket (fuzzing, tests): route, the bearer
  * token of `authorization` (the header's value, may be NULL), body limit,

@@ -86,7 +86,7 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
         snprintf(d.name, sizeof d.name, "%s", name);
         d.facts = facts;
         d.tags = tags;
-        moted_random_hex32(cred);
+        mote_random_hex32(cred);
         mote_sha256_hex(cred, 64, hash);
         if (mote_store_device_add(m->store, &d, hash) != 0) {
             storage_error(m, resp, d.id);

@@ -60,7 +60,7 @@ static void token_create(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 400, "role: must be \"admin\" or \"enroll\"");
     } else {
         char tok[65], hash[65];
-        moted_random_hex32(tok);
+        mote_random_hex32(tok);
         mote_sha256_hex(tok, 64, hash);
         if (mote_store_token_add(m->store, name, role, hash) != 0) {
             moted_log(m, "error", "token %s: %s", name, mote_store_error(m->store));

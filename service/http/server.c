@@ -443,7 +443,7 @@ moted *moted_start(const moted_config *cfg, char *err, size_t errlen)
     char path[1100], line[16];
     snprintf(path, sizeof path, "%s/moted.port", m->data_dir);
     snprintf(line, sizeof line, "%d\n", m->port);
-    if (moted_write_file_atomic(path, line, strlen(line), 0644, err, errlen) != 0) goto fail;
+    if (mote_write_file_atomic(path, line, strlen(line), 0644, err, errlen) != 0) goto fail;
     moted_log(m, "info", "moted listening on %s:%d, data %s, %d threads, %d workers", m->bind, m->port, m->data_dir,
               m->cfg.threads, m->cfg.workers);
     return m;

@@ -11,7 +11,7 @@
 
 #include "moted_internal.h"
 #include "rollout/rollout.h"
-#include "store/store_rollout.h"
+#include "store/store.h"
 #include "target/profile.h"
 
 struct moted_rollout {

@@ -63,14 +63,14 @@ int rollout_keys(const char *data_dir, uint8_t pk[32], uint8_t sk[64], char *err
         crypto_sign_keypair(pk, sk);
         to_hex(sk, 64, text);
         strcat(text, "\n");
-        if (moted_write_file_atomic(kpath, text, strlen(text), 0600, err, errlen) != 0) return -1;
+        if (mote_write_file_atomic(kpath, text, strlen(text), 0600, err, errlen) != 0) return -1;
     }
     /* signing.pub is derived: rewrite it when it is missing or disagrees. */
     char want[66], have[300] = "";
     to_hex(pk, 32, want);
     strcat(want, "\n");
     if (read_small(ppath, have, sizeof have) != 0 || strcmp(have, want) != 0)
-        if (moted_write_file_atomic(ppath, want, strlen(want), 0644, err, errlen) != 0) return -1;
+        if (mote_write_file_atomic(ppath, want, strlen(want), 0644, err, errlen) != 0) return -1;
     return 0;
 }
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/backend.h"
 
 void mote_sha256_hex(const void *data, size_t len, char out[65])
 {

@@ -1,5 +1,5 @@
-/* Device registry: identity, credential hash, facts, tags, what the device
- * last reported. */
+/* SQLite: the device registry (identity, credential hash, facts, tags, what
+ * the device last reported). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +9,6 @@
 #define DEVICE_COLS                                                                                           \
     "d.id, d.name, d.profile, d.facts, d.tags, d.created, d.last_seen, d.state, d.artifact,"                  \
     " d.selftest_output_b64, d.telemetry, d.target, d.model, d.version"
-
-void mote_device_free(mote_device_rec *d)
-{
-    if (!d) return;
-    json_decref(d->facts);
-    json_decref(d->tags);
-    json_decref(d->telemetry);
-    d->facts = d->tags = d->telemetry = NULL;
-}
 
 static void device_row(sqlite3_stmt *st, mote_device_rec *d)
 {
@@ -40,20 +31,12 @@ static void device_row(sqlite3_stmt *st, mote_device_rec *d)
     if (!d->tags) d->tags = json_array();
 }
 
-/* The device document of docs/service.md; empty strings are null. */
+/* The device document of the row st is on. */
 static json_t *device_json(sqlite3_stmt *st)
 {
     mote_device_rec d;
     device_row(st, &d);
-    json_t *tel = d.telemetry ? json_incref(d.telemetry) : json_null();
-#define STR_OR_NULL(x) ((x)[0] ? json_string(x) : json_null())
-    json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", d.id,
-                          "name", d.name, "profile", d.profile, "tags", d.tags, "facts", d.facts, "created",
-                          d.created, "last_seen", d.last_seen, "state", d.state, "artifact",
-                          STR_OR_NULL(d.artifact), "target", STR_OR_NULL(d.target), "model",
-                          STR_OR_NULL(d.model), "version", STR_OR_NULL(d.version), "selftest_output_b64",
-                          STR_OR_NULL(d.selftest_output_b64), "telemetry", tel);
-#undef STR_OR_NULL
+    json_t *o = mote_device_json(&d);
     mote_device_free(&d);
     return o;
 }
@@ -79,7 +62,7 @@ static int bind_tags(mote_store *s, const char *id, json_t *tags)
     return 0;
 }
 
-int mote_store_device_add(mote_store *s, const mote_device_rec *d, const char *cred_hash_hex)
+static int device_add(mote_store *s, const mote_device_rec *d, const char *cred_hash_hex)
 {
     char now[32];
     mote_store_now(now);
@@ -114,7 +97,7 @@ out:
     return ret;
 }
 
-int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24], char last_seen[32])
+static int device_auth(mote_store *s, const char *cred_hash_hex, char id[24], char last_seen[32])
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT id, last_seen FROM devices WHERE cred_hash=?");
     if (!st) return -1;
@@ -134,7 +117,7 @@ int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24]
     return ret;
 }
 
-int mote_store_device_get(mote_store *s, const char *id, mote_device_rec *out)
+static int device_get(mote_store *s, const char *id, mote_device_rec *out)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT " DEVICE_COLS " FROM devices d WHERE d.id=?");
     if (!st) return -1;
@@ -153,7 +136,7 @@ int mote_store_device_get(mote_store *s, const char *id, mote_device_rec *out)
     return ret;
 }
 
-json_t *mote_store_device_list(mote_store *s, const char *tag)
+static json_t *device_list(mote_store *s, const char *tag)
 {
     sqlite3_stmt *st =
         tag ? store_prepare(s, "SELECT " DEVICE_COLS " FROM devices d JOIN device_tags t ON t.device=d.id"
@@ -184,7 +167,7 @@ json_t *mote_store_device_list(mote_store *s, const char *tag)
     return a;
 }
 
-json_t *mote_store_device_doc(mote_store *s, const char *id, int *rc)
+static json_t *device_doc(mote_store *s, const char *id, int *rc)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT " DEVICE_COLS " FROM devices d WHERE d.id=?");
     *rc = -1;
@@ -208,7 +191,7 @@ json_t *mote_store_device_doc(mote_store *s, const char *id, int *rc)
     return o;
 }
 
-int mote_store_device_ids_by_tag(mote_store *s, const char *tag, char (**ids)[24], size_t *n)
+static int device_ids_by_tag(mote_store *s, const char *tag, char (**ids)[24], size_t *n)
 {
     *ids = NULL;
     *n = 0;
@@ -260,10 +243,10 @@ static int device_update(mote_store *s, const char *id, const char *sql, const c
         return store_sql_fail(s, "device update");
     }
     if (store_step_done(s, st, "device update") != 0) return -1;
-    return sqlite3_changes(mote_store_db(s)) > 0 ? 0 : 1;
+    return sqlite3_changes(store_db(s)) > 0 ? 0 : 1;
 }
 
-int mote_store_device_set_tags(mote_store *s, const char *id, json_t *tags)
+static int device_set_tags(mote_store *s, const char *id, json_t *tags)
 {
     char *txt = json_dumps(tags, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!txt) return mote_store_fail(s, "device %s: tags cannot be encoded", id);
@@ -282,7 +265,7 @@ int mote_store_device_set_tags(mote_store *s, const char *id, json_t *tags)
     return mote_store_commit(s);
 }
 
-int mote_store_device_report(mote_store *s, const char *id, const char *state, const char *artifact,
+static int device_report(mote_store *s, const char *id, const char *state, const char *artifact,
                              const char *output_b64)
 {
     char now[32];
@@ -296,14 +279,14 @@ int mote_store_device_report(mote_store *s, const char *id, const char *state, c
                          v, 6);
 }
 
-int mote_store_device_running(mote_store *s, const char *id, const char *target, const char *model,
+static int device_running(mote_store *s, const char *id, const char *target, const char *model,
                               const char *version)
 {
     const char *v[] = {target, model, version};
     return device_update(s, id, "UPDATE devices SET target=?, model=?, version=? WHERE id=?", v, 3);
 }
 
-int mote_store_device_telemetry(mote_store *s, const char *id, json_t *telemetry)
+static int device_telemetry(mote_store *s, const char *id, json_t *telemetry)
 {
     char *txt = json_dumps(telemetry, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!txt) return mote_store_fail(s, "device %s: telemetry cannot be encoded", id);
@@ -315,7 +298,7 @@ int mote_store_device_telemetry(mote_store *s, const char *id, json_t *telemetry
     return r;
 }
 
-int mote_store_device_seen(mote_store *s, const char *id, const char *stored_last_seen)
+static int device_seen(mote_store *s, const char *id, const char *stored_last_seen)
 {
     char now[32];
     mote_store_now(now);
@@ -324,7 +307,7 @@ int mote_store_device_seen(mote_store *s, const char *id, const char *stored_las
     return device_update(s, id, "UPDATE devices SET last_seen=?1 WHERE id=?2 AND last_seen<>?1", v, 1) < 0 ? -1 : 0;
 }
 
-int mote_store_device_count(mote_store *s, int64_t *n)
+static int device_count(mote_store *s, int64_t *n)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM devices");
     if (!st) return -1;
@@ -333,3 +316,18 @@ int mote_store_device_count(mote_store *s, int64_t *n)
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : store_sql_fail(s, "device count");
 }
+
+const mote_store_device_ops sqlite_device_ops = {
+    .add = device_add,
+    .auth = device_auth,
+    .get = device_get,
+    .list = device_list,
+    .doc = device_doc,
+    .ids_by_tag = device_ids_by_tag,
+    .set_tags = device_set_tags,
+    .report = device_report,
+    .telemetry = device_telemetry,
+    .seen = device_seen,
+    .running = device_running,
+    .count = device_count,
+};

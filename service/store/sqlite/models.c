@@ -1,4 +1,4 @@
-/* Model repository: one row per published name+version, bytes in blobs. */
+/* SQLite: the model repository, one row per published name+version, bytes in blobs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,13 +6,6 @@
 #include "store/sqlite/sqlite_store.h"
 
 #define MODEL_COLS "id, name, version, sha256, size, selftest_in, selftest_out, created, metadata"
-
-void mote_model_free(mote_model_rec *m)
-{
-    if (!m) return;
-    json_decref(m->metadata);
-    m->metadata = NULL;
-}
 
 static void model_row(sqlite3_stmt *st, mote_model_rec *m)
 {
@@ -43,7 +36,7 @@ static int model_one(mote_store *s, sqlite3_stmt *st, mote_model_rec *out)
     return ret;
 }
 
-int mote_store_model_get(mote_store *s, const char *name, const char *version, mote_model_rec *out)
+static int model_get(mote_store *s, const char *name, const char *version, mote_model_rec *out)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT " MODEL_COLS " FROM models WHERE name=? AND version=?");
     if (!st) return -1;
@@ -54,7 +47,7 @@ int mote_store_model_get(mote_store *s, const char *name, const char *version, m
     return model_one(s, st, out);
 }
 
-int mote_store_model_get_id(mote_store *s, int64_t id, mote_model_rec *out)
+static int model_get_id(mote_store *s, int64_t id, mote_model_rec *out)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT " MODEL_COLS " FROM models WHERE id=?");
     if (!st) return -1;
@@ -65,11 +58,11 @@ int mote_store_model_get_id(mote_store *s, int64_t id, mote_model_rec *out)
     return model_one(s, st, out);
 }
 
-int mote_store_model_add(mote_store *s, mote_model_rec *m)
+static int model_add(mote_store *s, mote_model_rec *m)
 {
     if (mote_store_begin(s) != 0) return -1;
     mote_model_rec old;
-    int r = mote_store_model_get(s, m->name, m->version, &old);
+    int r = model_get(s, m->name, m->version, &old);
     if (r == 0) {
         /* Published already: report the existing row, change nothing. */
         m->id = old.id;
@@ -103,12 +96,11 @@ int mote_store_model_add(mote_store *s, mote_model_rec *m)
         mote_store_rollback(s);
         return -1;
     }
-    sqlite3 *db = mote_store_db(s);
-    m->id = sqlite3_last_insert_rowid(db);
+    m->id = sqlite3_last_insert_rowid(store_db(s));
     return mote_store_commit(s);
 }
 
-json_t *mote_store_model_list(mote_store *s)
+static json_t *model_list(mote_store *s)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT name, version, sha256, size, created FROM models ORDER BY name, id");
     if (!st) return NULL;
@@ -133,3 +125,10 @@ json_t *mote_store_model_list(mote_store *s)
     sqlite3_finalize(st);
     return a;
 }
+
+const mote_store_model_ops sqlite_model_ops = {
+    .add = model_add,
+    .get = model_get,
+    .get_id = model_get_id,
+    .list = model_list,
+};

@@ -1,43 +1,18 @@
-/* SQLite store: opening, per-thread connections, schema migrations,
- * transactions, errors and tokens. Models, devices and blobs live in
- * store_models.c, store_devices.c and store_blobs.c. */
-#include <errno.h>
-#include <stdarg.h>
+/* The SQLite backend (store/backend.h): opening, per-thread connections,
+ * errors, statement helpers, transactions and tokens. The schema is in
+ * schema.c; models, devices, jobs and deployments in their own files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "store/sqlite/sqlite_store.h"
-
-/* Migration 1: the core tables. Tags live in their own table so that a
- * group lookup is an index search; devices.tags keeps the order given. */
-static const char schema_core[] =
-    "CREATE TABLE tokens(hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, created TEXT NOT NULL);"
-    "CREATE TABLE models(id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
-    " sha256 TEXT NOT NULL, size INTEGER NOT NULL, selftest_in TEXT NOT NULL DEFAULT '',"
-    " selftest_out TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL,"
-    " UNIQUE(name, version));"
-    "CREATE TABLE devices(id TEXT PRIMARY KEY, name TEXT NOT NULL, profile TEXT NOT NULL,"
-    " cred_hash TEXT NOT NULL UNIQUE, facts TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',"
-    " created TEXT NOT NULL, last_seen TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'registered',"
-    " artifact TEXT NOT NULL DEFAULT '', selftest_output_b64 TEXT NOT NULL DEFAULT '', telemetry TEXT,"
-    " target TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '', version TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE device_tags(device TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
-    " tag TEXT NOT NULL, PRIMARY KEY(tag, device));";
-
-static const char *const migrations[] = {schema_core, mote_store_rollout_schema};
-#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* Error of a thread that has no connection (opening it failed). */
 static _Thread_local char orphan_err[512];
 
-void mote_store_now(char out[32])
+static sqlite_store *sq(mote_store *s)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)) snprintf(out, 32, "1970-01-01T00:00:00Z");
+    return (sqlite_store *)s;
 }
 
 static void conn_destroy(void *p)
@@ -55,7 +30,7 @@ static void conn_destroy(void *p)
     free(c);
 }
 
-static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
@@ -80,7 +55,7 @@ static sqlite3 *open_db(const char *dir, char *err, size_t errlen)
     /* WAL (set once, kept in the file) lets readers run beside one writer;
      * NORMAL sync in WAL loses no committed transaction when the process dies. */
     if (sqlite3_busy_timeout(db, 10000) != SQLITE_OK ||
-        exec_sql(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", e, sizeof e) != 0) {
+        store_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", e, sizeof e) != 0) {
         snprintf(err, errlen, "%.300s: %.200s", path, e);
         sqlite3_close_v2(db);
         return NULL;
@@ -90,7 +65,8 @@ static sqlite3 *open_db(const char *dir, char *err, size_t errlen)
 
 store_conn *store_conn_get(mote_store *s)
 {
-    store_conn *c = pthread_getspecific(s->key);
+    sqlite_store *q = sq(s);
+    store_conn *c = pthread_getspecific(q->key);
     if (c) return c;
     c = calloc(1, sizeof *c);
     if (!c) {
@@ -102,42 +78,51 @@ store_conn *store_conn_get(mote_store *s)
         free(c);
         return NULL;
     }
-    c->owner = s;
-    if (pthread_setspecific(s->key, c) != 0) {
+    c->owner = q;
+    if (pthread_setspecific(q->key, c) != 0) {
         snprintf(orphan_err, sizeof orphan_err, "%.400s/moted.db: cannot keep a connection for this thread", s->dir);
         sqlite3_close_v2(c->db);
         free(c);
         return NULL;
     }
-    pthread_mutex_lock(&s->mu);
-    c->next = s->conns;
-    s->conns = c;
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_lock(&q->mu);
+    c->next = q->conns;
+    q->conns = c;
+    pthread_mutex_unlock(&q->mu);
     return c;
 }
 
-int mote_store_fail(mote_store *s, const char *fmt, ...)
+sqlite3 *store_db(mote_store *s)
 {
-    store_conn *c = s ? pthread_getspecific(s->key) : NULL;
-    char *buf = c ? c->err : orphan_err;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof c->err, fmt, ap);
-    va_end(ap);
-    return -1;
+    store_conn *c = store_conn_get(s);
+    return c ? c->db : NULL;
+}
+
+static void set_error(mote_store *s, const char *msg)
+{
+    store_conn *c = pthread_getspecific(sq(s)->key);
+    if (c) snprintf(c->err, sizeof c->err, "%s", msg);
+    else snprintf(orphan_err, sizeof orphan_err, "%s", msg);
+}
+
+static const char *error(mote_store *s)
+{
+    store_conn *c = pthread_getspecific(sq(s)->key);
+    return c ? c->err : orphan_err;
 }
 
 int store_sql_fail(mote_store *s, const char *what)
 {
-    store_conn *c = pthread_getspecific(s->key);
+    store_conn *c = pthread_getspecific(sq(s)->key);
     if (!c) return -1; /* orphan_err says why there is no connection */
     return mote_store_fail(s, "moted.db: %s: %s", what, sqlite3_errmsg(c->db));
 }
 
-const char *mote_store_error(mote_store *s)
+int store_fail_st(mote_store *s, sqlite3_stmt *st, const char *what)
 {
-    store_conn *c = s ? pthread_getspecific(s->key) : NULL;
-    return c ? c->err : orphan_err;
+    int r = store_sql_fail(s, what);
+    sqlite3_finalize(st);
+    return r;
 }
 
 sqlite3_stmt *store_prepare(mote_store *s, const char *sql)
@@ -161,9 +146,24 @@ int store_step_done(mote_store *s, sqlite3_stmt *st, const char *what)
     return ret;
 }
 
+int store_step_one(mote_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return store_sql_fail(s, what);
+}
+
 int store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_texts(sqlite3_stmt *st, int first, const char *const *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (store_bind_text(st, first + i, v[i])) return -1;
+    return 0;
 }
 
 void store_col_text(sqlite3_stmt *st, int i, char *out, size_t len)
@@ -178,93 +178,77 @@ json_t *store_col_json(sqlite3_stmt *st, int i)
     return t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-struct sqlite3 *mote_store_db(mote_store *s)
+json_t *store_count_by(mote_store *s, const char *sql, const char *const *keys, size_t n_keys)
 {
-    store_conn *c = store_conn_get(s);
-    return c ? c->db : NULL;
-}
-
-/* Apply the migrations past PRAGMA user_version, each in its own transaction. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-    for (;;) {
-        sqlite3_stmt *st = NULL;
-        int version = -1;
-        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (version < 0) {
-            snprintf(err, errlen, "moted.db: cannot read the schema version: %s", sqlite3_errmsg(db));
-            return -1;
-        }
-        if (version > N_MIGRATIONS) {
-            snprintf(err, errlen, "moted.db: schema version %d is newer than this moted's (%d)", version,
-                     N_MIGRATIONS);
-            return -1;
-        }
-        if (version == N_MIGRATIONS) return 0;
-        char e[400], sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version + 1);
-        if (exec_sql(db, "BEGIN IMMEDIATE", e, sizeof e) != 0) {
-            snprintf(err, errlen, "moted.db: migration %d: %s", version + 1, e);
-            return -1;
-        }
-        /* Another process may have migrated while we waited for the lock. */
-        int again = -1;
-        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            again = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (again != version) {
-            exec_sql(db, "ROLLBACK", e, sizeof e);
-            continue;
-        }
-        if (exec_sql(db, migrations[version], e, sizeof e) != 0 || exec_sql(db, sql, e, sizeof e) != 0 ||
-            exec_sql(db, "COMMIT", e, sizeof e) != 0) {
-            char e2[64];
-            exec_sql(db, "ROLLBACK", e2, sizeof e2);
-            snprintf(err, errlen, "moted.db: migration %d: %s", version + 1, e);
-            return -1;
-        }
-    }
-}
-
-mote_store *mote_store_open(const char *data_dir, char *err, size_t errlen)
-{
-    if (!data_dir || !*data_dir || strlen(data_dir) >= sizeof ((mote_store *)0)->dir) {
-        snprintf(err, errlen, "data dir: missing or too long");
+    json_t *o = json_object();
+    for (size_t i = 0; i < n_keys; i++) json_object_set_new(o, keys[i], json_integer(0));
+    sqlite3_stmt *st = store_prepare(s, sql);
+    if (!st) {
+        json_decref(o);
         return NULL;
     }
-    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", data_dir, strerror(errno));
-        return NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        if (k) json_object_set_new(o, k, json_integer(sqlite3_column_int64(st, 1)));
     }
+    if (rc != SQLITE_DONE) {
+        store_sql_fail(s, "count");
+        json_decref(o);
+        o = NULL;
+    }
+    sqlite3_finalize(st);
+    return o;
+}
+
+static void close_store(mote_store *s)
+{
+    sqlite_store *q = sq(s);
+    /* Threads that still exist keep a dangling value under the key; deleting
+     * the key first means no destructor runs for it any more. */
+    pthread_key_delete(q->key);
+    store_conn *c = q->conns;
+    while (c) {
+        store_conn *n = c->next;
+        sqlite3_close_v2(c->db);
+        free(c);
+        c = n;
+    }
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
+
+static const mote_store_ops sqlite_ops;
+
+static mote_store *open_store(const char *data_dir, char *err, size_t errlen)
+{
     /* Allocation statistics take a global mutex on every SQLite malloc; moted does not read them. Only
      * possible before SQLite initializes: later calls fail harmlessly. */
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    mote_store *s = calloc(1, sizeof *s);
-    if (!s) {
+    sqlite_store *q = calloc(1, sizeof *q);
+    if (!q) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    mote_store *s = &q->base;
+    s->ops = &sqlite_ops;
     snprintf(s->dir, sizeof s->dir, "%s", data_dir);
-    if (pthread_key_create(&s->key, conn_destroy) != 0) {
+    if (pthread_key_create(&q->key, conn_destroy) != 0) {
         snprintf(err, errlen, "cannot create a thread key");
-        free(s);
+        free(q);
         return NULL;
     }
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+    if (pthread_mutex_init(&q->mu, NULL) != 0) {
         snprintf(err, errlen, "cannot create a mutex");
-        pthread_key_delete(s->key);
-        free(s);
+        pthread_key_delete(q->key);
+        free(q);
         return NULL;
     }
     char e[600];
     store_conn *c = store_conn_get(s);
     if (!c) {
         snprintf(err, errlen, "%s", orphan_err);
-        mote_store_close(s);
+        close_store(s);
         return NULL;
     }
     sqlite3_stmt *st = NULL;
@@ -276,35 +260,18 @@ mote_store *mote_store_open(const char *data_dir, char *err, size_t errlen)
     sqlite3_finalize(st);
     if (!wal) {
         snprintf(err, errlen, "%s/moted.db: cannot switch to WAL mode: %s", data_dir, sqlite3_errmsg(c->db));
-        mote_store_close(s);
+        close_store(s);
         return NULL;
     }
-    if (migrate(c->db, e, sizeof e) != 0) {
+    if (store_migrate(c->db, e, sizeof e) != 0) {
         snprintf(err, errlen, "%s/%s", data_dir, e);
-        mote_store_close(s);
+        close_store(s);
         return NULL;
     }
     return s;
 }
 
-void mote_store_close(mote_store *s)
-{
-    if (!s) return;
-    /* Threads that still exist keep a dangling value under the key; deleting
-     * the key first means no destructor runs for it any more. */
-    pthread_key_delete(s->key);
-    store_conn *c = s->conns;
-    while (c) {
-        store_conn *n = c->next;
-        sqlite3_close_v2(c->db);
-        free(c);
-        c = n;
-    }
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-}
-
-int mote_store_ping(mote_store *s)
+static int ping(mote_store *s)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM tokens");
     if (!st) return -1;
@@ -315,27 +282,28 @@ int mote_store_ping(mote_store *s)
 
 /* ---- transactions ---- */
 
-int mote_store_begin(mote_store *s)
+static int begin_with(mote_store *s, const char *sql)
 {
     store_conn *c = store_conn_get(s);
     if (!c) return -1;
-    if (c->tx_depth == 0 && sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (c->tx_depth == 0 && sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_sql_fail(s, "begin");
     c->tx_depth++;
     return 0;
 }
 
-int mote_store_begin_read(mote_store *s)
+static int begin(mote_store *s)
 {
-    store_conn *c = store_conn_get(s);
-    if (!c) return -1;
-    if (c->tx_depth == 0 && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_sql_fail(s, "begin");
-    c->tx_depth++;
-    return 0;
+    return begin_with(s, "BEGIN IMMEDIATE");
 }
 
-int mote_store_commit(mote_store *s)
+/* A read transaction takes no write lock until it writes (it does not). */
+static int begin_read(mote_store *s)
+{
+    return begin_with(s, "BEGIN");
+}
+
+static int commit(mote_store *s)
 {
     store_conn *c = store_conn_get(s);
     if (!c) return -1;
@@ -349,7 +317,7 @@ int mote_store_commit(mote_store *s)
     return 0;
 }
 
-void mote_store_rollback(mote_store *s)
+static void rollback(mote_store *s)
 {
     store_conn *c = store_conn_get(s);
     if (!c || c->tx_depth == 0) return;
@@ -360,7 +328,7 @@ void mote_store_rollback(mote_store *s)
 
 /* ---- tokens ---- */
 
-int mote_store_token_add(mote_store *s, const char *name, const char *role, const char *token_hex)
+static int token_add(mote_store *s, const char *name, const char *role, const char *token_hex)
 {
     char now[32];
     mote_store_now(now);
@@ -374,7 +342,7 @@ int mote_store_token_add(mote_store *s, const char *name, const char *role, cons
     return store_step_done(s, st, "token add");
 }
 
-int mote_store_token_role(mote_store *s, const char *token_hex, char *role, size_t rolelen)
+static int token_role(mote_store *s, const char *token_hex, char *role, size_t rolelen)
 {
     sqlite3_stmt *st = store_prepare(s, "SELECT role FROM tokens WHERE hash=?");
     if (!st) return -1;
@@ -392,3 +360,27 @@ int mote_store_token_role(mote_store *s, const char *token_hex, char *role, size
     sqlite3_finalize(st);
     return ret;
 }
+
+static const mote_store_core_ops core_ops = {
+    .close = close_store,
+    .error = error,
+    .set_error = set_error,
+    .ping = ping,
+    .schema_version = store_schema_version,
+    .begin = begin,
+    .begin_read = begin_read,
+    .commit = commit,
+    .rollback = rollback,
+    .token_add = token_add,
+    .token_role = token_role,
+};
+
+static const mote_store_ops sqlite_ops = {
+    .core = &core_ops,
+    .models = &sqlite_model_ops,
+    .devices = &sqlite_device_ops,
+    .jobs = &sqlite_job_ops,
+    .deployments = &sqlite_deployment_ops,
+};
+
+const mote_store_backend mote_store_sqlite = {.name = "sqlite", .open = open_store};
