@@ -1,32 +1,60 @@
-/* moted helpers: accessors, JSON log lines, metrics, hashes and tokens, the
- * data directory's files. */
+/* moted: the one place that starts and wires the parts (docs/service.md).
+ * It opens the data dir's store (store/), makes the tokens of a first start,
+ * starts the rollout (rollout/) and the request engine (http/) with the API's
+ * routes and token check (api/), and stops them in the reverse order. It also
+ * keeps what every part may ask for (moted_ctx.h): the log and the counters. */
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "moted_internal.h"
+#include "api/api.h"
+#include "http/http.h"
+#include "moted_ctx.h"
+#include "rollout/rollout.h"
+#include "store/store.h"
+
+struct moted {
+    moted_config cfg; /* bind and data_dir point into the buffers below */
+    char data_dir[1024];
+    char bind[64];
+    mote_store *store;
+    moted_rollout *rollout;
+    moted_http *http;
+    atomic_uint_fast64_t telemetry_reports;
+};
 
 mote_store *moted_store(moted *m)
 {
     return m->store;
 }
 
-const char *moted_data_dir(moted *m)
+moted_rollout *moted_rollout_of(moted *m)
 {
-    return m->data_dir;
+    return m->rollout;
 }
 
-const moted_config *moted_cfg(moted *m)
+moted_http *moted_http_of(moted *m)
 {
-    return &m->cfg;
+    return m->http;
 }
+
+void moted_count_telemetry(moted *m)
+{
+    atomic_fetch_add(&m->telemetry_reports, 1);
+}
+
+uint64_t moted_telemetry_reports(moted *m)
+{
+    return atomic_load(&m->telemetry_reports);
+}
+
+/* ---- the log ---- */
 
 static void iso_now_ms(char out[48])
 {
@@ -39,20 +67,25 @@ static void iso_now_ms(char out[48])
     snprintf(out, 48, "%.24s.%03dZ", base, (int)((ts.tv_nsec / 1000000) % 1000));
 }
 
+/* Print o as one line and release it. */
+static void log_line(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (s) fprintf(stderr, "%s\n", s); /* one call: lines of different threads do not interleave */
+    free(s);
+}
+
 void moted_log(moted *m, const char *level, const char *fmt, ...)
 {
-    if (m && !m->cfg.log_json && !strcmp(level, "info")) return;
+    if ((!m || !m->cfg.log_json) && !strcmp(level, "info")) return;
     char msg[2048], ts[48];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     iso_now_ms(ts);
-    json_t *o = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level, "msg", msg);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (s) fprintf(stderr, "%s\n", s); /* one call: lines of different threads do not interleave */
-    free(s);
+    log_line(json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level, "msg", msg));
 }
 
 void moted_log_request(moted *m, const char *method, const char *route, int status, long long us)
@@ -60,99 +93,11 @@ void moted_log_request(moted *m, const char *method, const char *route, int stat
     if (!m->cfg.log_json) return;
     char ts[48];
     iso_now_ms(ts);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "ts", ts, "level", "info", "msg", "request",
-                          "method", method, "route", route, "status", status, "us", (json_int_t)us);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (s) fprintf(stderr, "%s\n", s);
-    free(s);
+    log_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "ts", ts, "level", "info", "msg", "request", "method",
+                       method, "route", route, "status", status, "us", (json_int_t)us));
 }
 
-/* ---- metrics ---- */
-
-static const double lat_bounds[MOTED_LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,    0.25,  0.5,    1,     2.5,  5};
-
-void moted_metrics_request(moted *m, const char *route, int code, double seconds)
-{
-    moted_metrics *mt = &m->metrics;
-    pthread_mutex_lock(&mt->mu);
-    size_t i;
-    for (i = 0; i < mt->n_counts; i++)
-        if (mt->counts[i].code == code && !strcmp(mt->counts[i].route, route)) break;
-    if (i == mt->n_counts) {
-        if (mt->n_counts == mt->cap_counts) {
-            size_t nc = mt->cap_counts ? mt->cap_counts * 2 : 32;
-            moted_route_count *g = realloc(mt->counts, nc * sizeof *g);
-            if (!g) goto hist; /* the histogram still counts it */
-            mt->counts = g;
-            mt->cap_counts = nc;
-        }
-        mt->counts[i] = (moted_route_count){route, code, 0};
-        mt->n_counts++;
-    }
-    mt->counts[i].n++;
-hist:;
-    int b = 0;
-    while (b < MOTED_LAT_BUCKETS && seconds > lat_bounds[b]) b++;
-    mt->lat_bucket[b]++;
-    mt->lat_sum += seconds;
-    mt->lat_count++;
-    pthread_mutex_unlock(&mt->mu);
-}
-
-void moted_metrics_telemetry(moted *m)
-{
-    atomic_fetch_add(&m->metrics.telemetry_reports, 1);
-}
-
-/* Label values may hold anything but '"', '\\' and newlines unescaped. */
-static void label_value(FILE *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '"' || *v == '\\') fputc('\\', out);
-        if (*v == '\n') fputs("\\n", out);
-        else fputc(*v, out);
-    }
-}
-
-void moted_metrics_write(moted *m, FILE *out)
-{
-    moted_metrics *mt = &m->metrics;
-    fputs("# HELP mote_http_requests_total HTTP requests by route pattern and status code.\n"
-          "# TYPE mote_http_requests_total counter\n",
-          out);
-    pthread_mutex_lock(&mt->mu);
-    for (size_t i = 0; i < mt->n_counts; i++) {
-        fputs("mote_http_requests_total{route=\"", out);
-        label_value(out, mt->counts[i].route);
-        fprintf(out, "\",code=\"%d\"} %llu\n", mt->counts[i].code, (unsigned long long)mt->counts[i].n);
-    }
-    fputs("# HELP mote_http_request_seconds Time from the request line to the response being queued.\n"
-          "# TYPE mote_http_request_seconds histogram\n",
-          out);
-    uint64_t cum = 0;
-    for (int b = 0; b <= MOTED_LAT_BUCKETS; b++) {
-        cum += mt->lat_bucket[b];
-        if (b < MOTED_LAT_BUCKETS)
-            fprintf(out, "mote_http_request_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[b], (unsigned long long)cum);
-        else
-            fprintf(out, "mote_http_request_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-    }
-    fprintf(out, "mote_http_request_seconds_sum %.6f\nmote_http_request_seconds_count %llu\n", mt->lat_sum,
-            (unsigned long long)mt->lat_count);
-    pthread_mutex_unlock(&mt->mu);
-    int64_t n = 0;
-    if (mote_store_device_count(m->store, &n) == 0)
-        fprintf(out, "# HELP mote_devices Registered devices.\n# TYPE mote_devices gauge\nmote_devices %lld\n",
-                (long long)n);
-    fprintf(out,
-            "# HELP mote_telemetry_reports_total Telemetry reports received from devices.\n"
-            "# TYPE mote_telemetry_reports_total counter\nmote_telemetry_reports_total %llu\n",
-            (unsigned long long)atomic_load(&mt->telemetry_reports));
-}
-
-/* ---- tokens ---- */
+/* ---- the data dir ---- */
 
 /* DIR/<role>.token: read it, or make it at first start; its hash goes into the
  * database either way (the file is the truth after a crash between the two). */
@@ -191,7 +136,8 @@ static int ensure_token(moted *m, const char *role, char *err, size_t errlen)
     return 0;
 }
 
-int moted_mkdir_p(const char *dir, char *err, size_t errlen)
+/* mkdir -p (mode 0700 for what it creates). */
+static int mkdir_p(const char *dir, char *err, size_t errlen)
 {
     char p[1024];
     if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
@@ -212,7 +158,9 @@ int moted_mkdir_p(const char *dir, char *err, size_t errlen)
     }
 }
 
-int moted_datadir_init(moted *m, char *err, size_t errlen)
+/* Data dir: create DIR and DIR/blobs, make admin.token / enroll.token (0600)
+ * at first start and make sure the database knows their hashes. */
+static int datadir_init(moted *m, char *err, size_t errlen)
 {
     char blobs[1100];
     snprintf(blobs, sizeof blobs, "%s/blobs", m->data_dir);
@@ -222,4 +170,72 @@ int moted_datadir_init(moted *m, char *err, size_t errlen)
     }
     if (ensure_token(m, "admin", err, errlen) != 0 || ensure_token(m, "enroll", err, errlen) != 0) return -1;
     return 0;
+}
+
+/* ---- start and stop ---- */
+
+moted *moted_start(const moted_config *cfg, char *err, size_t errlen)
+{
+    if (sodium_init() < 0) {
+        snprintf(err, errlen, "libsodium: cannot initialise");
+        return NULL;
+    }
+    moted *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    if (!cfg->data_dir || !*cfg->data_dir || strlen(cfg->data_dir) >= sizeof m->data_dir) {
+        snprintf(err, errlen, "--data: a directory is required (at most %zu bytes)", sizeof m->data_dir - 1);
+        free(m);
+        return NULL;
+    }
+    snprintf(m->data_dir, sizeof m->data_dir, "%s", cfg->data_dir);
+    snprintf(m->bind, sizeof m->bind, "%s", cfg->bind && *cfg->bind ? cfg->bind : "127.0.0.1");
+    m->cfg.data_dir = m->data_dir;
+    m->cfg.bind = m->bind;
+    if (m->cfg.threads <= 0) m->cfg.threads = 2;
+    if (m->cfg.workers <= 0) m->cfg.workers = 1;
+    atomic_init(&m->telemetry_reports, 0);
+    /* The address is checked before anything is made on disk. */
+    m->http = moted_http_new(m, moted_api_authenticate, m->bind, cfg->port, err, errlen);
+    if (!m->http) goto fail;
+    if (mkdir_p(m->data_dir, err, errlen) != 0) goto fail;
+    m->store = mote_store_open(m->data_dir, err, errlen);
+    if (!m->store) goto fail;
+    if (datadir_init(m, err, errlen) != 0) goto fail;
+    m->rollout = moted_rollout_start(m, m->store, m->data_dir, m->cfg.workers, err, errlen);
+    if (!m->rollout) goto fail;
+    for (size_t i = 0; i < moted_api_n_tables; i++)
+        if (moted_http_add_routes(m->http, moted_api_tables[i]->routes, moted_api_tables[i]->n) != 0) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+    if (moted_http_start(m->http, m->cfg.threads, err, errlen) != 0) goto fail;
+    char path[1100], line[16];
+    snprintf(path, sizeof path, "%s/moted.port", m->data_dir);
+    snprintf(line, sizeof line, "%d\n", moted_port(m));
+    if (mote_write_file_atomic(path, line, strlen(line), 0644, err, errlen) != 0) goto fail;
+    moted_log(m, "info", "moted listening on %s:%d, data %s, %d threads, %d workers", m->bind, moted_port(m),
+              m->data_dir, m->cfg.threads, m->cfg.workers);
+    return m;
+fail:
+    moted_stop(m);
+    return NULL;
+}
+
+int moted_port(moted *m)
+{
+    return moted_http_port(m->http);
+}
+
+void moted_stop(moted *m)
+{
+    if (!m) return;
+    /* Requests first (they use everything), then the rollout's threads, then storage. */
+    moted_http_free(m->http);
+    moted_rollout_stop(m->rollout);
+    mote_store_close(m->store);
+    free(m);
 }

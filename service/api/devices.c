@@ -5,26 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "moted_internal.h"
+#include "api/common.h"
+#include "moted_ctx.h"
 #include "rollout/rollout.h"
+#include "store/store.h"
 
 #define MAX_TAGS 32
 #define MAX_TAG_LEN 63
-
-static void storage_error(moted *m, moted_resp *resp, const char *what)
-{
-    moted_log(m, "error", "%s: %s", what, mote_store_error(m->store));
-    moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max) return 0;
-    for (; *s; s++)
-        if (*s < 0x20 || *s > 0x7e) return 0;
-    return 1;
-}
 
 /* Tags: an array of at most MAX_TAGS distinct printable strings without ','.
  * 0, or -1 with a 400 set. */
@@ -43,7 +30,7 @@ static int check_tags(json_t *tags, moted_resp *resp)
     json_array_foreach(tags, i, t)
     {
         const char *s = json_string_value(t);
-        if (!s || !printable(s, MAX_TAG_LEN) || strchr(s, ',')) {
+        if (!s || !api_printable(s, MAX_TAG_LEN) || strchr(s, ',')) {
             moted_resp_error(resp, 400, "tags[%zu]: 1 to %d printable characters without ',' are required", i,
                              MAX_TAG_LEN);
             return -1;
@@ -66,7 +53,8 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
     const char *name = json_string_value(json_object_get(j, "name"));
     json_t *hint = json_object_get(j, "profile"), *tags = json_object_get(j, "tags"), *facts = json_object_get(j, "facts");
     char err[512];
-    if (!name || !printable(name, sizeof d.name - 1)) {
+    mote_profile p;
+    if (!name || !api_printable(name, sizeof d.name - 1)) {
         moted_resp_error(resp, 400, "name: 1 to %zu printable characters are required", sizeof d.name - 1);
     } else if (hint && !json_is_null(hint) && (!json_is_string(hint) || json_string_length(hint) >= sizeof d.profile)) {
         moted_resp_error(resp, 400, "profile: a profile name (string) is expected");
@@ -74,10 +62,10 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 400, "facts: an object is required (core, ram_kb, flash_kb, features, ...)");
     } else if (tags && check_tags(tags, resp) != 0) {
         /* 400 set */
-    } else if (moted_pick_profile(m, facts, json_string_value(hint), d.profile, sizeof d.profile, err, sizeof err) !=
-               0) {
+    } else if (rollout_pick_profile(facts, json_string_value(hint), &p, err, sizeof err) != 0) {
         moted_resp_error(resp, 400, "facts: %s", err);
     } else {
+        snprintf(d.profile, sizeof d.profile, "%s", p.name);
         unsigned char idb[8];
         randombytes_buf(idb, sizeof idb);
         char idhex[17], cred[65], hash[65];
@@ -88,13 +76,13 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
         d.tags = tags;
         mote_random_hex32(cred);
         mote_sha256_hex(cred, 64, hash);
-        if (mote_store_device_add(m->store, &d, hash) != 0) {
-            storage_error(m, resp, d.id);
+        if (mote_store_device_add(moted_store(m), &d, hash) != 0) {
+            api_storage_error(m, resp, d.id);
         } else {
             moted_log(m, "info", "device %s '%s' registered, profile %s", d.id, d.name, d.profile);
-            moted_rollout_device_joined(m, d.id);
+            moted_rollout_device_joined(moted_rollout_of(m), d.id);
             moted_resp_json(resp, 201, json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "credential", cred, "profile",
-                                                 d.profile, "server_key", moted_server_key_hex(m)));
+                                                 d.profile, "server_key", moted_rollout_key_hex(moted_rollout_of(m))));
         }
         sodium_memzero(cred, sizeof cred);
     }
@@ -104,9 +92,9 @@ static void device_register(moted *m, const moted_req *r, moted_resp *resp)
 static void device_list(moted *m, const moted_req *r, moted_resp *resp)
 {
     const char *tag = moted_req_query(r, "tag");
-    json_t *a = mote_store_device_list(m->store, tag && *tag ? tag : NULL);
+    json_t *a = mote_store_device_list(moted_store(m), tag && *tag ? tag : NULL);
     if (!a) {
-        storage_error(m, resp, "device list");
+        api_storage_error(m, resp, "device list");
         return;
     }
     moted_resp_json(resp, 200, json_pack("{s:o}", "devices", a));
@@ -115,9 +103,9 @@ static void device_list(moted *m, const moted_req *r, moted_resp *resp)
 static void device_show(moted *m, const moted_req *r, moted_resp *resp)
 {
     int rc;
-    json_t *doc = mote_store_device_doc(m->store, r->params[0], &rc);
+    json_t *doc = mote_store_device_doc(moted_store(m), r->params[0], &rc);
     if (rc == 1) moted_resp_error(resp, 404, "device %.64s: unknown", r->params[0]);
-    else if (rc < 0) storage_error(m, resp, r->params[0]);
+    else if (rc < 0) api_storage_error(m, resp, r->params[0]);
     else moted_resp_json(resp, 200, doc);
 }
 
@@ -127,21 +115,21 @@ static void device_tags(moted *m, const moted_req *r, moted_resp *resp)
     if (!j) return;
     json_t *tags = json_object_get(j, "tags");
     if (check_tags(tags, resp) == 0) {
-        int rc = mote_store_device_set_tags(m->store, r->params[0], tags);
+        int rc = mote_store_device_set_tags(moted_store(m), r->params[0], tags);
         if (rc == 1) moted_resp_error(resp, 404, "device %.64s: unknown", r->params[0]);
-        else if (rc < 0) storage_error(m, resp, r->params[0]);
+        else if (rc < 0) api_storage_error(m, resp, r->params[0]);
         else {
-            moted_rollout_device_joined(m, r->params[0]);
+            moted_rollout_device_joined(moted_rollout_of(m), r->params[0]);
             device_show(m, r, resp);
         }
     }
     json_decref(j);
 }
 
-const moted_route moted_devices_routes[] = {
-    {"POST", "/v1/devices", MOTED_ROLE_ADMIN | MOTED_ROLE_ENROLL, device_register},
-    {"GET", "/v1/devices", MOTED_ROLE_ADMIN, device_list},
-    {"GET", "/v1/devices/{id}", MOTED_ROLE_ADMIN, device_show},
-    {"PUT", "/v1/devices/{id}/tags", MOTED_ROLE_ADMIN, device_tags},
+static const moted_route routes[] = {
+    {"POST", "/v1/devices", MOTED_ROLE_ADMIN | MOTED_ROLE_ENROLL, MOTED_BODY_JSON, device_register},
+    {"GET", "/v1/devices", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, device_list},
+    {"GET", "/v1/devices/{id}", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, device_show},
+    {"PUT", "/v1/devices/{id}/tags", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, device_tags},
 };
-const size_t moted_devices_n_routes = sizeof moted_devices_routes / sizeof moted_devices_routes[0];
+const moted_api_table api_devices_table = {routes, sizeof routes / sizeof routes[0]};

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "driver/inspect_json.h"
-#include "moted_internal.h"
+#include "api/common.h"
+#include "moted_ctx.h"
+#include "store/store.h"
 
 /* Names and versions appear in URLs: letters, digits, '.', '_', '-'. */
 static int ok_ident(const char *s, size_t max)
@@ -73,12 +75,6 @@ static json_t *model_doc(const mote_model_rec *r, json_t *inspect)
     return o;
 }
 
-static void storage_error(moted *m, moted_resp *resp, const char *what)
-{
-    moted_log(m, "error", "%s: %s", what, mote_store_error(m->store));
-    moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
-}
-
 static void model_push(moted *m, const moted_req *r, moted_resp *resp)
 {
     json_t *j = moted_req_json(r, resp);
@@ -129,10 +125,10 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
         }
     }
     /* Blobs first: a row only ever names complete files. */
-    if (mote_store_blob_put(m->store, model, model_len, rec.sha256) != 0 ||
-        (st_in && (mote_store_blob_put(m->store, st_in, in_len, rec.selftest_in) != 0 ||
-                   mote_store_blob_put(m->store, st_out, out_len, rec.selftest_out) != 0))) {
-        storage_error(m, resp, label);
+    if (mote_store_blob_put(moted_store(m), model, model_len, rec.sha256) != 0 ||
+        (st_in && (mote_store_blob_put(moted_store(m), st_in, in_len, rec.selftest_in) != 0 ||
+                   mote_store_blob_put(moted_store(m), st_out, out_len, rec.selftest_out) != 0))) {
+        api_storage_error(m, resp, label);
         goto out;
     }
     char pushed[65];
@@ -141,9 +137,9 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
     snprintf(rec.version, sizeof rec.version, "%s", version);
     rec.size = (int64_t)model_len;
     rec.metadata = meta ? json_incref(meta) : json_object();
-    int rc = mote_store_model_add(m->store, &rec);
+    int rc = mote_store_model_add(moted_store(m), &rec);
     if (rc < 0) {
-        storage_error(m, resp, label);
+        api_storage_error(m, resp, label);
         goto out;
     }
     if (rc == 1 && strcmp(rec.sha256, pushed) != 0) {
@@ -152,8 +148,8 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
         goto out;
     }
     mote_model_rec now;
-    if (mote_store_model_get(m->store, name, version, &now) != 0) {
-        storage_error(m, resp, label);
+    if (mote_store_model_get(moted_store(m), name, version, &now) != 0) {
+        api_storage_error(m, resp, label);
         goto out;
     }
     if (rc == 0) moted_log(m, "info", "model %s stored: sha256 %s, %zu bytes", label, pushed, model_len);
@@ -171,9 +167,9 @@ out:
 static void model_list(moted *m, const moted_req *r, moted_resp *resp)
 {
     (void)r;
-    json_t *flat = mote_store_model_list(m->store);
+    json_t *flat = mote_store_model_list(moted_store(m));
     if (!flat) {
-        storage_error(m, resp, "model list");
+        api_storage_error(m, resp, "model list");
         return;
     }
     /* Rows come ordered by name: group consecutive ones. */
@@ -200,9 +196,9 @@ static void model_list(moted *m, const moted_req *r, moted_resp *resp)
 /* The version named by the route's {name}/{version}; 0, or -1 with 404/500 set. */
 static int lookup(moted *m, const moted_req *r, moted_resp *resp, mote_model_rec *rec)
 {
-    int rc = mote_store_model_get(m->store, r->params[0], r->params[1], rec);
+    int rc = mote_store_model_get(moted_store(m), r->params[0], r->params[1], rec);
     if (rc == 1) moted_resp_error(resp, 404, "model %.128s/%.64s: no such version", r->params[0], r->params[1]);
-    else if (rc < 0) storage_error(m, resp, "model lookup");
+    else if (rc < 0) api_storage_error(m, resp, "model lookup");
     return rc == 0 ? 0 : -1;
 }
 
@@ -214,8 +210,8 @@ static void model_show(moted *m, const moted_req *r, moted_resp *resp)
     size_t len = 0;
     char label[200], err[768];
     snprintf(label, sizeof label, "%s/%s", rec.name, rec.version);
-    if (mote_store_blob_get(m->store, rec.sha256, &data, &len) != 0) {
-        storage_error(m, resp, label);
+    if (mote_store_blob_get(moted_store(m), rec.sha256, &data, &len) != 0) {
+        api_storage_error(m, resp, label);
         mote_model_free(&rec);
         return;
     }
@@ -235,15 +231,15 @@ static void model_tflite(moted *m, const moted_req *r, moted_resp *resp)
     mote_model_rec rec;
     if (lookup(m, r, resp, &rec) != 0) return;
     char path[1200];
-    if (mote_store_blob_path(m->store, rec.sha256, path, sizeof path) != 0) storage_error(m, resp, rec.name);
+    if (mote_store_blob_path(moted_store(m), rec.sha256, path, sizeof path) != 0) api_storage_error(m, resp, rec.name);
     else moted_resp_file(resp, r, path);
     mote_model_free(&rec);
 }
 
-const moted_route moted_models_routes[] = {
-    {"POST", "/v1/models", MOTED_ROLE_ADMIN, model_push},
-    {"GET", "/v1/models", MOTED_ROLE_ADMIN, model_list},
-    {"GET", "/v1/models/{name}/{version}", MOTED_ROLE_ADMIN, model_show},
-    {"GET", "/v1/models/{name}/{version}/tflite", MOTED_ROLE_ADMIN, model_tflite},
+static const moted_route routes[] = {
+    {"POST", "/v1/models", MOTED_ROLE_ADMIN, MOTED_BODY_MODEL, model_push},
+    {"GET", "/v1/models", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_list},
+    {"GET", "/v1/models/{name}/{version}", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_show},
+    {"GET", "/v1/models/{name}/{version}/tflite", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_tflite},
 };
-const size_t moted_models_n_routes = sizeof moted_models_routes / sizeof moted_models_routes[0];
+const moted_api_table api_models_table = {routes, sizeof routes / sizeof routes[0]};

@@ -3,14 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "moted_internal.h"
+#include "api/common.h"
+#include "moted_ctx.h"
 #include "rollout/rollout.h"
+#include "store/store.h"
 
 static void health(moted *m, const moted_req *r, moted_resp *resp)
 {
     (void)r;
-    if (mote_store_ping(m->store) != 0) {
-        moted_log(m, "error", "health: %s", mote_store_error(m->store));
+    if (mote_store_ping(moted_store(m)) != 0) {
+        moted_log(m, "error", "health: %s", mote_store_error(moted_store(m)));
         moted_resp_json(resp, 503, json_pack("{s:s, s:s}", "status", "unavailable", "error", "database does not answer"));
         return;
     }
@@ -27,8 +29,16 @@ static void metrics(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 500, "metrics: out of memory");
         return;
     }
-    moted_metrics_write(m, f);
-    moted_rollout_metrics(m, f);
+    moted_http_metrics(moted_http_of(m), f);
+    int64_t n = 0;
+    if (mote_store_device_count(moted_store(m), &n) == 0)
+        fprintf(f, "# HELP mote_devices Registered devices.\n# TYPE mote_devices gauge\nmote_devices %lld\n",
+                (long long)n);
+    fprintf(f,
+            "# HELP mote_telemetry_reports_total Telemetry reports received from devices.\n"
+            "# TYPE mote_telemetry_reports_total counter\nmote_telemetry_reports_total %llu\n",
+            (unsigned long long)moted_telemetry_reports(m));
+    moted_rollout_metrics(moted_rollout_of(m), f);
     if (fclose(f) != 0 || !buf) {
         free(buf);
         moted_resp_error(resp, 500, "metrics: out of memory");
@@ -38,23 +48,13 @@ static void metrics(moted *m, const moted_req *r, moted_resp *resp)
     free(buf);
 }
 
-/* A one-line name: printable ASCII, 1..63 bytes. */
-static int ok_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63) return 0;
-    for (; *s; s++)
-        if (*s < 0x20 || *s > 0x7e) return 0;
-    return 1;
-}
-
 static void token_create(moted *m, const moted_req *r, moted_resp *resp)
 {
     json_t *j = moted_req_json(r, resp);
     if (!j) return;
     const char *name = json_string_value(json_object_get(j, "name"));
     const char *role = json_string_value(json_object_get(j, "role"));
-    if (!name || !ok_name(name)) {
+    if (!name || !api_printable(name, 63)) {
         moted_resp_error(resp, 400, "name: a string of 1 to 63 printable characters is required");
     } else if (!role || (strcmp(role, "admin") != 0 && strcmp(role, "enroll") != 0)) {
         moted_resp_error(resp, 400, "role: must be \"admin\" or \"enroll\"");
@@ -62,9 +62,9 @@ static void token_create(moted *m, const moted_req *r, moted_resp *resp)
         char tok[65], hash[65];
         mote_random_hex32(tok);
         mote_sha256_hex(tok, 64, hash);
-        if (mote_store_token_add(m->store, name, role, hash) != 0) {
-            moted_log(m, "error", "token %s: %s", name, mote_store_error(m->store));
-            moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
+        if (mote_store_token_add(moted_store(m), name, role, hash) != 0) {
+            moted_log(m, "error", "token %s: %s", name, mote_store_error(moted_store(m)));
+            moted_resp_error(resp, 500, "storage: %s", mote_store_error(moted_store(m)));
         } else {
             moted_log(m, "info", "token '%s' (%s) created", name, role);
             moted_resp_json(resp, 201, json_pack("{s:s, s:s, s:s}", "token", tok, "name", name, "role", role));
@@ -104,24 +104,24 @@ static void telemetry(moted *m, const moted_req *r, moted_resp *resp)
     }
     json_t *t = json_pack("{s:O, s:O, s:O, s:o}", "inferences", inf, "latency_us_mean", mean, "latency_us_max", max,
                           "histogram", hist ? json_incref(hist) : json_array());
-    int rc = t ? mote_store_device_telemetry(m->store, r->device_id, t) : -1;
+    int rc = t ? mote_store_device_telemetry(moted_store(m), r->device_id, t) : -1;
     json_decref(t);
     json_decref(j);
     if (rc < 0) {
-        moted_log(m, "error", "telemetry %s: %s", r->device_id, mote_store_error(m->store));
-        moted_resp_error(resp, 500, "storage: %s", mote_store_error(m->store));
+        moted_log(m, "error", "telemetry %s: %s", r->device_id, mote_store_error(moted_store(m)));
+        moted_resp_error(resp, 500, "storage: %s", mote_store_error(moted_store(m)));
     } else if (rc == 1) {
         moted_resp_error(resp, 404, "device %s: unknown", r->device_id);
     } else {
-        moted_metrics_telemetry(m);
+        moted_count_telemetry(m);
         moted_resp_empty(resp, 204);
     }
 }
 
-const moted_route moted_ops_routes[] = {
-    {"GET", "/health", 0, health},
-    {"GET", "/metrics", 0, metrics},
-    {"POST", "/v1/tokens", MOTED_ROLE_ADMIN, token_create},
-    {"POST", "/v1/device/telemetry", MOTED_ROLE_DEVICE, telemetry},
+static const moted_route routes[] = {
+    {"GET", "/health", 0, MOTED_BODY_JSON, health},
+    {"GET", "/metrics", 0, MOTED_BODY_JSON, metrics},
+    {"POST", "/v1/tokens", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, token_create},
+    {"POST", "/v1/device/telemetry", MOTED_ROLE_DEVICE, MOTED_BODY_JSON, telemetry},
 };
-const size_t moted_ops_n_routes = sizeof moted_ops_routes / sizeof moted_ops_routes[0];
+const moted_api_table api_ops_table = {routes, sizeof routes / sizeof routes[0]};

@@ -1,13 +1,16 @@
 /* HTTP handlers of the rollout: compile jobs, artifacts, deployments and the
  * device update protocol (docs/service.md). They validate and translate; the
- * decisions live in compile_svc.c and deploy.c. */
+ * decisions live in rollout/ (rollout/rollout.h). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rollout/rollout_internal.h"
+#include "api/common.h"
+#include "moted_ctx.h"
+#include "rollout/rollout.h"
+#include "store/store.h"
 
 static int parse_id(const char *s, int64_t *id)
 {
@@ -86,7 +89,7 @@ static void h_compile(moted *m, const moted_req *r, moted_resp *resp)
         goto out;
     }
     if (body_model(m, body, &model, resp) != 0) goto out;
-    if (compile_submit(m->rollout, &model, &p, format, &job, err, sizeof err) != 0) {
+    if (compile_submit(moted_rollout_of(m), &model, &p, format, &job, err, sizeof err) != 0) {
         moted_resp_error(resp, 500, "%s", err);
         goto out;
     }
@@ -109,7 +112,7 @@ static void h_job(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 500, "%s", mote_store_error(moted_store(m)));
         return;
     }
-    json_t *o = compile_job_json(m->rollout, &j);
+    json_t *o = compile_job_json(moted_rollout_of(m), &j);
     if (!o) {
         moted_resp_error(resp, 500, "job %s: cannot describe it", r->params[0]);
         return;
@@ -211,12 +214,12 @@ static void h_deploy_create(moted *m, const moted_req *r, moted_resp *resp)
     p.canary_percent = (int)pct;
     p.max_failure_rate = rate;
     p.auto_promote = json_is_true(ap);
-    int rc = deploy_create(m->rollout, &model, &p, &id, err, sizeof err);
+    int rc = deploy_create(moted_rollout_of(m), &model, &p, &id, err, sizeof err);
     if (rc > 0) moted_resp_error(resp, 409, "%s", err);
     else if (rc < 0) moted_resp_error(resp, 500, "%s", err);
     else {
         int found;
-        json_t *o = deploy_json(m->rollout, id, 1, &found);
+        json_t *o = deploy_json(moted_rollout_of(m), id, 1, &found);
         if (o) moted_resp_json(resp, 201, o);
         else moted_resp_error(resp, 500, "deployment %lld: cannot describe it", (long long)id);
     }
@@ -238,7 +241,7 @@ static void h_deploy_list(moted *m, const moted_req *r, moted_resp *resp)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         int found;
-        json_t *o = deploy_json(m->rollout, ids[i], 0, &found);
+        json_t *o = deploy_json(moted_rollout_of(m), ids[i], 0, &found);
         if (o) json_array_append_new(arr, o);
     }
     free(ids);
@@ -248,7 +251,7 @@ static void h_deploy_list(moted *m, const moted_req *r, moted_resp *resp)
 static void send_deployment(moted *m, int64_t id, int status, moted_resp *resp)
 {
     int found;
-    json_t *o = deploy_json(m->rollout, id, 1, &found);
+    json_t *o = deploy_json(moted_rollout_of(m), id, 1, &found);
     if (o) moted_resp_json(resp, status, o);
     else if (!found) moted_resp_error(resp, 404, "deployment: %lld not found", (long long)id);
     else moted_resp_error(resp, 500, "%s", mote_store_error(moted_store(m)));
@@ -272,8 +275,8 @@ static void h_deploy_action(moted *m, const moted_req *r, moted_resp *resp, int 
         moted_resp_error(resp, 404, "deployment: %s not found", r->params[0]);
         return;
     }
-    int rc = promote ? deploy_promote(m->rollout, id, err, sizeof err)
-                     : deploy_rollback(m->rollout, id, "rolled back on request", err, sizeof err);
+    int rc = promote ? deploy_promote(moted_rollout_of(m), id, err, sizeof err)
+                     : deploy_rollback(moted_rollout_of(m), id, "rolled back on request", err, sizeof err);
     if (rc == 1) {
         moted_resp_error(resp, 404, "deployment: %s not found", r->params[0]);
         return;
@@ -321,8 +324,7 @@ static void h_update(moted *m, const moted_req *r, moted_resp *resp)
     mote_store *s = moted_store(m);
     mote_artifact_rec a;
     int64_t dep = 0;
-    atomic_fetch_add(&m->rollout->polls, 1);
-    int rc = deploy_offer(m->rollout, r->device_id, &a, &dep);
+    int rc = deploy_offer(moted_rollout_of(m), r->device_id, &a, &dep);
     if (rc > 0) {
         moted_resp_empty(resp, 204);
         return;
@@ -370,7 +372,7 @@ static void h_status(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 400, "output_b64: longer than %d characters", MOTED_OUTPUT_B64_MAX - 1);
         goto out;
     }
-    int rc = deploy_report(m->rollout, r->device_id, json_integer_value(dep), artifact, state, reason, output, err,
+    int rc = deploy_report(moted_rollout_of(m), r->device_id, json_integer_value(dep), artifact, state, reason, output, err,
                            sizeof err);
     if (rc == 0) moted_resp_empty(resp, 204);
     else if (rc == 1) moted_resp_error(resp, 404, "%s", err);
@@ -380,16 +382,16 @@ out:
     json_decref(body);
 }
 
-const moted_route moted_rollout_routes[] = {
-    {"POST", "/v1/compile", MOTED_ROLE_ADMIN, h_compile},
-    {"GET", "/v1/jobs/{id}", MOTED_ROLE_ADMIN, h_job},
-    {"GET", "/v1/artifacts/{sha}", MOTED_ROLE_ADMIN | MOTED_ROLE_DEVICE, h_artifact},
-    {"POST", "/v1/deployments", MOTED_ROLE_ADMIN, h_deploy_create},
-    {"GET", "/v1/deployments", MOTED_ROLE_ADMIN, h_deploy_list},
-    {"GET", "/v1/deployments/{id}", MOTED_ROLE_ADMIN, h_deploy_get},
-    {"POST", "/v1/deployments/{id}/promote", MOTED_ROLE_ADMIN, h_promote},
-    {"POST", "/v1/deployments/{id}/rollback", MOTED_ROLE_ADMIN, h_rollback},
-    {"GET", "/v1/device/update", MOTED_ROLE_DEVICE, h_update},
-    {"POST", "/v1/device/status", MOTED_ROLE_DEVICE, h_status},
+static const moted_route routes[] = {
+    {"POST", "/v1/compile", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_compile},
+    {"GET", "/v1/jobs/{id}", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_job},
+    {"GET", "/v1/artifacts/{sha}", MOTED_ROLE_ADMIN | MOTED_ROLE_DEVICE, MOTED_BODY_JSON, h_artifact},
+    {"POST", "/v1/deployments", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_deploy_create},
+    {"GET", "/v1/deployments", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_deploy_list},
+    {"GET", "/v1/deployments/{id}", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_deploy_get},
+    {"POST", "/v1/deployments/{id}/promote", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_promote},
+    {"POST", "/v1/deployments/{id}/rollback", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, h_rollback},
+    {"GET", "/v1/device/update", MOTED_ROLE_DEVICE, MOTED_BODY_JSON, h_update},
+    {"POST", "/v1/device/status", MOTED_ROLE_DEVICE, MOTED_BODY_JSON, h_status},
 };
-const size_t moted_rollout_n_routes = sizeof moted_rollout_routes / sizeof moted_rollout_routes[0];
+const moted_api_table api_rollout_table = {routes, sizeof routes / sizeof routes[0]};

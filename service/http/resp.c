@@ -13,7 +13,7 @@
 
 #include "http/http.h"
 
-/* A value of a key, value, ... NULL list (no connection: moted_dispatch). */
+/* A value of a key, value, ... NULL list (no connection: moted_http_dispatch). */
 static const char *kv_find(const char *const *kv, const char *key, int nocase)
 {
     for (; kv && kv[0] && kv[1]; kv += 2)

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "mote/mote_file.h"
-#include "rollout/rollout_internal.h"
+#include "moted_ctx.h"
+#include "rollout/deploy.h"
 
 /* A device state that no report moves on. */
 static int row_final(const char *st)
@@ -231,6 +232,13 @@ int deploy_join(struct moted_rollout *r, const char *device, char *err, size_t e
         rollout_wake(r);
     }
     return rc;
+}
+
+void moted_rollout_device_joined(moted_rollout *r, const char *device)
+{
+    char err[512];
+    if (r && deploy_join(r, device, err, sizeof err) < 0)
+        moted_log(r->m, "error", "device %s: joining its group's deployment: %s", device, err);
 }
 
 /* Every row of the deployment goes back (the devices are offered their previous artifact). */

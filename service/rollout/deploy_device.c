@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rollout/rollout_internal.h"
+#include "rollout/deploy.h"
 
 /* Does the deployment's state let this phase install? */
 static int phase_live(const char *dep_state, const char *phase)
@@ -73,6 +73,7 @@ int deploy_offer(struct moted_rollout *r, const char *device, mote_artifact_rec 
 {
     int rc, confirmed = 0;
     mote_dd_rec row;
+    atomic_fetch_add(&r->polls, 1);
     ROLLOUT_READ_TX(r->s, rc, offer_tx(r, device, a, deployment, &confirmed, 0));
     if (rc == 2) ROLLOUT_TX(r->s, rc, offer_tx(r, device, a, deployment, &confirmed, 1));
     if (confirmed && mote_store_dd_current(r->s, device, &row) == 0 && deploy_advance(r, row.deployment) != 0)

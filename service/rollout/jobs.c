@@ -11,7 +11,10 @@
 #include "backend/compiled.h"
 #include "driver/compile_job.h"
 #include "mote/mote_file.h"
-#include "rollout/rollout_internal.h"
+#include "moted_ctx.h"
+#include "rollout/jobs.h"
+#include "rollout/profile.h"
+#include "rollout/sign.h"
 #include "rollout/tar_pkg.h"
 
 /* Kernels the service compiles with (part of the cache key). */
@@ -131,7 +134,7 @@ static int artifact_bytes(struct moted_rollout *r, compile_job *cj, const char *
         return 0;
     }
     char dir[1200];
-    snprintf(dir, sizeof dir, "%s/tmp-c-XXXXXX", moted_data_dir(r->m));
+    snprintf(dir, sizeof dir, "%s/tmp-c-XXXXXX", r->data_dir);
     if (!mkdtemp(dir)) {
         snprintf(err, errlen, "%.900s: %s", dir, strerror(errno));
         return -1;
@@ -212,7 +215,7 @@ static int run_job(struct moted_rollout *r, mote_job_rec *j)
         snprintf(j->error, sizeof j->error, "manifest: model name or version too long");
         goto done;
     }
-    rollout_sign(r, a.manifest, a.signature);
+    rollout_sign(&r->keys, a.manifest, a.signature);
     if (mote_store_artifact_add(r->s, &a) != 0) {
         snprintf(j->error, sizeof j->error, "artifact: %s", mote_store_error(r->s));
         goto done;
@@ -243,7 +246,8 @@ int compile_run_next(struct moted_rollout *r)
     return rc;
 }
 
-json_t *compile_artifact_json(const mote_artifact_rec *a)
+/* {"sha256","size","format","target","manifest","signature"} */
+static json_t *artifact_json(const mote_artifact_rec *a)
 {
     return json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "sha256", a->sha256, "size", (json_int_t)a->size, "format",
                      a->format, "target", a->target, "manifest", a->manifest, "signature", a->signature);
@@ -261,7 +265,7 @@ json_t *compile_job_json(struct moted_rollout *r, const mote_job_rec *j)
     if (!o) return NULL;
     mote_artifact_rec a;
     if (j->artifact[0] && mote_store_artifact_by_key(r->s, j->cache_key, &a) == 0)
-        json_object_set_new(o, "artifact", compile_artifact_json(&a));
+        json_object_set_new(o, "artifact", artifact_json(&a));
     else
         json_object_set_new(o, "artifact", json_null());
     return o;

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rollout/rollout_internal.h"
+#include "rollout/profile.h"
+#include "rollout/rollout.h"
 
 static int core_from_name(const char *s, mote_core *c)
 {

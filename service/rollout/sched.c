@@ -1,97 +1,17 @@
-/* Rollout start/stop: the signing key, the compile workers, the deployment
- * ticker, manifests and their signatures, and the rollout's metrics. */
-#include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
+/* The rollout's scheduler: its state's start and stop, the compile workers
+ * (each runs queued jobs, then lets deployments move on) and the deployment
+ * ticker (advances every live deployment once a second or when woken). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "mote/mote_file.h"
-#include "rollout/rollout_internal.h"
+#include "moted_ctx.h"
+#include "rollout/deploy.h"
+#include "rollout/jobs.h"
+#include "rollout/sched.h"
 
 #define TICK_SECONDS 1
-
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-    sodium_bin2hex(out, 2 * n + 1, b, n);
-}
-
-static int read_small(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    if (n < 0) return -1;
-    buf[n] = 0;
-    return 0;
-}
-
-int rollout_keys(const char *data_dir, uint8_t pk[32], uint8_t sk[64], char *err, size_t errlen)
-{
-    char dir[1100], kpath[1200], ppath[1200], text[300];
-    snprintf(dir, sizeof dir, "%s/keys", data_dir);
-    snprintf(kpath, sizeof kpath, "%s/signing.key", dir);
-    snprintf(ppath, sizeof ppath, "%s/signing.pub", dir);
-    if (sodium_init() < 0) {
-        snprintf(err, errlen, "libsodium: initialisation failed");
-        return -1;
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (read_small(kpath, text, sizeof text) == 0) {
-        /* The key file is the 64-byte libsodium secret key (seed + public key) in hex. */
-        size_t n = 0;
-        if (sodium_hex2bin(sk, 64, text, strlen(text), " \n", &n, NULL) != 0 || n != 64) {
-            snprintf(err, errlen, "%s: not a 128-hex Ed25519 secret key", kpath);
-            return -1;
-        }
-        if (crypto_sign_ed25519_sk_to_pk(pk, sk) != 0) {
-            snprintf(err, errlen, "%s: cannot derive the public key", kpath);
-            return -1;
-        }
-    } else if (errno != ENOENT) {
-        snprintf(err, errlen, "%s: %s", kpath, strerror(errno));
-        return -1;
-    } else {
-        crypto_sign_keypair(pk, sk);
-        to_hex(sk, 64, text);
-        strcat(text, "\n");
-        if (mote_write_file_atomic(kpath, text, strlen(text), 0600, err, errlen) != 0) return -1;
-    }
-    /* signing.pub is derived: rewrite it when it is missing or disagrees. */
-    char want[66], have[300] = "";
-    to_hex(pk, 32, want);
-    strcat(want, "\n");
-    if (read_small(ppath, have, sizeof have) != 0 || strcmp(have, want) != 0)
-        if (mote_write_file_atomic(ppath, want, strlen(want), 0644, err, errlen) != 0) return -1;
-    return 0;
-}
-
-int rollout_manifest(char *out, size_t len, const char *sha256, int64_t size, const char *format,
-                     const char *target, const char *model, const char *version, const char *st_in_sha,
-                     const char *st_out_sha)
-{
-    int n = snprintf(out, len,
-                     "mote-manifest=1\nartifact_sha256=%s\nsize=%lld\nformat=%s\ntarget=%s\nruntime_abi=%d\n"
-                     "model=%s\nversion=%s\nselftest_input_sha256=%s\nselftest_expected_sha256=%s\n",
-                     sha256, (long long)size, format, target, MOTE_FILE_VERSION, model, version, st_in_sha,
-                     st_out_sha);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-void rollout_sign(const struct moted_rollout *r, const char *manifest, char sig_hex[129])
-{
-    uint8_t sig[crypto_sign_BYTES];
-    crypto_sign_detached(sig, NULL, (const uint8_t *)manifest, strlen(manifest), r->sk);
-    to_hex(sig, sizeof sig, sig_hex);
-}
 
 void rollout_wake(struct moted_rollout *r)
 {
@@ -107,14 +27,21 @@ int rollout_init(struct moted_rollout *r, moted *m, mote_store *s, const char *d
     memset(r, 0, sizeof *r);
     r->m = m;
     r->s = s;
+    snprintf(r->data_dir, sizeof r->data_dir, "%s", data_dir);
     atomic_init(&r->polls, 0);
-    if (rollout_keys(data_dir, r->pk, r->sk, err, errlen) != 0) return -1;
-    to_hex(r->pk, 32, r->pk_hex);
+    if (rollout_keys_load(&r->keys, data_dir, err, errlen) != 0) return -1;
     if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_cond_init(&r->cv, NULL) != 0) {
         snprintf(err, errlen, "rollout: cannot create a mutex");
         return -1;
     }
     return 0;
+}
+
+void rollout_fini(struct moted_rollout *r)
+{
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    rollout_keys_wipe(&r->keys);
 }
 
 /* Sleep up to TICK_SECONDS or until woken; 1 when stopping. */
@@ -165,14 +92,15 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
-struct moted_rollout *moted_rollout_start(moted *m, char *err, size_t errlen)
+moted_rollout *moted_rollout_start(moted *m, mote_store *s, const char *data_dir, int workers, char *err,
+                                   size_t errlen)
 {
-    struct moted_rollout *r = calloc(1, sizeof *r);
+    moted_rollout *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "rollout: out of memory");
         return NULL;
     }
-    if (rollout_init(r, m, moted_store(m), moted_data_dir(m), err, errlen) != 0) {
+    if (rollout_init(r, m, s, data_dir, err, errlen) != 0) {
         free(r);
         return NULL;
     }
@@ -181,7 +109,7 @@ struct moted_rollout *moted_rollout_start(moted *m, char *err, size_t errlen)
         moted_rollout_stop(r);
         return NULL;
     }
-    int n = moted_cfg(m)->workers > 0 ? moted_cfg(m)->workers : 1;
+    int n = workers > 0 ? workers : 1;
     r->workers = calloc((size_t)n, sizeof *r->workers);
     if (!r->workers) {
         snprintf(err, errlen, "rollout: out of memory");
@@ -206,7 +134,7 @@ struct moted_rollout *moted_rollout_start(moted *m, char *err, size_t errlen)
     return r;
 }
 
-void moted_rollout_stop(struct moted_rollout *r)
+void moted_rollout_stop(moted_rollout *r)
 {
     if (!r) return;
     pthread_mutex_lock(&r->mu);
@@ -216,51 +144,11 @@ void moted_rollout_stop(struct moted_rollout *r)
     for (int i = 0; i < r->started_workers; i++) pthread_join(r->workers[i], NULL);
     if (r->ticker_started) pthread_join(r->ticker, NULL);
     free(r->workers);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
-    sodium_memzero(r->sk, sizeof r->sk);
+    rollout_fini(r);
     free(r);
 }
 
-static void write_gauge(FILE *out, const char *name, const char *help, json_t *counts)
+const char *moted_rollout_key_hex(const moted_rollout *r)
 {
-    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-    const char *k;
-    json_t *v;
-    json_object_foreach(counts, k, v) fprintf(out, "%s{state=\"%s\"} %lld\n", name, k, (long long)json_integer_value(v));
-}
-
-void moted_rollout_metrics(moted *m, FILE *out)
-{
-    mote_store *s = moted_store(m);
-    json_t *d = mote_store_deployment_counts(s), *j = mote_store_job_counts(s);
-    if (d) write_gauge(out, "mote_deployments", "Deployments by state.", d);
-    if (j) write_gauge(out, "mote_jobs", "Compile jobs by state.", j);
-    json_decref(d);
-    json_decref(j);
-    uint64_t polls = m->rollout ? atomic_load(&m->rollout->polls) : 0;
-    fprintf(out, "# HELP mote_update_polls_total Device update polls.\n# TYPE mote_update_polls_total counter\n"
-                 "mote_update_polls_total %llu\n", (unsigned long long)polls);
-}
-
-int moted_pick_profile(moted *m, json_t *facts, const char *hint, char *profile, size_t len, char *err,
-                       size_t errlen)
-{
-    (void)m;
-    mote_profile p;
-    if (rollout_pick_profile(facts, hint, &p, err, errlen) != 0) return -1;
-    snprintf(profile, len, "%s", p.name);
-    return 0;
-}
-
-const char *moted_server_key_hex(moted *m)
-{
-    return m && m->rollout ? m->rollout->pk_hex : "";
-}
-
-void moted_rollout_device_joined(moted *m, const char *device)
-{
-    char err[512];
-    if (m && m->rollout && deploy_join(m->rollout, device, err, sizeof err) < 0)
-        moted_log(m, "error", "device %s: joining its group's deployment: %s", device, err);
+    return r ? r->keys.pk_hex : "";
 }
