@@ -5,28 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "client.h"
-
-static void help(FILE *f)
-{
-    fprintf(f, "usage: mote deploy create NAME VERSION --group TAG [--strategy all|canary] [--canary PCT]\n"
-               "                        [--max-failure-rate R] [--auto-promote] [--watch]\n"
-               "       mote deploy list\n"
-               "       mote deploy show ID\n"
-               "       mote deploy watch ID [--timeout SECONDS]\n"
-               "       mote deploy promote ID\n"
-               "       mote deploy rollback ID\n"
-               "  each with [--server URL] [--token T | --token-file F] [--json]\n\n"
-               "A deployment compiles the model version for every device profile in the group (devices it\n"
-               "does not fit are marked incompatible, with the reason), offers it to a canary share first\n"
-               "(strategy canary, default 10%%) and to everyone after `promote` (or at once with\n"
-               "--auto-promote, or with strategy all). If the share of devices that fail verification or\n"
-               "the self-test exceeds --max-failure-rate (default 0.2), the server halts the rollout and\n"
-               "every device goes back to the model it ran before.\n"
-               "watch prints progress until the deployment completes (exit 0), is rolled back (exit 1) or\n"
-               "the timeout passes (exit 1; default 600 s); with --json it prints the final state.\n");
-}
+#include "subcmd.h"
 
 static const char *str(json_t *o, const char *k)
 {
@@ -183,8 +163,10 @@ static int create(const mote_client *c, int argc, char **argv)
     return watch(c, id, 600);
 }
 
-static int list(const mote_client *c)
+static int list(const mote_client *c, int argc, char **argv)
 {
+    (void)argv;
+    if (argc != 2) return CLI_SUBCMD_USAGE;
     long st;
     json_t *resp;
     if (client_request(c, "deploy list", "GET", "/v1/deployments", NULL, 0, &st, &resp)) return 1;
@@ -197,10 +179,11 @@ static int list(const mote_client *c)
     return 0;
 }
 
-static int show(const mote_client *c, const char *id)
+static int show(const mote_client *c, int argc, char **argv)
 {
+    if (argc != 3) return CLI_SUBCMD_USAGE;
     json_t *d;
-    int rc = get_deployment(c, "deploy show", id, &d);
+    int rc = get_deployment(c, "deploy show", argv[2], &d);
     if (rc) return rc;
     if (c->json) return client_print_json(d);
     print_line(d);
@@ -235,35 +218,55 @@ static int action(const mote_client *c, const char *what, const char *id)
     return 0;
 }
 
+static int promote(const mote_client *c, int argc, char **argv)
+{
+    return argc == 3 ? action(c, "promote", argv[2]) : CLI_SUBCMD_USAGE;
+}
+
+static int rollback(const mote_client *c, int argc, char **argv)
+{
+    return argc == 3 ? action(c, "rollback", argv[2]) : CLI_SUBCMD_USAGE;
+}
+
+/* watch ID [--timeout SECONDS] */
+static int watch_cmd(const mote_client *c, int argc, char **argv)
+{
+    if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "--timeout"))) return CLI_SUBCMD_USAGE;
+    double t = 600;
+    if (argc == 5) {
+        char *end = NULL;
+        t = strtod(argv[4], &end);
+        if (!end || *end || t <= 0) {
+            fprintf(stderr, "mote deploy watch: --timeout expects seconds, got '%s'\n", argv[4]);
+            return 2;
+        }
+    }
+    return watch(c, argv[2], t);
+}
+
+static const cli_subcmd subs[] = {
+    {"create", create,
+     "create NAME VERSION --group TAG [--strategy all|canary] [--canary PCT]\n"
+     "                        [--max-failure-rate R] [--auto-promote] [--watch]"},
+    {"list", list, "list"},
+    {"show", show, "show ID"},
+    {"watch", watch_cmd, "watch ID [--timeout SECONDS]"},
+    {"promote", promote, "promote ID"},
+    {"rollback", rollback, "rollback ID"},
+};
+
+static const cli_group group = {
+    "deploy", subs, sizeof subs / sizeof subs[0],
+    "A deployment compiles the model version for every device profile in the group (devices it\n"
+    "does not fit are marked incompatible, with the reason), offers it to a canary share first\n"
+    "(strategy canary, default 10%) and to everyone after `promote` (or at once with\n"
+    "--auto-promote, or with strategy all). If the share of devices that fail verification or\n"
+    "the self-test exceeds --max-failure-rate (default 0.2), the server halts the rollout and\n"
+    "every device goes back to the model it ran before.\n"
+    "watch prints progress until the deployment completes (exit 0), is rolled back (exit 1) or\n"
+    "the timeout passes (exit 1; default 600 s); with --json it prints the final state.\n"};
+
 int cmd_deploy(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        help(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        help(stderr);
-        return 2;
-    }
-    mote_client c;
-    if (client_init(&c, "deploy", &argc, argv)) return 2;
-    const char *sub = argv[1];
-    if (!strcmp(sub, "create")) return create(&c, argc, argv);
-    if (!strcmp(sub, "list") && argc == 2) return list(&c);
-    if (!strcmp(sub, "show") && argc == 3) return show(&c, argv[2]);
-    if (!strcmp(sub, "watch") && (argc == 3 || (argc == 5 && !strcmp(argv[3], "--timeout")))) {
-        double t = 600;
-        if (argc == 5) {
-            char *end = NULL;
-            t = strtod(argv[4], &end);
-            if (!end || *end || t <= 0) {
-                fprintf(stderr, "mote deploy watch: --timeout expects seconds, got '%s'\n", argv[4]);
-                return 2;
-            }
-        }
-        return watch(&c, argv[2], t);
-    }
-    if ((!strcmp(sub, "promote") || !strcmp(sub, "rollback")) && argc == 3) return action(&c, sub, argv[2]);
-    fprintf(stderr, "mote deploy: unknown subcommand or wrong arguments '%s' (see --help)\n", sub);
-    return 2;
+    return cli_group_run(&group, argc, argv);
 }

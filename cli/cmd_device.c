@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "client.h"
-
-static void help(FILE *f)
-{
-    fprintf(f, "usage: mote device list [--tag TAG]\n"
-               "       mote device show ID\n"
-               "       mote device tag ID TAG[,TAG...]\n"
-               "  each with [--server URL] [--token T | --token-file F] [--json]\n\n"
-               "Lists registered devices with the profile the server chose for them, the model they run\n"
-               "and their last report; shows one; replaces a device's tags (deployments target a tag).\n");
-}
+#include "subcmd.h"
 
 static const char *str(json_t *o, const char *k)
 {
@@ -143,21 +133,18 @@ static int tag(const mote_client *c, int argc, char **argv)
     return 0;
 }
 
+static const cli_subcmd subs[] = {
+    {"list", list, "list [--tag TAG]"},
+    {"show", show, "show ID"},
+    {"tag", tag, "tag ID TAG[,TAG...]"},
+};
+
+static const cli_group group = {
+    "device", subs, sizeof subs / sizeof subs[0],
+    "Lists registered devices with the profile the server chose for them, the model they run\n"
+    "and their last report; shows one; replaces a device's tags (deployments target a tag).\n"};
+
 int cmd_device(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        help(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        help(stderr);
-        return 2;
-    }
-    mote_client c;
-    if (client_init(&c, "device", &argc, argv)) return 2;
-    if (!strcmp(argv[1], "list")) return list(&c, argc, argv);
-    if (!strcmp(argv[1], "show")) return show(&c, argc, argv);
-    if (!strcmp(argv[1], "tag")) return tag(&c, argc, argv);
-    fprintf(stderr, "mote device: unknown subcommand '%s' (see --help)\n", argv[1]);
-    return 2;
+    return cli_group_run(&group, argc, argv);
 }

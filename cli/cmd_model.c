@@ -7,22 +7,7 @@
 
 #include "cli.h"
 #include "client.h"
-
-static void help(FILE *f)
-{
-    fprintf(f, "usage: mote model push MODEL.tflite --name NAME --version VERSION [--meta KEY=VALUE]...\n"
-               "                       [--selftest INPUT.bin EXPECTED.bin]\n"
-               "       mote model list\n"
-               "       mote model show NAME VERSION\n"
-               "       mote model pull NAME VERSION -o FILE\n"
-               "  each with [--server URL] [--token T | --token-file F] [--json]\n\n"
-               "Publishes a model version to moted (a version never changes once published: pushing the\n"
-               "same bytes again is accepted, different bytes are refused), lists and shows versions\n"
-               "(show includes the `mote inspect --json` data), downloads the model file.\n"
-               "--selftest gives the input and the expected output bytes every device must reproduce\n"
-               "before it switches to this version; without it the server makes a vector itself.\n"
-               "Server and token also come from $MOTE_SERVER and $MOTE_TOKEN / $MOTE_TOKEN_FILE.\n");
-}
+#include "subcmd.h"
 
 /* Base64 of a file's bytes as a new JSON string; NULL with a message. */
 static json_t *file_b64(const char *path)
@@ -112,8 +97,10 @@ static int push(const mote_client *c, int argc, char **argv)
     return 0;
 }
 
-static int list(const mote_client *c)
+static int list(const mote_client *c, int argc, char **argv)
 {
+    (void)argv;
+    if (argc != 2) return CLI_SUBCMD_USAGE;
     long st;
     json_t *resp;
     if (client_request(c, "model list", "GET", "/v1/models", NULL, 0, &st, &resp)) return 1;
@@ -212,22 +199,25 @@ static int pull(const mote_client *c, int argc, char **argv)
     return 0;
 }
 
+static const cli_subcmd subs[] = {
+    {"push", push,
+     "push MODEL.tflite --name NAME --version VERSION [--meta KEY=VALUE]...\n"
+     "                       [--selftest INPUT.bin EXPECTED.bin]"},
+    {"list", list, "list"},
+    {"show", show, "show NAME VERSION"},
+    {"pull", pull, "pull NAME VERSION -o FILE"},
+};
+
+static const cli_group group = {
+    "model", subs, sizeof subs / sizeof subs[0],
+    "Publishes a model version to moted (a version never changes once published: pushing the\n"
+    "same bytes again is accepted, different bytes are refused), lists and shows versions\n"
+    "(show includes the `mote inspect --json` data), downloads the model file.\n"
+    "--selftest gives the input and the expected output bytes every device must reproduce\n"
+    "before it switches to this version; without it the server makes a vector itself.\n"
+    "Server and token also come from $MOTE_SERVER and $MOTE_TOKEN / $MOTE_TOKEN_FILE.\n"};
+
 int cmd_model(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        help(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        help(stderr);
-        return 2;
-    }
-    mote_client c;
-    if (client_init(&c, "model", &argc, argv)) return 2;
-    if (!strcmp(argv[1], "push")) return push(&c, argc, argv);
-    if (!strcmp(argv[1], "list") && argc == 2) return list(&c);
-    if (!strcmp(argv[1], "show")) return show(&c, argc, argv);
-    if (!strcmp(argv[1], "pull")) return pull(&c, argc, argv);
-    fprintf(stderr, "mote model: unknown subcommand or extra arguments '%s' (see --help)\n", argv[1]);
-    return 2;
+    return cli_group_run(&group, argc, argv);
 }

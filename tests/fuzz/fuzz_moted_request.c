@@ -1,4 +1,4 @@
-/* libFuzzer target: moted's request handling without sockets (moted_dispatch:
+/* libFuzzer target: moted's request handling without sockets (moted_http_dispatch:
  * routing, bearer-token roles, body limit, every handler) on a real store in
  * a temp data dir.
  *
@@ -30,7 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "moted_internal.h"
+#include "http/http.h"
+#include "moted_ctx.h"
 
 #define HELLO MOTE_SHARED_DIR "/models/tflm/hello_world_int8.tflite"
 #define MAX_FIELD 4096
@@ -84,7 +85,8 @@ static json_t *setup_req(const char *method, const char *url, const char *auth, 
 {
     moted_resp r;
     moted_resp_init(&r);
-    moted_dispatch(g.m, method, url, auth, (const uint8_t *)body, body ? strlen(body) : 0, NULL, NULL, &r);
+    moted_http_dispatch(moted_http_of(g.m), method, url, auth, (const uint8_t *)body, body ? strlen(body) : 0, NULL,
+                        NULL, &r);
     json_t *j = r.body ? json_loadb((const char *)r.body, r.len, 0, NULL) : NULL;
     if (r.status != want) {
         fprintf(stderr, "%s %s: %d %.*s\n", method, url, r.status, (int)r.len, r.body ? (const char *)r.body : "");
@@ -272,8 +274,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *headers[] = {"Range", range, NULL};
     moted_resp r;
     moted_resp_init(&r);
-    moted_dispatch(g.m, method, path, *auth ? auth : NULL, (const uint8_t *)body, body_len, query,
-                   *range ? headers : NULL, &r);
+    moted_http_dispatch(moted_http_of(g.m), method, path, *auth ? auth : NULL, (const uint8_t *)body, body_len,
+                        query, *range ? headers : NULL, &r);
     if (g.verbose) {
         int text = r.body && r.content_type && strncmp(r.content_type, "application/octet", 17) != 0;
         fprintf(stderr, "  %s %s -> %d %.*s\n", method, path, r.status, text ? (int)(r.len < 160 ? r.len : 160) : 0,

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""docs/openapi.yaml against moted's route tables (service/*.c).
+"""docs/openapi.yaml against moted's route tables (the .c files below SERVICE_DIR,
+service/api/ for the server).
 
-Every route of the tables ({"METHOD", "/pattern", ROLES, handler}) must be an
-operation of openapi.yaml with the same roles (x-mote-roles), and every
-operation must be a route. Also: every $ref resolves, every operation has a
-2xx answer, token-guarded operations document 401 and 403 and public ones
-need no token, path parameters match the pattern's {...} segments, and no
-key lacks a value.
+Every route of the tables ({"METHOD", "/pattern", ROLES, BODY_LIMIT, handler})
+must be an operation of openapi.yaml with the same roles (x-mote-roles), and
+every operation must be a route; each route declares a known body limit.
+Also: every $ref resolves, every operation has a 2xx answer, token-guarded
+operations document 401 and 403 and public ones need no token, path
+parameters match the pattern's {...} segments, and no key lacks a value.
 
 usage: openapi_check.py OPENAPI_YAML SERVICE_DIR
 """
@@ -20,7 +21,8 @@ import yaml
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ROLE_NAMES = {"MOTED_ROLE_ADMIN": "admin", "MOTED_ROLE_ENROLL": "enroll", "MOTED_ROLE_DEVICE": "device"}
 TABLE = re.compile(r"moted_route\s+\w+\s*\[\]\s*=\s*\{(.*?)\n\};", re.S)
-ENTRY = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([^,{}]+?)\s*,\s*\w+\s*\}')
+ENTRY = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([^,{}]+?)\s*,\s*(\w+)\s*,\s*\w+\s*\}')
+LIMITS = ("MOTED_BODY_JSON", "MOTED_BODY_MODEL")
 
 
 def fail(errors, msg):
@@ -30,10 +32,12 @@ def fail(errors, msg):
 def routes_from_c(service_dir, errors):
     """{(METHOD, pattern): sorted role names} from every route table."""
     routes = {}
-    for path in sorted(glob.glob(os.path.join(service_dir, "*.c"))):
+    for path in sorted(glob.glob(os.path.join(service_dir, "**", "*.c"), recursive=True)):
         text = open(path, encoding="utf-8").read()
         for table in TABLE.findall(text):
-            for method, pattern, roles in ENTRY.findall(table):
+            for method, pattern, roles, limit in ENTRY.findall(table):
+                if limit not in LIMITS:
+                    fail(errors, "%s: %s %s: unknown body limit '%s'" % (path, method, pattern, limit))
                 names = []
                 for part in roles.split("|"):
                     part = part.strip()

@@ -17,13 +17,20 @@
 #include <cmocka.h>
 
 #include "mote/mote_file.h"
-#include "rollout_internal.h"
+#include "rollout/deploy.h"
+#include "rollout/jobs.h"
+#include "rollout/sched.h"
+#include "rollout/sign.h"
 
 #define KWS MOTE_SHARED_DIR "/models/mlperf-tiny/kws_int8.tflite"
 #define HELLO MOTE_SHARED_DIR "/models/tflm/hello_world_int8.tflite"
 
 static char dir[64];
-static moted srv;
+/* What a server would hold: the store and the rollout on it. */
+static struct {
+    mote_store *store;
+    moted_rollout *rollout;
+} srv;
 static struct moted_rollout ro;
 
 static void rm_rf(const char *path)
@@ -50,20 +57,15 @@ static void rm_rf(const char *path)
 static void open_all(void)
 {
     char err[1024];
-    memset(&srv, 0, sizeof srv);
-    snprintf(srv.data_dir, sizeof srv.data_dir, "%s", dir);
-    srv.cfg.data_dir = srv.data_dir;
-    srv.cfg.workers = 1;
     srv.store = mote_store_open(dir, err, sizeof err);
     assert_non_null(srv.store);
-    assert_int_equal(rollout_init(&ro, &srv, srv.store, dir, err, sizeof err), 0);
+    assert_int_equal(rollout_init(&ro, NULL, srv.store, dir, err, sizeof err), 0);
     srv.rollout = &ro;
 }
 
 static void close_all(void)
 {
-    pthread_cond_destroy(&ro.cv);
-    pthread_mutex_destroy(&ro.mu);
+    rollout_fini(&ro);
     mote_store_close(srv.store);
     srv.store = NULL;
 }
@@ -173,12 +175,12 @@ static void test_manifest_signature(void **state)
     assert_string_equal(text, want);
 
     char sig_hex[129];
-    rollout_sign(&ro, text, sig_hex);
+    rollout_sign(&ro.keys, text, sig_hex);
     uint8_t sig[64];
     assert_int_equal(sodium_hex2bin(sig, 64, sig_hex, 128, NULL, NULL, NULL), 0);
-    assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)text, strlen(text), ro.pk), 0);
+    assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)text, strlen(text), ro.keys.pk), 0);
     text[40] ^= 1; /* one byte of the artifact hash */
-    assert_int_not_equal(crypto_sign_verify_detached(sig, (const uint8_t *)text, strlen(text), ro.pk), 0);
+    assert_int_not_equal(crypto_sign_verify_detached(sig, (const uint8_t *)text, strlen(text), ro.keys.pk), 0);
 
     /* The public key on disk is the one in use; the secret key is 0600; a restart keeps the pair. */
     char path[200], pub[200] = "";
@@ -187,17 +189,26 @@ static void test_manifest_signature(void **state)
     assert_non_null(f);
     assert_non_null(fgets(pub, sizeof pub, f));
     fclose(f);
-    assert_int_equal(strncmp(pub, ro.pk_hex, 64), 0);
-    assert_string_equal(moted_server_key_hex(&srv), ro.pk_hex);
+    assert_int_equal(strncmp(pub, ro.keys.pk_hex, 64), 0);
+    assert_string_equal(moted_rollout_key_hex(&ro), ro.keys.pk_hex);
     struct stat sb;
     snprintf(path, sizeof path, "%s/keys/signing.key", dir);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     char before[65];
-    memcpy(before, ro.pk_hex, 65);
+    memcpy(before, ro.keys.pk_hex, 65);
     close_all();
     open_all();
-    assert_string_equal(ro.pk_hex, before);
+    assert_string_equal(ro.keys.pk_hex, before);
+}
+
+/* The name of the profile rollout_pick_profile chooses (what registration stores). */
+static int pick(json_t *facts, const char *hint, char name[64], char *err, size_t errlen)
+{
+    mote_profile p;
+    if (rollout_pick_profile(facts, hint, &p, err, errlen) != 0) return -1;
+    snprintf(name, 64, "%s", p.name);
+    return 0;
 }
 
 static void test_pick_profile(void **state)
@@ -205,23 +216,23 @@ static void test_pick_profile(void **state)
     (void)state;
     char name[64], err[512];
     json_t *f = m4f_facts(640, 2048);
-    assert_int_equal(moted_pick_profile(&srv, f, "nucleo-l4r5zi", name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, "nucleo-l4r5zi", name, err, sizeof err), 0);
     assert_string_equal(name, "nucleo-l4r5zi");
     /* A hint of another core is ignored: the largest Cortex-M4F profile that fits wins. */
-    assert_int_equal(moted_pick_profile(&srv, f, "rp2040", name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, "rp2040", name, err, sizeof err), 0);
     assert_string_equal(name, "nucleo-l4r5zi");
-    assert_int_equal(moted_pick_profile(&srv, f, "../../etc/passwd", name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, "../../etc/passwd", name, err, sizeof err), 0);
     assert_string_equal(name, "nucleo-l4r5zi");
     json_decref(f);
     f = m4f_facts(300, 1024);
-    assert_int_equal(moted_pick_profile(&srv, f, NULL, name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, NULL, name, err, sizeof err), 0);
     assert_string_equal(name, "nrf52840");
     /* The hint wins when core and features match, even if another profile is larger. */
-    assert_int_equal(moted_pick_profile(&srv, f, "nucleo-l4r5zi", name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, "nucleo-l4r5zi", name, err, sizeof err), 0);
     assert_string_equal(name, "nucleo-l4r5zi");
     json_decref(f);
     f = m4f_facts(100, 512);
-    assert_int_equal(moted_pick_profile(&srv, f, NULL, name, sizeof name, err, sizeof err), 0);
+    assert_int_equal(pick(f, NULL, name, err, sizeof err), 0);
     assert_string_equal(name, "facts-cortex-m4f-100k-512k");
     mote_profile p;
     assert_int_equal(rollout_profile_resolve(name, f, &p, err, sizeof err), 0);
@@ -230,11 +241,11 @@ static void test_pick_profile(void **state)
     assert_int_equal(p.features, MOTE_FEAT_DSP | MOTE_FEAT_FPU);
     json_decref(f);
     f = json_pack("{s:s,s:i,s:i}", "core", "z80", "ram_kb", 64, "flash_kb", 64);
-    assert_int_equal(moted_pick_profile(&srv, f, NULL, name, sizeof name, err, sizeof err), -1);
+    assert_int_equal(pick(f, NULL, name, err, sizeof err), -1);
     assert_non_null(strstr(err, "facts.core"));
     json_decref(f);
     f = json_pack("{s:s,s:i}", "core", "cortex-m4f", "flash_kb", 64);
-    assert_int_equal(moted_pick_profile(&srv, f, NULL, name, sizeof name, err, sizeof err), -1);
+    assert_int_equal(pick(f, NULL, name, err, sizeof err), -1);
     assert_non_null(strstr(err, "facts.ram_kb"));
     json_decref(f);
 }
@@ -287,7 +298,7 @@ static void test_compile(void **state)
     assert_non_null(strstr(a.manifest, "model=kws\nversion=1.0\n"));
     uint8_t sig[64];
     assert_int_equal(sodium_hex2bin(sig, 64, a.signature, 128, NULL, NULL, NULL), 0);
-    assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)a.manifest, strlen(a.manifest), ro.pk), 0);
+    assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)a.manifest, strlen(a.manifest), ro.keys.pk), 0);
     /* The made-up self-test vector is the host runtime's output for the stored input. */
     uint8_t *in, *out;
     size_t nin, nout;
@@ -707,13 +718,9 @@ static void test_restart_resumes(void **state)
     close_all();
 
     /* Restart with the real threads: the job is queued again, compiled, and the ticker moves on. */
-    memset(&srv, 0, sizeof srv);
-    snprintf(srv.data_dir, sizeof srv.data_dir, "%s", dir);
-    srv.cfg.data_dir = srv.data_dir;
-    srv.cfg.workers = 1;
     srv.store = mote_store_open(dir, err, sizeof err);
     assert_non_null(srv.store);
-    srv.rollout = moted_rollout_start(&srv, err, sizeof err);
+    srv.rollout = moted_rollout_start(NULL, srv.store, dir, 1, err, sizeof err);
     assert_non_null(srv.rollout);
     for (int t = 0; t < 600 && strcmp(dep_state(id), "canary"); t++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -727,7 +734,7 @@ static void test_restart_resumes(void **state)
     /* One canary confirms, restart, the other confirms: canary_done. */
     srv.store = mote_store_open(dir, err, sizeof err);
     assert_non_null(srv.store);
-    assert_int_equal(rollout_init(&ro, &srv, srv.store, dir, err, sizeof err), 0);
+    assert_int_equal(rollout_init(&ro, NULL, srv.store, dir, err, sizeof err), 0);
     srv.rollout = &ro;
     mote_artifact_rec a;
     int64_t dep;

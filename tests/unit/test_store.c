@@ -1,23 +1,24 @@
-/* moted's SQLite store: migrations on a fresh and a reopened data dir,
- * models, devices, tokens, blobs, transactions, several threads. */
+/* moted's store through its interface (store/store.h, no database type):
+ * migrations on a fresh and a reopened data dir, models, devices, tokens,
+ * blobs, transactions, several threads, on the default backend (SQLite). */
 /* mkdtemp */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static char dir[64];
 
@@ -64,48 +65,52 @@ static mote_store *open_ok(void)
     return s;
 }
 
-static int user_version(mote_store *s)
+static int schema_version(mote_store *s)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    int v = -1;
+    assert_int_equal(mote_store_schema_version(s, &v), 0);
     return v;
 }
 
-static int count_rows(mote_store *s, const char *table)
+/* Set the schema version of the closed database DIR/moted.db: the SQLite
+ * backend keeps it in the file's header (PRAGMA user_version, bytes 60-63,
+ * big-endian), which a closed database has written back whole. */
+static void set_schema_version(int v)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    char path[128];
+    snprintf(path, sizeof path, "%s/moted.db", dir);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    unsigned char be[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+                           (unsigned char)v};
+    assert_int_equal(fseek(f, 60, SEEK_SET), 0);
+    assert_int_equal(fwrite(be, 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
 }
 
 static void test_migrations(void **state)
 {
     (void)state;
     mote_store *s = open_ok();
-    assert_int_equal(user_version(s), 2); /* core tables, then the rollout's */
+    assert_int_equal(schema_version(s), 2); /* core tables, then the rollout's */
     assert_int_equal(mote_store_ping(s), 0);
-    assert_int_equal(count_rows(s, "models"), 0);
-    assert_int_equal(count_rows(s, "devices"), 0);
+    json_t *models = mote_store_model_list(s);
+    assert_int_equal(json_array_size(models), 0);
+    json_decref(models);
+    int64_t n = -1;
+    assert_int_equal(mote_store_device_count(s, &n), 0);
+    assert_int_equal(n, 0);
     assert_int_equal(mote_store_token_add(s, "ci", "admin", "aa"), 0);
-    /* WAL mode is a property of the file. */
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(mote_store_db(s), "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-    sqlite3_finalize(st);
+    /* WAL mode is a property of the file: the write-ahead log is there while the store is open. */
+    char path[128];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/moted.db-wal", dir);
+    assert_int_equal(stat(path, &sb), 0);
     mote_store_close(s);
 
     /* Reopen: nothing re-applied, data kept. */
     s = open_ok();
-    assert_int_equal(user_version(s), 2);
+    assert_int_equal(schema_version(s), 2);
     char role[16];
     assert_int_equal(mote_store_token_role(s, "aa", role, sizeof role), 0);
     assert_string_equal(role, "admin");
@@ -113,14 +118,14 @@ static void test_migrations(void **state)
     mote_store_close(s);
 
     /* A database from a newer moted is refused with a message. */
-    sqlite3 *db;
-    char path[128], err[512] = "";
-    snprintf(path, sizeof path, "%s/moted.db", dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    char err[512] = "";
+    set_schema_version(99);
     assert_null(mote_store_open(dir, err, sizeof err));
     assert_non_null(strstr(err, "schema version 99"));
+
+    /* The backend is chosen at open: an unknown one is refused, naming it. */
+    assert_null(mote_store_open_backend("postgres", dir, err, sizeof err));
+    assert_non_null(strstr(err, "postgres"));
 }
 
 static void test_blobs(void **state)
@@ -336,20 +341,24 @@ static void test_devices(void **state)
     mote_device_free(&d);
     assert_int_equal(mote_store_device_get(s, "d-ffffffffffffffff", &d), 1);
 
-    /* last_seen: auth returns the stored value; seen writes only when that is not this second. */
+    /* last_seen: auth returns the stored value; seen writes only when that is not this second.
+     * Wait for the clock to pass the second the device was last seen in. */
     char seen[32], now[32];
-    assert_int_equal(sqlite3_exec(mote_store_db(s), "UPDATE devices SET last_seen='2000-01-01T00:00:00Z'", NULL, NULL,
-                                  NULL), SQLITE_OK);
     assert_int_equal(mote_store_device_auth(s, "h2", id, seen), 0);
-    assert_string_equal(seen, "2000-01-01T00:00:00Z");
-    mote_store_now(now);
+    assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
+    assert_string_equal(seen, d.last_seen);
+    mote_device_free(&d);
+    for (mote_store_now(now); !strcmp(now, seen); mote_store_now(now)) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     assert_int_equal(mote_store_device_seen(s, "d-0000000000000002", now), 0); /* caller says: current */
     assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
-    assert_string_equal(d.last_seen, "2000-01-01T00:00:00Z");
+    assert_string_equal(d.last_seen, seen);
     mote_device_free(&d);
     assert_int_equal(mote_store_device_seen(s, "d-0000000000000002", seen), 0);
     assert_int_equal(mote_store_device_get(s, "d-0000000000000002", &d), 0);
-    assert_string_not_equal(d.last_seen, "2000-01-01T00:00:00Z");
+    assert_string_not_equal(d.last_seen, seen);
     mote_device_free(&d);
 
     int rc;

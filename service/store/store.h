@@ -1,0 +1,241 @@
+/* moted storage interface. Everything the server keeps goes through these
+ * calls; no database type appears here. The handle is opaque: mote_store_open
+ * picks a backend (store/backend.h), and each backend lives in its own folder
+ * (store/sqlite/ today). Blobs and the data dir's small files are plain files,
+ * the same for every backend (blobs.c, files.c). Calls are safe from several
+ * threads. Return convention: 0 ok, 1 not found (where it says so), -1 error
+ * with a one-line message in the store's last error (mote_store_error).
+ * Strings in records are fixed-size fields, so callers free only what a call
+ * says is theirs (JSON members via the *_free calls, the list arrays). */
+#ifndef MOTED_STORE_H
+#define MOTED_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mote_store mote_store;
+
+/* Open (creating if needed) the store of data_dir with the default backend
+ * (SQLite, DIR/moted.db), applying pending schema migrations. NULL with a
+ * message in err. */
+mote_store *mote_store_open(const char *data_dir, char *err, size_t errlen);
+/* The same with a backend named: "sqlite" (NULL: the default). An unknown or
+ * unbuilt backend ("postgres" is not implemented yet) fails with a message. */
+mote_store *mote_store_open_backend(const char *backend, const char *data_dir, char *err, size_t errlen);
+void mote_store_close(mote_store *s);
+/* Last error of the calling thread on this store. */
+const char *mote_store_error(mote_store *s);
+/* Set the calling thread's last error on this store; returns -1. */
+int mote_store_fail(mote_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 when the database answers (health check). */
+int mote_store_ping(mote_store *s);
+/* The schema version the database is at (the number of migrations applied). */
+int mote_store_schema_version(mote_store *s, int *version);
+/* Current time as ISO 8601 UTC ("2026-01-31T12:00:00Z"), the format of every stored time. */
+void mote_store_now(char out[32]);
+
+/* ---- content-addressed blobs: DIR/blobs/AB/SHA256 ---- */
+/* sha256 of data as 64 lowercase hex digits (the blobs' names; also token and key hashes). */
+void mote_sha256_hex(const void *data, size_t len, char out[65]);
+/* Is h 64 lowercase hex digits? (NULL: no) */
+int mote_is_sha256_hex(const char *h);
+/* Write data (temp file, fsync, rename); hex_out gets the 64-hex sha256. Idempotent. */
+int mote_store_blob_put(mote_store *s, const void *data, size_t len, char hex_out[65]);
+/* Path of a blob (whether or not it exists); 1 if it does not exist. */
+int mote_store_blob_path(mote_store *s, const char *hex, char *path, size_t pathlen);
+/* Whole blob in a malloc'ed buffer; 1 if absent. */
+int mote_store_blob_get(mote_store *s, const char *hex, uint8_t **data, size_t *len);
+
+/* ---- small files of the data dir (keys, tokens, port) ---- */
+/* Write a small file atomically (temp + fsync + rename + fsync of the folder) with mode. */
+int mote_write_file_atomic(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen);
+/* 64 hex of 32 random bytes (tokens, credentials). */
+void mote_random_hex32(char out[65]);
+
+/* ---- tokens (sha256 of the token is stored) ---- */
+int mote_store_token_add(mote_store *s, const char *name, const char *role, const char *token_hex);
+/* Role ("admin", "enroll") of a token; 1 if unknown. */
+int mote_store_token_role(mote_store *s, const char *token_hex, char *role, size_t rolelen);
+
+/* ---- model repository ---- */
+typedef struct {
+    int64_t id;
+    char name[128], version[64];
+    char sha256[65];          /* the .tflite blob */
+    int64_t size;
+    char selftest_in[65];     /* blobs, "" when none was pushed */
+    char selftest_out[65];
+    char created[32];         /* ISO 8601 UTC */
+    json_t *metadata;         /* owned: json_decref via mote_model_free */
+} mote_model_rec;
+void mote_model_free(mote_model_rec *m);
+/* Insert a version; 1 if name+version exists (m->id/sha256 then hold the existing row). */
+int mote_store_model_add(mote_store *s, mote_model_rec *m);
+int mote_store_model_get(mote_store *s, const char *name, const char *version, mote_model_rec *out);
+int mote_store_model_get_id(mote_store *s, int64_t id, mote_model_rec *out);
+/* Every version, ordered by name then creation: a JSON array of {name, version, sha256, size, created}. */
+json_t *mote_store_model_list(mote_store *s);
+
+/* ---- device registry ---- */
+/* Longest self-test output a device reports, in base64 characters + 1 (6 KB of output bytes). */
+#define MOTED_OUTPUT_B64_MAX 8193
+typedef struct {
+    char id[24];              /* "d-" + 16 hex */
+    char name[64];
+    char profile[64];         /* target profile name the server chose */
+    json_t *facts;            /* owned */
+    json_t *tags;             /* owned: array of strings */
+    char created[32], last_seen[32];
+    /* what the device last reported */
+    char state[24];           /* "registered", "running", "failed", ... */
+    char artifact[65];        /* active artifact sha256, "" if none */
+    char selftest_output_b64[MOTED_OUTPUT_B64_MAX];
+    json_t *telemetry;        /* owned, may be NULL */
+    /* what the active artifact is ("" when unknown): set by mote_store_device_running */
+    char target[64], model[128], version[64];
+} mote_device_rec;
+void mote_device_free(mote_device_rec *d);
+/* The device document of docs/service.md (empty strings as null); NULL when out of memory. */
+json_t *mote_device_json(const mote_device_rec *d);
+/* Insert; the credential's sha256 is stored. */
+int mote_store_device_add(mote_store *s, const mote_device_rec *d, const char *cred_hash_hex);
+/* Device id of a credential hash (and its last_seen, when last_seen is not NULL); 1 if unknown. */
+int mote_store_device_auth(mote_store *s, const char *cred_hash_hex, char id[24], char last_seen[32]);
+int mote_store_device_get(mote_store *s, const char *id, mote_device_rec *out);
+/* Devices (JSON array of device objects as in docs/service.md), all or those carrying tag. */
+json_t *mote_store_device_list(mote_store *s, const char *tag);
+/* The device object of one id (as in the list); NULL with *rc = 1 when unknown, -1 on error. */
+json_t *mote_store_device_doc(mote_store *s, const char *id, int *rc);
+/* Ids of the devices carrying tag, sorted; *ids malloc'ed array of char[24]. */
+int mote_store_device_ids_by_tag(mote_store *s, const char *tag, char (**ids)[24], size_t *n);
+int mote_store_device_set_tags(mote_store *s, const char *id, json_t *tags);
+/* Record a status report: state, active artifact (NULL = unchanged), self-test output (NULL = unchanged). */
+int mote_store_device_report(mote_store *s, const char *id, const char *state, const char *artifact,
+                             const char *output_b64);
+int mote_store_device_telemetry(mote_store *s, const char *id, json_t *telemetry);
+/* Set last_seen to now. Given the stored value (from mote_store_device_auth), it writes nothing when
+ * that is already this second, so a device polling several times a second takes no write lock. */
+int mote_store_device_seen(mote_store *s, const char *id, const char *stored_last_seen);
+/* Record what the device's active artifact is (target profile, model, version), shown by the device
+ * documents; call it with mote_store_device_report when a device confirms an artifact. */
+int mote_store_device_running(mote_store *s, const char *id, const char *target, const char *model,
+                              const char *version);
+/* Number of registered devices (the mote_devices gauge). */
+int mote_store_device_count(mote_store *s, int64_t *n);
+
+/* ---- transactions (nest by counting; the outermost commits) ---- */
+int mote_store_begin(mote_store *s);
+/* A read transaction (one consistent snapshot, no write lock); commit or roll back as usual. */
+int mote_store_begin_read(mote_store *s);
+int mote_store_commit(mote_store *s);
+void mote_store_rollback(mote_store *s);
+
+/* ---- compile jobs: a queue that survives restarts ---- */
+typedef struct {
+    int64_t id;
+    int64_t model_id;
+    char target[64];      /* profile name */
+    char profile[1024];   /* the profile's fields as compact JSON (what the job compiles for) */
+    char format[8];       /* "mote" | "c" */
+    char cache_key[65];
+    char state[12];       /* "queued" | "running" | "done" | "failed" */
+    int refused;          /* failed because the compiler refused (does not fit, unknown op, ABI) */
+    char error[512];
+    char log[2048];
+    char artifact[65];    /* sha256 when done */
+    char created[32], updated[32];
+} mote_job_rec;
+
+/* Insert (id is set). A job may be inserted already "done" (cache hit). */
+int mote_store_job_add(mote_store *s, mote_job_rec *j);
+int mote_store_job_get(mote_store *s, int64_t id, mote_job_rec *out);
+/* Take the oldest queued job and mark it running; 1 when none is queued. */
+int mote_store_job_claim(mote_store *s, mote_job_rec *out);
+/* Final state of a job: state "done" with artifact, or "failed" with error. */
+int mote_store_job_finish(mote_store *s, const mote_job_rec *j);
+/* Jobs left "running" by a stopped server go back to "queued". */
+int mote_store_job_requeue_running(mote_store *s);
+/* {"queued":n,"running":n,"done":n,"failed":n} */
+json_t *mote_store_job_counts(mote_store *s);
+
+/* ---- signed artifacts (the bytes are a blob named by sha256) ---- */
+typedef struct {
+    char sha256[65];
+    int64_t model_id;
+    char target[64];
+    char format[8];
+    int64_t size;
+    char manifest[1024];   /* the signed text */
+    char signature[129];   /* Ed25519, hex */
+    char cache_key[65];
+    char selftest_in[65];  /* blobs of the self-test vector */
+    char selftest_out[65];
+    char created[32];
+} mote_artifact_rec;
+
+/* Insert; 0 also when the cache key exists already. Two model versions with
+ * the same bytes give two artifacts (manifests) of one sha256. */
+int mote_store_artifact_add(mote_store *s, const mote_artifact_rec *a);
+/* An artifact with these bytes built for target (NULL: any target), the newest
+ * of several (one .mote file may suit several profiles); 1 if unknown. */
+int mote_store_artifact_get(mote_store *s, const char *sha256, const char *target, mote_artifact_rec *out);
+/* The artifact of one compile (model version, profile, format); 1 if unknown. */
+int mote_store_artifact_by_key(mote_store *s, const char *cache_key, mote_artifact_rec *out);
+
+/* ---- deployments ---- */
+typedef struct {
+    int64_t id;
+    int64_t model_id;
+    char group[64];        /* device tag */
+    char strategy[12];     /* "all" | "canary" */
+    int canary_percent;
+    double max_failure_rate;
+    int auto_promote;
+    char state[16];        /* compiling canary canary_done rolling_out complete rolled_back */
+    char reason[512];
+    char created[32], updated[32];
+} mote_deployment_rec;
+
+int mote_store_deployment_add(mote_store *s, mote_deployment_rec *d); /* sets id, created, updated */
+int mote_store_deployment_get(mote_store *s, int64_t id, mote_deployment_rec *out);
+int mote_store_deployment_set_state(mote_store *s, int64_t id, const char *state, const char *reason);
+/* Ids, oldest first; state NULL = all. *ids malloc'ed. */
+int mote_store_deployment_ids(mote_store *s, const char *state, int64_t **ids, size_t *n);
+/* The newest deployment to one of the device's groups (tags) that is not rolled back: the one a device
+ * joins when it registers or is tagged later. 1 if none. */
+int mote_store_deployment_for_joiner(mote_store *s, const char *device, int64_t *id);
+/* {"compiling":n,...} for the states that have deployments. */
+json_t *mote_store_deployment_counts(mote_store *s);
+
+/* One device in one deployment. */
+typedef struct {
+    int64_t deployment;
+    char device[24];
+    char phase[8];         /* "canary" | "rollout" */
+    int rank;              /* position in sha256(deployment, device) order */
+    char state[16];        /* pending offered confirmed failed incompatible rolled_back superseded */
+    char reason[512];
+    char target[64];
+    int64_t job;           /* compile job for target, 0 = none */
+    char artifact[65];     /* what the deployment installs ("" until compiled) */
+    char previous[65];     /* what the device ran when first offered */
+    char updated[32];
+} mote_dd_rec;
+
+int mote_store_dd_add(mote_store *s, const mote_dd_rec *r);
+/* 1 if the device is not in the deployment. */
+int mote_store_dd_get(mote_store *s, int64_t deployment, const char *device, mote_dd_rec *out);
+/* Rows of a deployment in rank order; *rows malloc'ed. */
+int mote_store_dd_list(mote_store *s, int64_t deployment, mote_dd_rec **rows, size_t *n);
+/* Write phase, state, reason, target, job, artifact and previous of the row. */
+int mote_store_dd_update(mote_store *s, const mote_dd_rec *r);
+/* The row of the newest deployment that is not superseded for the device; 1 if none. */
+int mote_store_dd_current(mote_store *s, const char *device, mote_dd_rec *out);
+/* Rows of older deployments of the device that are pending or offered become
+ * "superseded" (by deployment). */
+int mote_store_dd_supersede(mote_store *s, const char *device, int64_t deployment);
+/* 0 if sha256 is the artifact or previous artifact of a row of the device, 1 if not. */
+int mote_store_dd_device_has_artifact(mote_store *s, const char *device, const char *sha256);
+
+#endif
