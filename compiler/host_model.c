@@ -19,9 +19,10 @@ static void describe_failure(const mote_host_model *hm, const char *name, mote_s
         const mote_ir_op *op = &hm->g->ops[op_index];
         int n = snprintf(where, sizeof where, " op %d (%s)", (int)op_index,
                          op->custom_code ? op->custom_code : mote_op_name(op->op));
+        char tname[MOTE_IR_SHORT_NAME];
         if (c->err_tensor >= 0 && n > 0 && (size_t)n < sizeof where)
             snprintf(where + n, sizeof where - (size_t)n, " tensor %d (%s)", c->err_tensor,
-                     hm->g->tensors[c->err_tensor].name);
+                     mote_ir_short_name(hm->g->tensors[c->err_tensor].name, tname));
     }
     snprintf(err, errlen, "%s:%s: %s", name, where, c->err ? c->err : mote_status_name(s));
 }

@@ -45,6 +45,11 @@ typedef struct mote_ir_graph {
 
 void mote_ir_free(mote_ir_graph *g);
 
+/* A tensor name for one-line messages: names of converted models run to
+ * hundreds of characters, so a long one keeps "..." and its last part. */
+#define MOTE_IR_SHORT_NAME 64
+const char *mote_ir_short_name(const char *name, char buf[MOTE_IR_SHORT_NAME]);
+
 /* Per-op figures for inspect: multiply-accumulates, weight bytes, activation bytes. */
 typedef struct {
     int64_t macs;
