@@ -62,6 +62,24 @@ static void mark_packed(mote_model *m)
     }
 }
 
+/* A per-channel block that does not index its tensor's own shape (a 1-D
+ * bias with quantized_dimension 3, as some converters wrote them) is kept by
+ * the importer, as TFLM keeps it. The kernels that quantize per channel
+ * refused it in prepare unless it indexed their channel dimension, so every
+ * kernel that accepted the model read element 0 of it alone: keep just that,
+ * which the .mote loader and the C package accept, and prepare on the device
+ * gives the same parameters. */
+static void keep_read_quant(mote_model *m)
+{
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        mote_tensor *t = &m->tensors[i];
+        if (t->q.n > 1 && (t->q.axis < 0 || t->q.axis >= t->rank || t->dims[t->q.axis] != t->q.n)) {
+            t->q.n = 1;
+            t->q.axis = 0;
+        }
+    }
+}
+
 static void bind(mote_host_model *hm)
 {
     for (int32_t i = 0; i < hm->m.n_tensors; i++)
@@ -170,6 +188,7 @@ mote_host_model *mote_host_model_new_choice(mote_ir_graph *g, const char *name, 
         mote_host_model_free(hm);
         return NULL;
     }
+    keep_read_quant(m);
     mark_packed(m);
     bind(hm);
     mote_reset(m);

@@ -15,7 +15,9 @@
 
 typedef struct {
     char *name;
-    mote_tensor t;      /* dtype, shape, quantization, flags; data for constants */
+    mote_tensor t;      /* dtype, shape, quantization, flags; data for constants.
+                         * t.q is as the file has it: a per-channel block may
+                         * not index t's shape (see keep_read_quant in host_model.c) */
     float *scale;       /* owned quantization arrays (t.q points at them) */
     int32_t *zero_point;
     void *owned_data;   /* aligned copy of constant data, if one was needed */

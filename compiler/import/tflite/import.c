@@ -18,7 +18,7 @@ enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPT
 enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
 enum { T_SHAPE = 0, T_TYPE = 1, T_BUFFER = 2, T_NAME = 3, T_QUANT = 4, T_IS_VARIABLE = 5, T_SPARSITY = 6 };
-enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DETAILS_TYPE = 4, Q_DIM = 6 };
+enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DIM = 6 };
 enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS = 4, OP_CUSTOM_OPTIONS = 5,
        OP_LARGE_CUSTOM_OFFSET = 9, OP_LARGE_CUSTOM_SIZE = 10 };
 enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
@@ -105,6 +105,42 @@ static int buffer_bytes(importer *im, fb_vec buffers, uint32_t idx, const uint8_
     return 0;
 }
 
+/* Scales and zero points of a quantized tensor. Zero points either come one
+ * per scale or, as TFLM reads any other count, element 0 serves them all. */
+static int import_quant(importer *im, mote_ir_tensor *it, uint32_t idx, const char *label, fb_vec sc, fb_vec zp,
+                        int32_t axis)
+{
+    fb_reader *r = &im->r;
+    mote_dtype dt = (mote_dtype)it->t.type;
+    it->scale = malloc(sizeof(float) * sc.n);
+    it->zero_point = malloc(sizeof(int32_t) * sc.n);
+    if (!it->scale || !it->zero_point) return fail(im, "out of memory");
+    for (uint32_t i = 0; i < sc.n; i++) {
+        float s = fb_vec_f32(r, sc, i);
+        int64_t z = fb_vec_i64(r, zp, zp.n == sc.n ? i : 0);
+        if (!(s >= 0.0f) || s > 1e30f)
+            return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx,
+                        label, i);
+        /* 8- and 16-bit values must be able to hold their zero point: the
+         * kernels' accumulator bounds rest on it. Wider types keep the low
+         * 32 bits, as TFLM's int32 zero point does. */
+        int64_t zlo = INT64_MIN, zhi = INT64_MAX;
+        if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
+        if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
+        if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
+        if (z < zlo || z > zhi)
+            return fail(im, "tensor %u (%s): zero_point %lld out of range for %s", idx, label, (long long)z,
+                        mote_dtype_name(dt));
+        it->scale[i] = s;
+        it->zero_point[i] = (int32_t)(uint32_t)(uint64_t)z;
+    }
+    it->t.q.scale = it->scale;
+    it->t.q.zero_point = it->zero_point;
+    it->t.q.n = (int32_t)sc.n;
+    it->t.q.axis = axis;
+    return 0;
+}
+
 static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers, uint32_t n_buffers)
 {
     fb_reader *r = &im->r;
@@ -163,39 +199,15 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
 
     fb_table q = fb_subtable(r, t, T_QUANT);
     if (q.pos) {
+        /* As TFLM's allocator: min/max and the details union are not read;
+         * quantized_dimension (default 0) is kept unchecked, since only the
+         * kernels that quantize per channel use it and they check it. */
         fb_vec sc = fb_vector(r, q, Q_SCALE, 4), zp = fb_vector(r, q, Q_ZERO_POINT, 8);
         int32_t axis = fb_i32(r, q, Q_DIM, 0);
-        if (fb_u8(r, q, Q_DETAILS_TYPE, 0) != 0)
-            return fail(im, "tensor %u (%s): custom quantization is not supported", idx, label);
         if (!fb_ok(r)) return fail(im, "tensor %u (%s) quantization: %s", idx, label, r->err);
-        if (sc.n) {
-            if (zp.n != sc.n && zp.n != 0)
-                return fail(im, "tensor %u (%s): %u scales but %u zero points", idx, label, sc.n, zp.n);
-            if (sc.n > 1 && (axis < 0 || axis >= (int32_t)shape.n || (uint32_t)mt->dims[axis] != sc.n))
-                return fail(im, "tensor %u (%s): %u per-channel scales do not match quantized_dimension %d", idx, label, sc.n, axis);
-            it->scale = malloc(sizeof(float) * sc.n);
-            it->zero_point = malloc(sizeof(int32_t) * sc.n);
-            if (!it->scale || !it->zero_point) return fail(im, "out of memory");
-            for (uint32_t i = 0; i < sc.n; i++) {
-                float s = fb_vec_f32(r, sc, i);
-                int64_t z = zp.n ? fb_vec_i64(r, zp, i) : 0;
-                if (!(s >= 0.0f) || s > 1e30f)
-                    return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx, label, i);
-                int64_t zlo = INT32_MIN, zhi = INT32_MAX;
-                if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
-                if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
-                if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
-                if (z < zlo || z > zhi)
-                    return fail(im, "tensor %u (%s): zero point %lld out of range for %s", idx, label,
-                                (long long)z, mote_dtype_name(dt));
-                it->scale[i] = s;
-                it->zero_point[i] = (int32_t)z;
-            }
-            mt->q.scale = it->scale;
-            mt->q.zero_point = it->zero_point;
-            mt->q.n = (int32_t)sc.n;
-            mt->q.axis = axis;
-        }
+        /* Quantized only with scales and zero points both (TFLM treats a
+         * tensor that lacks either as not quantized). */
+        if (sc.n && zp.n && import_quant(im, it, idx, label, sc, zp, axis) != 0) return -1;
     }
     return 0;
 }
