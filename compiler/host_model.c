@@ -19,9 +19,10 @@ static void describe_failure(const mote_host_model *hm, const char *name, mote_s
         const mote_ir_op *op = &hm->g->ops[op_index];
         int n = snprintf(where, sizeof where, " op %d (%s)", (int)op_index,
                          op->custom_code ? op->custom_code : mote_op_name(op->op));
+        char tname[MOTE_IR_SHORT_NAME];
         if (c->err_tensor >= 0 && n > 0 && (size_t)n < sizeof where)
             snprintf(where + n, sizeof where - (size_t)n, " tensor %d (%s)", c->err_tensor,
-                     hm->g->tensors[c->err_tensor].name);
+                     mote_ir_short_name(hm->g->tensors[c->err_tensor].name, tname));
     }
     snprintf(err, errlen, "%s:%s: %s", name, where, c->err ? c->err : mote_status_name(s));
 }
@@ -58,6 +59,24 @@ static void mark_packed(mote_model *m)
             }
         }
         if (readers > 0 && packed == readers) t->flags |= MOTE_TENSOR_PACKED;
+    }
+}
+
+/* A per-channel block that does not index its tensor's own shape (a 1-D
+ * bias with quantized_dimension 3, as some converters wrote them) is kept by
+ * the importer, as TFLM keeps it. The kernels that quantize per channel
+ * refused it in prepare unless it indexed their channel dimension, so every
+ * kernel that accepted the model read element 0 of it alone: keep just that,
+ * which the .mote loader and the C package accept, and prepare on the device
+ * gives the same parameters. */
+static void keep_read_quant(mote_model *m)
+{
+    for (int32_t i = 0; i < m->n_tensors; i++) {
+        mote_tensor *t = &m->tensors[i];
+        if (t->q.n > 1 && (t->q.axis < 0 || t->q.axis >= t->rank || t->dims[t->q.axis] != t->q.n)) {
+            t->q.n = 1;
+            t->q.axis = 0;
+        }
     }
 }
 
@@ -169,6 +188,7 @@ mote_host_model *mote_host_model_new_choice(mote_ir_graph *g, const char *name, 
         mote_host_model_free(hm);
         return NULL;
     }
+    keep_read_quant(m);
     mark_packed(m);
     bind(hm);
     mote_reset(m);

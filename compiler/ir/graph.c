@@ -2,6 +2,7 @@
 #include "ir/graph.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void mote_ir_free(mote_ir_graph *g)
 {
@@ -23,6 +24,15 @@ void mote_ir_free(mote_ir_graph *g)
     free(g->description);
     free(g->file);
     free(g);
+}
+
+const char *mote_ir_short_name(const char *name, char buf[MOTE_IR_SHORT_NAME])
+{
+    size_t n = strlen(name);
+    if (n < MOTE_IR_SHORT_NAME) return name;
+    memcpy(buf, "...", 3);
+    memcpy(buf + 3, name + n - (MOTE_IR_SHORT_NAME - 4), MOTE_IR_SHORT_NAME - 3); /* with the NUL */
+    return buf;
 }
 
 static const mote_tensor *ir_in(const mote_ir_graph *g, const mote_ir_op *op, int i)

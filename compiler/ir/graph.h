@@ -15,7 +15,9 @@
 
 typedef struct {
     char *name;
-    mote_tensor t;      /* dtype, shape, quantization, flags; data for constants */
+    mote_tensor t;      /* dtype, shape, quantization, flags; data for constants.
+                         * t.q is as the file has it: a per-channel block may
+                         * not index t's shape (see keep_read_quant in host_model.c) */
     float *scale;       /* owned quantization arrays (t.q points at them) */
     int32_t *zero_point;
     void *owned_data;   /* aligned copy of constant data, if one was needed */
@@ -44,6 +46,11 @@ typedef struct mote_ir_graph {
 } mote_ir_graph;
 
 void mote_ir_free(mote_ir_graph *g);
+
+/* A tensor name for one-line messages: names of converted models run to
+ * hundreds of characters, so a long one keeps "..." and its last part. */
+#define MOTE_IR_SHORT_NAME 64
+const char *mote_ir_short_name(const char *name, char buf[MOTE_IR_SHORT_NAME]);
 
 /* Per-op figures for inspect: multiply-accumulates, weight bytes, activation bytes. */
 typedef struct {

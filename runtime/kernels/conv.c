@@ -34,13 +34,18 @@ mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_ten
 {
     int32_t oidx = n->io[n->n_in];
     int32_t channels = filter->dims[filter_axis];
-    if (in->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "conv int8 input is not quantized");
-    if (out->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv int8 output is not quantized");
-    if (filter->q.n != 1 && !(filter->q.n == channels && filter->q.axis == filter_axis))
-        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "conv filter needs one scale or one per output channel");
-    for (int32_t c = 0; c < filter->q.n; c++)
-        if (filter->q.zero_point && filter->q.zero_point[c] != 0)
-            return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "conv int8 filter zero point must be 0");
+    if (in->q.n < 1)
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "conv int8 input is not quantized (no scale or zero_point)");
+    if (out->q.n < 1)
+        return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv int8 output is not quantized (no scale or zero_point)");
+    if (filter->q.n < 1)
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "conv int8 filter is not quantized (no scale or zero_point)");
+    if (filter->q.n != 1 && !mote_quant_per_channel(filter, channels))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                         "conv filter scale needs one value or one per output channel, on a quantized_dimension "
+                         "of that size");
+    /* The filter's zero points are not read: TFLM's int8 kernels take the
+     * weights as symmetric whatever the file says, and so do these. */
     if (bias && bias->type != MOTE_I32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "conv int8 bias must be int32");
     if (out->q.scale[0] <= 0.0f) return mote_fail(ctx, MOTE_ERR_PARAM, oidx, "conv output scale must be > 0");
 

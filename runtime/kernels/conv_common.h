@@ -59,7 +59,8 @@ static inline int32_t mote_conv_pad(int32_t in, int32_t filter, int32_t stride, 
 mote_status mote_conv_geometry(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
                                const mote_tensor *out, int32_t kh, int32_t kw, mote_conv_data *d);
 /* int8: offsets, activation range and one multiplier/shift per output channel
- * (filter quantized per channel along filter_axis, or per tensor). */
+ * (filter_axis: the filter dimension of the output channels; the filter is
+ * quantized per tensor or per output channel). */
 mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
                                const mote_tensor *filter, const mote_tensor *bias,
                                const mote_tensor *out, int filter_axis, mote_conv_data *d);

@@ -4,8 +4,8 @@
  * dim 1. The output is [batches, units], or with keep_num_dims the input's
  * shape with its last dimension replaced by units.
  * int8: per-tensor weights (the weight zero point is applied, as TFLM does
- * for backward compatibility) or per-channel weights on axis 0 (symmetric,
- * zero point ignored).
+ * for backward compatibility) or one scale per unit (symmetric, zero point
+ * ignored).
  */
 #include <math.h>
 
@@ -85,8 +85,10 @@ static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mo
 
     if (w->q.n > 1) {
         /* Per channel: one multiplier per unit, computed all in double. */
-        if (w->q.n != p->units || w->q.axis != 0)
-            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "FULLY_CONNECTED per-channel weights must have one scale per unit on axis 0");
+        if (!mote_quant_per_channel(w, p->units))
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                             "FULLY_CONNECTED per-channel weights need one scale per unit, on a quantized_dimension "
+                             "of that size");
         int32_t *m = (int32_t *)(void *)(p + 1), *s = m + p->units; /* sized by fc_prepare */
         for (int32_t o = 0; o < p->units; o++) {
             double real = (double)in_scale * (double)w->q.scale[o] / (double)out_scale;
@@ -103,9 +105,13 @@ static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mo
     float prod = in_scale * w->q.scale[0];
     if (!(prod >= 0.0f)) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "FULLY_CONNECTED input*weights scale must be non-negative");
     if (bias && bias->q.n >= 1) {
+        /* TFLM's check. It also runs it, with scale 0, on a bias without
+         * quantization; mote adds such a bias as stored, as TFLM would. */
         double diff = fabs((double)in_scale * (double)w->q.scale[0] - (double)bias->q.scale[0]);
         if (diff / (double)out_scale > 0.02)
-            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[2], "FULLY_CONNECTED bias scale differs from input_scale*weights_scale");
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[2],
+                             "FULLY_CONNECTED bias scale differs from input scale * weights scale by more than "
+                             "0.02 output steps");
     }
     int shift;
     mote_quantize_multiplier((double)prod / (double)out_scale, &p->multiplier, &shift);

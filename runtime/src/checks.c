@@ -20,3 +20,9 @@ mote_status mote_check_acc_s8(mote_ctx *ctx, int32_t err_tensor, int64_t terms, 
         return mote_fail(ctx, MOTE_ERR_PARAM, err_tensor, "int32 accumulator could overflow (bias or reduction too large)");
     return MOTE_OK;
 }
+
+int mote_quant_per_channel(const mote_tensor *t, int32_t channels)
+{
+    int32_t a = t->q.axis;
+    return t->q.n == channels && a >= 0 && a < t->rank && t->dims[a] == channels;
+}

@@ -18,7 +18,7 @@ enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPT
 enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
 enum { T_SHAPE = 0, T_TYPE = 1, T_BUFFER = 2, T_NAME = 3, T_QUANT = 4, T_IS_VARIABLE = 5, T_SPARSITY = 6 };
-enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DETAILS_TYPE = 4, Q_DIM = 6 };
+enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DIM = 6 };
 enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS = 4, OP_CUSTOM_OPTIONS = 5,
        OP_LARGE_CUSTOM_OFFSET = 9, OP_LARGE_CUSTOM_SIZE = 10 };
 enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
@@ -31,6 +31,7 @@ typedef struct {
     char *err;
     size_t errlen;
     mote_ir_graph *g;
+    char tname[MOTE_IR_SHORT_NAME]; /* the tensor being read, for messages */
 } importer;
 
 static int fail(importer *im, const char *fmt, ...)
@@ -104,6 +105,42 @@ static int buffer_bytes(importer *im, fb_vec buffers, uint32_t idx, const uint8_
     return 0;
 }
 
+/* Scales and zero points of a quantized tensor. Zero points either come one
+ * per scale or, as TFLM reads any other count, element 0 serves them all. */
+static int import_quant(importer *im, mote_ir_tensor *it, uint32_t idx, const char *label, fb_vec sc, fb_vec zp,
+                        int32_t axis)
+{
+    fb_reader *r = &im->r;
+    mote_dtype dt = (mote_dtype)it->t.type;
+    it->scale = malloc(sizeof(float) * sc.n);
+    it->zero_point = malloc(sizeof(int32_t) * sc.n);
+    if (!it->scale || !it->zero_point) return fail(im, "out of memory");
+    for (uint32_t i = 0; i < sc.n; i++) {
+        float s = fb_vec_f32(r, sc, i);
+        int64_t z = fb_vec_i64(r, zp, zp.n == sc.n ? i : 0);
+        if (!(s >= 0.0f) || s > 1e30f)
+            return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx,
+                        label, i);
+        /* 8- and 16-bit values must be able to hold their zero point: the
+         * kernels' accumulator bounds rest on it. Wider types keep the low
+         * 32 bits, as TFLM's int32 zero point does. */
+        int64_t zlo = INT64_MIN, zhi = INT64_MAX;
+        if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
+        if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
+        if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
+        if (z < zlo || z > zhi)
+            return fail(im, "tensor %u (%s): zero_point %lld out of range for %s", idx, label, (long long)z,
+                        mote_dtype_name(dt));
+        it->scale[i] = s;
+        it->zero_point[i] = (int32_t)(uint32_t)(uint64_t)z;
+    }
+    it->t.q.scale = it->scale;
+    it->t.q.zero_point = it->zero_point;
+    it->t.q.n = (int32_t)sc.n;
+    it->t.q.axis = axis;
+    return 0;
+}
+
 static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers, uint32_t n_buffers)
 {
     fb_reader *r = &im->r;
@@ -113,40 +150,41 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
     const char *name = fb_string(r, t, T_NAME, &nlen);
     it->name = dup_str(name ? name : "", name ? nlen : 0);
     if (!it->name) return fail(im, "out of memory");
+    const char *label = mote_ir_short_name(it->name, im->tname);
 
     fb_vec shape = fb_vector(r, t, T_SHAPE, 4);
     int8_t tfl_type = fb_i8(r, t, T_TYPE, 0);
     uint32_t buf_idx = fb_u32(r, t, T_BUFFER, 0);
-    if (!fb_ok(r)) return fail(im, "tensor %u (%s): %s", idx, it->name, r->err);
+    if (!fb_ok(r)) return fail(im, "tensor %u (%s): %s", idx, label, r->err);
     if (shape.n > MOTE_MAX_DIMS)
-        return fail(im, "tensor %u (%s): rank %u exceeds %d", idx, it->name, shape.n, MOTE_MAX_DIMS);
+        return fail(im, "tensor %u (%s): rank %u exceeds %d", idx, label, shape.n, MOTE_MAX_DIMS);
     mote_dtype dt;
     if (map_dtype(tfl_type, &dt) != 0)
-        return fail(im, "tensor %u (%s): dtype %s not supported", idx, it->name, tfl_dtype_name(tfl_type));
+        return fail(im, "tensor %u (%s): dtype %s not supported", idx, label, tfl_dtype_name(tfl_type));
     mt->type = (uint8_t)dt;
     mt->rank = (uint8_t)shape.n;
     size_t elems = 1;
     for (uint32_t d = 0; d < shape.n; d++) {
         int32_t v = fb_vec_i32(r, shape, d);
-        if (v < 0) return fail(im, "tensor %u (%s): dimension %u is %d (dynamic shapes are not supported)", idx, it->name, d, v);
+        if (v < 0) return fail(im, "tensor %u (%s): dimension %u is %d (dynamic shapes are not supported)", idx, label, d, v);
         mt->dims[d] = v;
         if (v && elems > MAX_TENSOR_BYTES / (size_t)v)
-            return fail(im, "tensor %u (%s): too large", idx, it->name);
+            return fail(im, "tensor %u (%s): too large", idx, label);
         elems *= (size_t)v;
     }
     mt->bytes = elems * mote_dtype_size(dt);
-    if (mt->bytes > MAX_TENSOR_BYTES) return fail(im, "tensor %u (%s): too large", idx, it->name);
+    if (mt->bytes > MAX_TENSOR_BYTES) return fail(im, "tensor %u (%s): too large", idx, label);
     if (fb_u8(r, t, T_IS_VARIABLE, 0)) mt->flags |= MOTE_TENSOR_VARIABLE;
-    if (fb_has(r, t, T_SPARSITY)) return fail(im, "tensor %u (%s): sparse tensors are not supported", idx, it->name);
+    if (fb_has(r, t, T_SPARSITY)) return fail(im, "tensor %u (%s): sparse tensors are not supported", idx, label);
 
-    if (buf_idx >= n_buffers) return fail(im, "tensor %u (%s): buffer index %u out of range (%u buffers)", idx, it->name, buf_idx, n_buffers);
+    if (buf_idx >= n_buffers) return fail(im, "tensor %u (%s): buffer index %u out of range (%u buffers)", idx, label, buf_idx, n_buffers);
     const uint8_t *data;
     size_t len;
     if (buffer_bytes(im, buffers, buf_idx, &data, &len) != 0)
-        return fail(im, "tensor %u (%s): buffer %u lies outside the file", idx, it->name, buf_idx);
+        return fail(im, "tensor %u (%s): buffer %u lies outside the file", idx, label, buf_idx);
     if (len) {
         if (len != mt->bytes)
-            return fail(im, "tensor %u (%s): buffer %u holds %zu bytes, shape needs %zu", idx, it->name, buf_idx, len, mt->bytes);
+            return fail(im, "tensor %u (%s): buffer %u holds %zu bytes, shape needs %zu", idx, label, buf_idx, len, mt->bytes);
         size_t align = mote_dtype_size(dt);
         if ((uintptr_t)data % (align < 4 ? 1 : align) != 0) {
             /* kernels read weights as typed arrays: give them an aligned copy */
@@ -161,39 +199,15 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
 
     fb_table q = fb_subtable(r, t, T_QUANT);
     if (q.pos) {
+        /* As TFLM's allocator: min/max and the details union are not read;
+         * quantized_dimension (default 0) is kept unchecked, since only the
+         * kernels that quantize per channel use it and they check it. */
         fb_vec sc = fb_vector(r, q, Q_SCALE, 4), zp = fb_vector(r, q, Q_ZERO_POINT, 8);
         int32_t axis = fb_i32(r, q, Q_DIM, 0);
-        if (fb_u8(r, q, Q_DETAILS_TYPE, 0) != 0)
-            return fail(im, "tensor %u (%s): custom quantization is not supported", idx, it->name);
-        if (!fb_ok(r)) return fail(im, "tensor %u (%s) quantization: %s", idx, it->name, r->err);
-        if (sc.n) {
-            if (zp.n != sc.n && zp.n != 0)
-                return fail(im, "tensor %u (%s): %u scales but %u zero points", idx, it->name, sc.n, zp.n);
-            if (sc.n > 1 && (axis < 0 || axis >= (int32_t)shape.n || (uint32_t)mt->dims[axis] != sc.n))
-                return fail(im, "tensor %u (%s): %u per-channel scales do not match quantized_dimension %d", idx, it->name, sc.n, axis);
-            it->scale = malloc(sizeof(float) * sc.n);
-            it->zero_point = malloc(sizeof(int32_t) * sc.n);
-            if (!it->scale || !it->zero_point) return fail(im, "out of memory");
-            for (uint32_t i = 0; i < sc.n; i++) {
-                float s = fb_vec_f32(r, sc, i);
-                int64_t z = zp.n ? fb_vec_i64(r, zp, i) : 0;
-                if (!(s >= 0.0f) || s > 1e30f)
-                    return fail(im, "tensor %u (%s): quantization scale %u is not a finite non-negative number", idx, it->name, i);
-                int64_t zlo = INT32_MIN, zhi = INT32_MAX;
-                if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
-                if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
-                if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
-                if (z < zlo || z > zhi)
-                    return fail(im, "tensor %u (%s): zero point %lld out of range for %s", idx, it->name,
-                                (long long)z, mote_dtype_name(dt));
-                it->scale[i] = s;
-                it->zero_point[i] = (int32_t)z;
-            }
-            mt->q.scale = it->scale;
-            mt->q.zero_point = it->zero_point;
-            mt->q.n = (int32_t)sc.n;
-            mt->q.axis = axis;
-        }
+        if (!fb_ok(r)) return fail(im, "tensor %u (%s) quantization: %s", idx, label, r->err);
+        /* Quantized only with scales and zero points both (TFLM treats a
+         * tensor that lacks either as not quantized). */
+        if (sc.n && zp.n && import_quant(im, it, idx, label, sc, zp, axis) != 0) return -1;
     }
     return 0;
 }

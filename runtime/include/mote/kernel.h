@@ -92,6 +92,11 @@ mote_status mote_fail(mote_ctx *ctx, mote_status s, int32_t tensor, const char *
  * cannot overflow int32, so kernels may accumulate without checks. */
 mote_status mote_check_acc_s8(mote_ctx *ctx, int32_t err_tensor, int64_t terms, const mote_tensor *bias);
 
+/* Does t carry one scale per channel of a kernel with `channels` channels,
+ * on a quantized_dimension of t of that size? (TFLM's rule for a filter: the
+ * kernel indexes the scales by its channel, whatever the axis.) */
+int mote_quant_per_channel(const mote_tensor *t, int32_t channels);
+
 /* t's bytes when it is a constant known at prepare time, which a kernel may
  * fold or repack at compile time; NULL otherwise (also for an absent t). */
 static inline const void *mote_const_bytes(const mote_tensor *t)
