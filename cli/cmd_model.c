@@ -69,7 +69,7 @@ static int push(const mote_client *c, int argc, char **argv)
         json_decref(b64);
         return 1;
     }
-    json_object_set_new(req, "tflite_b64", b64);
+    json_object_set_new(req, "model_b64", b64);
     if (st_in) {
         json_t *in = file_b64(st_in), *out = file_b64(st_out);
         if (!in || !out) {
@@ -181,7 +181,7 @@ static int pull(const mote_client *c, int argc, char **argv)
         return 2;
     }
     char path[700];
-    if (version_path("model pull", argv[2], argv[3], "/tflite", path, sizeof path)) return 2;
+    if (version_path("model pull", argv[2], argv[3], "/file", path, sizeof path)) return 2;
     uint8_t *data = NULL;
     size_t len = 0;
     long st;

@@ -1,5 +1,5 @@
 /* Model repository endpoints: push a version (validated by the importer),
- * list, show (with the inspect document), download the .tflite. */
+ * list, show (with the inspect document), download the model file. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +104,11 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 400, "selftest: must be an object {\"input_b64\",\"expected_b64\"}");
         goto out;
     }
-    if (b64_field(json_object_get(j, "tflite_b64"), "tflite_b64", resp, &model, &model_len) != 0) goto out;
+    /* model_b64: the model file in any format the compiler's front door reads;
+     * tflite_b64 is its older, TFLite-only name, still accepted. */
+    const char *file_field = json_object_get(j, "model_b64") || !json_object_get(j, "tflite_b64") ? "model_b64"
+                                                                                                    : "tflite_b64";
+    if (b64_field(json_object_get(j, file_field), file_field, resp, &model, &model_len) != 0) goto out;
     if (json_is_object(st) &&
         (b64_field(json_object_get(st, "input_b64"), "selftest.input_b64", resp, &st_in, &in_len) != 0 ||
          b64_field(json_object_get(st, "expected_b64"), "selftest.expected_b64", resp, &st_out, &out_len) != 0))
@@ -226,7 +230,7 @@ static void model_show(moted *m, const moted_req *r, moted_resp *resp)
     mote_model_free(&rec);
 }
 
-static void model_tflite(moted *m, const moted_req *r, moted_resp *resp)
+static void model_file(moted *m, const moted_req *r, moted_resp *resp)
 {
     mote_model_rec rec;
     if (lookup(m, r, resp, &rec) != 0) return;
@@ -240,6 +244,7 @@ static const moted_route routes[] = {
     {"POST", "/v1/models", MOTED_ROLE_ADMIN, MOTED_BODY_MODEL, model_push},
     {"GET", "/v1/models", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_list},
     {"GET", "/v1/models/{name}/{version}", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_show},
-    {"GET", "/v1/models/{name}/{version}/tflite", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_tflite},
+    {"GET", "/v1/models/{name}/{version}/file", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_file},
+    {"GET", "/v1/models/{name}/{version}/tflite", MOTED_ROLE_ADMIN, MOTED_BODY_JSON, model_file}, /* older name */
 };
 const moted_api_table api_models_table = {routes, sizeof routes / sizeof routes[0]};

@@ -37,7 +37,7 @@ push_body() { # push_body FILE NAME VERSION OUT [selftest_in selftest_out]
 import base64, json, sys
 f, name, version, out = sys.argv[1:5]
 d = {"name": name, "version": version, "metadata": {"task": "kws"},
-     "tflite_b64": base64.b64encode(open(f, "rb").read()).decode()}
+     "model_b64": base64.b64encode(open(f, "rb").read()).decode()}
 if len(sys.argv) > 5:
     d["selftest"] = {"input_b64": base64.b64encode(open(sys.argv[5], "rb").read()).decode(),
                      "expected_b64": base64.b64encode(open(sys.argv[6], "rb").read()).decode()}
@@ -69,8 +69,10 @@ check "push kws: 201 with sha256 and size" test "$CODE" = 201 -a "$(jget 'd["sha
   "$(jget 'd["size"]')" = "$(stat -c %s "$KWS")"
 req POST /v1/models "$ADMIN" --data-binary @"$W/kws.json"
 check "same version, same bytes: 200" test "$CODE" = 200 -a "$(jget 'd["sha256"]')" = "$SHA"
-req GET /v1/models/kws/1.0/tflite "$ADMIN"
+req GET /v1/models/kws/1.0/file "$ADMIN"
 check "model bytes come back identical" cmp -s "$W/body" "$KWS"
+req GET /v1/models/kws/1.0/tflite "$ADMIN"
+check "the older path /tflite gives the same bytes" cmp -s "$W/body" "$KWS"
 req GET /v1/models/kws/1.0/tflite "$ADMIN" -H 'Range: bytes=1000-'
 tail -c +1001 "$KWS" >"$W/tail"
 check "Range bytes=1000-: 206 and the rest of the file" test "$CODE" = 206 -a "$(cmp -s "$W/body" "$W/tail"; echo $?)" = 0
@@ -102,8 +104,10 @@ head -c 490 /dev/urandom >"$W/in.bin"; head -c 12 /dev/urandom >"$W/out.bin"
 push_body "$KWS" kws 2.0 "$W/kws2.json" "$W/in.bin" "$W/out.bin"
 req POST /v1/models "$ADMIN" --data-binary @"$W/kws2.json"
 check "push with a self-test vector: 201, selftest true" test "$CODE" = 201 -a "$(jget 'd["selftest"]')" = True
+req POST /v1/models "$ADMIN" --data-binary '{"name":"x","version":"1","model_b64":"!!!"}'
+check "bad base64: 400 naming model_b64" test "$CODE" = 400 -a "$(jget 'd["error"].startswith("model_b64")')" = True
 req POST /v1/models "$ADMIN" --data-binary '{"name":"x","version":"1","tflite_b64":"!!!"}'
-check "bad base64: 400 naming tflite_b64" test "$CODE" = 400 -a "$(jget 'd["error"].startswith("tflite_b64")')" = True
+check "bad base64 under the older name: 400 naming tflite_b64" test "$CODE" = 400 -a "$(jget 'd["error"].startswith("tflite_b64")')" = True
 req POST /v1/models "$ADMIN" --data-binary '{"name":"a/b","version":"1","tflite_b64":"AAAA"}'
 check "bad name: 400 naming name" test "$CODE" = 400 -a "$(jget 'd["error"].startswith("name")')" = True
 req GET /v1/models "$ADMIN"
