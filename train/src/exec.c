@@ -36,15 +36,27 @@ typedef struct {
 static void shard_task(void *ctx, int shard, int worker)
 {
     shard_job *j = ctx;
+    tr_exec *e = j->e;
+    const tr_node *nd = j->nd;
     int n0 = shard * TR_SHARD_SAMPLES, n1 = n0 + TR_SHARD_SAMPLES;
-    if (n1 > j->e->n) n1 = j->e->n;
-    j->fn(j->m, j->e, j->nd, n0, n1, shard, worker);
+    if (n1 > e->n) n1 = e->n;
+    /* In the backward pass the first consumer of a node clears that node's gradient, shard by shard,
+     * just before adding to it (while it is in this core's cache). */
+    if (e->zero_for == nd - j->m->nodes)
+        for (int k = 0; k < nd->n_in; k++) {
+            const tr_node *x = tr_in(j->m, nd, k);
+            float *dx = tr_dx(j->m, e, nd, k);
+            if (dx && x->first_user == e->zero_for && (k == 0 || nd->in[1] != nd->in[0]))
+                memset(dx + (size_t)n0 * x->size, 0, (size_t)(n1 - n0) * x->size * sizeof *dx);
+        }
+    j->fn(j->m, e, nd, n0, n1, shard, worker);
 }
 
 void tr_exec_shards(tr_model *m, tr_exec *e, const tr_node *nd, tr_shard_fn fn)
 {
     shard_job j = {m, e, nd, fn};
     tr_pool_run(m->pool, e->ns, shard_task, &j);
+    e->zero_for = -1;  /* an op running several phases clears in its first only */
 }
 
 int tr_exec_reserve(tr_model *m, int n)
@@ -108,6 +120,7 @@ void tr_exec_forward(tr_model *m, int n, int training)
     e->n = n;
     e->ns = (n + TR_SHARD_SAMPLES - 1) / TR_SHARD_SAMPLES;
     e->training = training;
+    e->zero_for = -1;
     e->dropout_key = m->dropout_seed ^ (m->step * 0xd1342543de82ef95ull);
     for (int i = 0; i < m->n_nodes; i++) {
         const tr_node *nd = &m->nodes[i];
@@ -177,24 +190,18 @@ static void reduce_task(void *ctx, int chunk, int worker)
     }
 }
 
-static void zero_task(void *ctx, int i, int worker)
-{
-    (void)worker;
-    tr_model *m = ctx;
-    const tr_node *nd = &m->nodes[i];
-    if (nd->live && i != tr_model_output(m)) memset(m->ex.dact[i], 0, (size_t)m->ex.n * nd->size * sizeof(float));
-}
-
 void tr_exec_backward(tr_model *m, int want_dx)
 {
     tr_exec *e = &m->ex;
     e->want_dx = want_dx;
     memset(e->gshard, 0, (size_t)e->ns * m->n_w * sizeof *e->gshard);
-    tr_pool_run(m->pool, m->n_nodes, zero_task, m);
     for (int i = tr_model_output(m); i >= 0; i--) {
         const tr_node *nd = &m->nodes[i];
-        if (nd->live && nd->op != TR_OP_INPUT) impl_of(nd->op)->backward(m, e, nd);
+        if (!nd->live || nd->op == TR_OP_INPUT) continue;
+        e->zero_for = i;
+        impl_of(nd->op)->backward(m, e, nd);
     }
+    e->zero_for = -1;
     int chunks = (int)((m->n_w + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
     tr_pool_run(m->pool, chunks, reduce_task, m);
 }

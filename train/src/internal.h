@@ -30,6 +30,7 @@ typedef struct {
     float rate, eps, momentum;
     int param[4], n_param;
     int live;               /* feeds the output */
+    int first_user;         /* the consumer whose backward runs first (highest index), or -1 */
     size_t aux;             /* offset into tr_exec.aux (batch norm mean and inverse std) */
 } tr_node;
 
@@ -47,6 +48,7 @@ typedef struct {
     size_t aux_floats;
     uint64_t dropout_key;
     const int32_t *aux_y;   /* labels of the loss being computed */
+    int zero_for;           /* backward: node whose inputs' gradients its first shard call zeroes, or -1 */
     int want_loss_grad;
 } tr_exec;
 

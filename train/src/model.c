@@ -9,6 +9,9 @@
 #include "internal.h"
 #include "rng.h"
 
+/* OpenBLAS (cblas.h of Debian's libopenblas-dev declares it too). */
+void openblas_set_num_threads(int num_threads);
+
 int tr_fail(tr_model *m, const char *fmt, ...)
 {
     if (!m) return -1;
@@ -129,6 +132,9 @@ int tr_model_pool(tr_model *m)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         t = n < 1 ? 1 : n > 64 ? 64 : (int)n;
     }
+    /* One thread per GEMM: the engine's own threads split the batch into shards, and a GEMM's result
+     * then never depends on how OpenBLAS would have split it. */
+    openblas_set_num_threads(1);
     m->pool = tr_pool_new(t);
     return m->pool ? 0 : tr_fail(m, "cannot start %d worker threads", t);
 }
@@ -232,6 +238,9 @@ int tr_prepare(tr_model *m)
         if (!nd->live) continue;
         for (int k = 0; k < nd->n_in; k++) m->nodes[nd->in[k]].live = 1;
     }
+    for (int i = 0; i < m->n_nodes; i++) m->nodes[i].first_user = -1;
+    for (int i = 0; i <= out; i++)
+        for (int k = 0; m->nodes[i].live && k < m->nodes[i].n_in; k++) m->nodes[m->nodes[i].in[k]].first_user = i;
     if (!m->nodes[m->input].live)
         return tr_fail(m, "output node '%s' does not depend on the input", m->nodes[out].name);
     m->ready = 1;
