@@ -82,7 +82,10 @@ static void check(tr_model *m, int n, const float *given_x)
     for (int p = 0; p < np; p++) {
         tr_param_info pi;
         tr_model_param(m, p, &pi);
-        if (!pi.trainable) continue;
+        if (!pi.trainable) {
+            free(g[p]);
+            continue;
+        }
         size_t pstep = pi.size > MAX_CHECKS ? pi.size / MAX_CHECKS : 1;
         for (size_t i = 0; i < pi.size; i += pstep) {
             float keep = pi.data[i];

@@ -73,6 +73,14 @@ struct tr_model {
     char err[512];
 };
 
+/* Hot loops get an AVX2 clone picked at load time (x86-64, gcc or clang). Results do not change: no
+ * FMA contraction (-ffp-contract=off) and no reassociation, so vector width only changes speed. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TR_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define TR_HOT
+#endif
+
 /* Per-op kernels. forward/backward split their work over shards with tr_exec_shards (or do their own
  * phases); backward adds into e->dact of the inputs and into this shard's gradient slots. */
 typedef struct {

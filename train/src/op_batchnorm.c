@@ -9,7 +9,7 @@
 static double *part(const tr_exec *e, int shard) { return e->red + (size_t)shard * e->red_per_shard; }
 
 /* Per shard and channel: sum of x (pass 0) or of (x - mean)^2 (pass 1). */
-static void moments(tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int pass)
+TR_HOT static void moments(tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int pass)
 {
     const float *x = e->act[nd->in[0]] + (size_t)n0 * nd->size;
     const float *mean = e->aux + nd->aux;
@@ -36,7 +36,7 @@ static void var_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1
     moments(e, nd, n0, n1, shard, 1);
 }
 
-static void norm_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void norm_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     const float *x = e->act[nd->in[0]] + (size_t)n0 * nd->size;
@@ -84,7 +84,7 @@ static void forward(tr_model *m, tr_exec *e, const tr_node *nd)
 }
 
 /* Per shard: sums of dy and dy * xhat per channel. */
-static void dsum_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void dsum_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)worker;
     int c = nd->c;
@@ -103,7 +103,7 @@ static void dsum_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n
 }
 
 /* dx = gamma * inv / N * (N * dy - sum dy - xhat * sum(dy * xhat)) */
-static void dx_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void dx_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     float *dx = tr_dx(m, e, nd, 0);

@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-static void fwd_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void fwd_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     const tr_node *x = tr_in(m, nd, 0);
@@ -37,7 +37,7 @@ static void fwd_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1
     }
 }
 
-static void bwd_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void bwd_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)worker;
     const tr_node *x = tr_in(m, nd, 0);

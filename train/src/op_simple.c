@@ -10,7 +10,7 @@ static size_t span(const tr_node *nd, int n0, int n1, size_t *start)
     return (size_t)(n1 - n0) * nd->size;
 }
 
-static void relu_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void relu_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     size_t a, len = span(nd, n0, n1, &a);
@@ -26,7 +26,7 @@ static void relu_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1,
 }
 
 /* The gradient passes where the input is strictly inside the linear part. */
-static void relu_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void relu_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     float *dx = tr_dx(m, e, nd, 0);
@@ -37,7 +37,7 @@ static void relu_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1,
     if (nd->op == TR_OP_RELU6)
         for (size_t i = 0; i < len; i++) {
             float g = dy[i], v = x[i];  /* loaded unconditionally: the select needs no branch */
-            d[i] += (v > 0.0f) & (v < 6.0f) ? g : 0.0f;
+            d[i] += ((v > 0.0f) & (v < 6.0f)) ? g : 0.0f;
         }
     else
         for (size_t i = 0; i < len; i++) {
@@ -73,7 +73,7 @@ static inline float keep(uint32_t key, uint32_t i, int32_t threshold)
 }
 
 /* mode 0: y = x / (1 - rate) * keep; mode 1: dx += dy / (1 - rate) * keep (keep: 0 or 1) */
-static void drop_apply(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int mode)
+TR_HOT static void drop_apply(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int mode)
 {
     float scale = 1.0f / (1.0f - nd->rate);
     int32_t threshold = (int32_t)((double)nd->rate * 16777216.0);
@@ -123,7 +123,7 @@ static void copy_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1,
     memcpy(e->act[nd - m->nodes] + a, e->act[nd->in[0]] + a, len * sizeof(float));
 }
 
-static void copy_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void copy_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     size_t a, len = span(nd, n0, n1, &a);
@@ -136,7 +136,7 @@ static void copy_bwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1,
     }
 }
 
-static void add_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
+TR_HOT static void add_fwd(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n1, int shard, int worker)
 {
     (void)shard, (void)worker;
     size_t a, len = span(nd, n0, n1, &a);

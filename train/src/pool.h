@@ -1,5 +1,6 @@
-/* A fixed set of worker threads running numbered tasks: task t goes to thread t % threads, the caller
- * being thread 0. Which thread runs a task never changes what it computes. */
+/* A fixed set of worker threads running numbered tasks; the caller is worker 0 and takes tasks too.
+ * Tasks go to whichever thread is free first: a task's result must not depend on the worker running it
+ * (worker ids only pick scratch buffers). */
 #ifndef MOTE_TRAIN_POOL_H
 #define MOTE_TRAIN_POOL_H
 

@@ -82,7 +82,7 @@ typedef struct {
     int rank, dims[4];      /* TFLite layout */
     size_t size;            /* elements */
     float *data;            /* the model's copy (valid until the next tr_model_add_*) */
-    const float *grad;      /* d mean loss / d data after the last backward pass, else NULL */
+    const float *grad;      /* d mean loss / d data after the last backward pass (NULL or zeros before) */
     int trainable;
     int unused;             /* 1 for the parameters of a batch norm folded by tr_fold_batchnorm() */
 } tr_param_info;
