@@ -7,27 +7,36 @@
 
 static int pointwise(const tr_node *nd) { return nd->kh == 1 && nd->kw == 1 && nd->sh == 1 && nd->sw == 1; }
 
-/* Rows of samples [0, ns) of in (sample-major, x's layout) for nd's window. */
+/* Columns [*k0, *k1) of the window starting at input column xs that fall inside the input. */
+static void inside(int xs, int kw, int width, int *k0, int *k1)
+{
+    *k0 = xs < 0 ? -xs : 0;
+    *k1 = xs + kw > width ? width - xs : kw;
+    if (*k1 < *k0) *k1 = *k0;
+}
+
+/* Rows of samples [0, ns) of in (sample-major, x's layout) for nd's window: one row per output pixel,
+ * kh runs of kw * c floats, each run one copy (a window row is contiguous in NHWC) plus zero padding. */
 static void im2col(const tr_node *nd, const tr_node *x, const float *in, int ns, float *col)
 {
-    int c = x->c, rowlen = nd->kh * nd->kw * c;
+    int c = x->c, run = nd->kw * c, rowlen = nd->kh * run;
     for (int s = 0; s < ns; s++) {
         const float *img = in + (size_t)s * x->size;
         for (int oy = 0; oy < nd->h; oy++)
             for (int ox = 0; ox < nd->w; ox++) {
                 float *row = col + (((size_t)s * nd->h + oy) * nd->w + ox) * rowlen;
+                int xs = ox * nd->sw - nd->pl, k0, k1;
+                inside(xs, nd->kw, x->w, &k0, &k1);
                 for (int ky = 0; ky < nd->kh; ky++) {
                     int iy = oy * nd->sh - nd->pt + ky;
-                    float *dst = row + (size_t)ky * nd->kw * c;
-                    if (iy < 0 || iy >= x->h) {
-                        memset(dst, 0, (size_t)nd->kw * c * sizeof *dst);
+                    float *dst = row + (size_t)ky * run;
+                    if (iy < 0 || iy >= x->h || k0 == k1) {
+                        memset(dst, 0, (size_t)run * sizeof *dst);
                         continue;
                     }
-                    for (int kx = 0; kx < nd->kw; kx++) {
-                        int ix = ox * nd->sw - nd->pl + kx;
-                        if (ix < 0 || ix >= x->w) memset(dst + (size_t)kx * c, 0, (size_t)c * sizeof *dst);
-                        else memcpy(dst + (size_t)kx * c, img + ((size_t)iy * x->w + ix) * c, (size_t)c * sizeof *dst);
-                    }
+                    memset(dst, 0, (size_t)k0 * c * sizeof *dst);
+                    memcpy(dst + (size_t)k0 * c, img + ((size_t)iy * x->w + xs + k0) * c, (size_t)(k1 - k0) * c * sizeof *dst);
+                    memset(dst + (size_t)k1 * c, 0, (size_t)(nd->kw - k1) * c * sizeof *dst);
                 }
             }
     }
@@ -36,22 +45,21 @@ static void im2col(const tr_node *nd, const tr_node *x, const float *in, int ns,
 /* The adjoint of im2col: adds each column entry back to the input cell it came from. */
 static void col2im_add(const tr_node *nd, const tr_node *x, const float *col, int ns, float *dx)
 {
-    int c = x->c, rowlen = nd->kh * nd->kw * c;
+    int c = x->c, run = nd->kw * c, rowlen = nd->kh * run;
     for (int s = 0; s < ns; s++) {
         float *img = dx + (size_t)s * x->size;
         for (int oy = 0; oy < nd->h; oy++)
             for (int ox = 0; ox < nd->w; ox++) {
                 const float *row = col + (((size_t)s * nd->h + oy) * nd->w + ox) * rowlen;
+                int xs = ox * nd->sw - nd->pl, k0, k1;
+                inside(xs, nd->kw, x->w, &k0, &k1);
                 for (int ky = 0; ky < nd->kh; ky++) {
                     int iy = oy * nd->sh - nd->pt + ky;
-                    if (iy < 0 || iy >= x->h) continue;
-                    for (int kx = 0; kx < nd->kw; kx++) {
-                        int ix = ox * nd->sw - nd->pl + kx;
-                        if (ix < 0 || ix >= x->w) continue;
-                        const float *src = row + ((size_t)ky * nd->kw + kx) * c;
-                        float *dst = img + ((size_t)iy * x->w + ix) * c;
-                        for (int k = 0; k < c; k++) dst[k] += src[k];
-                    }
+                    if (iy < 0 || iy >= x->h || k0 == k1) continue;
+                    const float *restrict src = row + (size_t)ky * run + (size_t)k0 * c;
+                    float *restrict dst = img + ((size_t)iy * x->w + xs + k0) * c;
+                    size_t len = (size_t)(k1 - k0) * c;
+                    for (size_t k = 0; k < len; k++) dst[k] += src[k];
                 }
             }
     }
