@@ -74,8 +74,17 @@ struct tr_model {
 };
 
 /* Hot loops get an AVX2 clone picked at load time (x86-64, gcc or clang). Results do not change: no
- * FMA contraction (-ffp-contract=off) and no reassociation, so vector width only changes speed. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+ * FMA contraction (-ffp-contract=off) and no reassociation, so vector width only changes speed.
+ * Not under ThreadSanitizer, whose runtime is not up yet when the clones are resolved. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TR_NO_CLONES
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define TR_NO_CLONES
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(TR_NO_CLONES)
 #define TR_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define TR_HOT
