@@ -5,7 +5,7 @@
 
 #include "internal.h"
 
-#define MAX_ELEMS (1L << 28)  /* per-sample elements of one tensor */
+#define MAX_ELEMS (1L << 24)  /* per-sample elements of one tensor, and of one convolution window */
 
 static const char *kind_name(tr_op op)
 {
@@ -155,6 +155,8 @@ static int spatial(tr_model *m, int i, int kh, int kw, int sh, int sw, tr_paddin
     if (x->shape.rank == 2 && kh != 1)
         return tr_fail(m, "%s '%s': input '%s' is 1-D %s, so the window height must be 1 (got %d)", kind, nd->name,
                        x->name, s, kh);
+    if ((long)kh * kw * x->c > MAX_ELEMS)
+        return tr_fail(m, "%s '%s': the %dx%d window over %d channels is too large", kind, nd->name, kh, kw, x->c);
     nd->kh = kh;
     nd->kw = kw;
     nd->sh = sh;
@@ -353,7 +355,10 @@ int tr_model_add_reshape(tr_model *m, int in, tr_shape shape, const char *name)
             return drop_node(m);
         } else known *= (size_t)shape.dims[k];
     }
-    if (infer >= 0 && total % known == 0) shape.dims[infer] = (int)(total / known), known = total;
+    if (infer >= 0 && total % known == 0) {
+        shape.dims[infer] = (int)(total / known);
+        known = total;
+    }
     if (known != total) {
         char a[48], b[48];
         tr_shape_str(m->nodes[in].shape, a, sizeof a);
