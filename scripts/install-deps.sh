@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3 python3-yaml
-      libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl
+      libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl libopenblas-dev
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
 missing=()
 for p in "${pkgs[@]}"; do
