@@ -38,7 +38,11 @@ mote_ir_graph *mote_import(uint8_t *buf, size_t len, const char *name, char *err
 
 mote_ir_graph *mote_import_bytes(const uint8_t *data, size_t len, const char *name, char *err, size_t errlen)
 {
-    uint8_t *buf = aligned_alloc(16, (len + 15) & ~(size_t)15 ? (len + 15) & ~(size_t)15 : 16);
+    if (len > ((size_t)1 << 31)) {
+        snprintf(err, errlen, "%s: model larger than 2 GiB", name);
+        return NULL;
+    }
+    uint8_t *buf = aligned_alloc(16, len ? (len + 15) & ~(size_t)15 : 16);
     if (!buf) {
         snprintf(err, errlen, "%s: out of memory (%zu bytes)", name, len);
         return NULL;
