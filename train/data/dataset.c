@@ -376,8 +376,7 @@ char *ds__dirname(const char *path)
 ds_kind ds__kind_of(const char *name)
 {
     if (ds__ends_with(name, ".wav")) return DS_AUDIO;
-    if (ds__ends_with(name, ".csv") || ds__ends_with(name, ".csv.gz") || ds__ends_with(name, ".txt"))
-        return DS_MOTION;
+    if (ds__ends_with(name, ".csv") || ds__ends_with(name, ".csv.gz")) return DS_MOTION;
     if (ds__ends_with(name, ".png") || ds__ends_with(name, ".raw") || ds__ends_with(name, ".u8"))
         return DS_IMAGE;
     return DS_KIND_AUTO;

@@ -38,6 +38,19 @@ static int add_pixels(ds_dataset *ds, const char *path, const ds_options *opt, c
     return 0;
 }
 
+/* libpng's simplified reader stops after the image data, so a file cut inside its final IEND chunk reads
+ * fine; the spec ends every PNG with that 12-byte chunk, so it is checked here. */
+static int png_has_end(const char *path, char *err, size_t errlen)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    unsigned char tail[12];
+    FILE *f = fopen(path, "rb");
+    if (!f) return ds__err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    bool ok = fseek(f, -12, SEEK_END) == 0 && fread(tail, 1, 12, f) == 12 && !memcmp(tail, iend, 12);
+    fclose(f);
+    return ok ? 0 : ds__err(err, errlen, "%s: truncated or corrupt PNG: it does not end with an IEND chunk", path);
+}
+
 static int png_example(ds_dataset *ds, const char *path, const ds_options *opt, int32_t label,
                        int32_t group, uint8_t split, char *err, size_t errlen)
 {
@@ -48,6 +61,7 @@ static int png_example(ds_dataset *ds, const char *path, const ds_options *opt, 
         return ds__err(err, errlen, "%s: corrupt or not a PNG: %s", path, img.message);
     int h, w, c, rc = -1;
     unsigned char *buf = NULL;
+    if (png_has_end(path, err, errlen)) goto out;
     expected_shape(ds, opt, &h, &w, &c);
     if (!c) c = (img.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
     if (c != 1 && c != 3 && c != 4) {

@@ -130,8 +130,6 @@ int ds_load_manifest(const char *csv_path, const ds_options *opt_in, ds_dataset 
     ds_kind kind = DS_KIND_AUTO;
     while ((r = ds__csv_next(c, &f, &n, err, errlen)) == 1) {
         long line = ds__csv_line(c);
-        char where[64];
-        snprintf(where, sizeof where, "row at line %ld of the manifest", line);
         if (n != ncols) {
             ds__err(err, errlen, "%s:%ld: %d fields, the header has %d", csv_path, line, n, ncols);
             goto out;
@@ -172,6 +170,8 @@ int ds_load_manifest(const char *csv_path, const ds_options *opt_in, ds_dataset 
         if (file_kind(file, kind ? kind : opt->kind, &fk, err, errlen, at)) goto out;
         kind = fk;
         if (load_one(ds, fk, path, opt, li, g, split, err, errlen)) {
+            char where[640];
+            snprintf(where, sizeof where, "listed at %.600s", at);
             add_context(err, errlen, where);
             goto out;
         }
@@ -266,6 +266,15 @@ int ds_load_folders(const char *dir, const ds_options *opt_in, ds_dataset **out,
             goto out;
         }
     }
+    /* The kind, unless given: the first data file's, in label and name order. */
+    for (int l = 0; l < nclass && kind == DS_KIND_AUTO; l++) {
+        free(cdir);
+        if (!(cdir = ds__join(dir, ds->label_names[l]))) goto oom;
+        if (!ds__is_dir(cdir)) continue;
+        free_names(files, nfiles);
+        if (!(files = list_dir(cdir, false, &nfiles, err, errlen))) goto out;
+        for (int j = 0; j < nfiles && kind == DS_KIND_AUTO; j++) kind = ds__kind_of(files[j]);
+    }
     for (int l = 0; l < nclass; l++) {
         const char *name = ds->label_names[l];
         free(cdir);
@@ -279,7 +288,6 @@ int ds_load_folders(const char *dir, const ds_options *opt_in, ds_dataset **out,
         int used = 0;
         for (int j = 0; j < nfiles; j++) {
             ds_kind fk = ds__kind_of(files[j]);
-            if (kind == DS_KIND_AUTO) kind = fk;
             if (fk == DS_KIND_AUTO && kind != DS_IMAGE) continue;   /* README, notes: not data */
             if (fk != DS_KIND_AUTO && fk != kind && !(kind == DS_TABLE && fk == DS_MOTION)) continue;
             free(path);
