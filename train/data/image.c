@@ -220,7 +220,7 @@ int ds_load_idx(const char *images, const char *labels, const ds_options *opt_in
         if (v > top) top = v;
     }
     for (int v = 0; !fixed && v <= top; v++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "%d", v);
         if (ds__label(ds, name) < 0) {
             ds__err(err, errlen, "%s: out of memory", labels);
