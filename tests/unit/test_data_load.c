@@ -16,6 +16,14 @@ typedef struct {
     char file[96], label[32], group[32], split[16];
 } meta_row;
 
+/* Copies a field that must fit. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    assert_non_null(src);
+    assert_true(strlen(src) < size);
+    memcpy(dst, src, strlen(src) + 1);
+}
+
 static int read_meta(const char *path, int file_col, int label_col, int group_col, int split_col, meta_row *rows,
                      int max)
 {
@@ -26,7 +34,7 @@ static int read_meta(const char *path, int file_col, int label_col, int group_co
     assert_non_null(fgets(line, sizeof line, f));   /* header */
     while (fgets(line, sizeof line, f) && n < max) {
         line[strcspn(line, "\r\n")] = 0;
-        char *fields[16];
+        char *fields[16] = {0};
         int k = 0;
         for (char *p = line; k < 16;) {
             fields[k++] = p;
@@ -35,10 +43,10 @@ static int read_meta(const char *path, int file_col, int label_col, int group_co
             *c = 0;
             p = c + 1;
         }
-        snprintf(rows[n].file, sizeof rows[n].file, "%s", fields[file_col]);
-        snprintf(rows[n].label, sizeof rows[n].label, "%s", fields[label_col]);
-        snprintf(rows[n].group, sizeof rows[n].group, "%s", group_col >= 0 ? fields[group_col] : "");
-        snprintf(rows[n].split, sizeof rows[n].split, "%s", fields[split_col]);
+        copy_field(rows[n].file, sizeof rows[n].file, fields[file_col]);
+        copy_field(rows[n].label, sizeof rows[n].label, fields[label_col]);
+        copy_field(rows[n].group, sizeof rows[n].group, group_col >= 0 ? fields[group_col] : "");
+        copy_field(rows[n].split, sizeof rows[n].split, fields[split_col]);
         n++;
     }
     fclose(f);

@@ -193,7 +193,7 @@ int ds_load_idx(const char *images, const char *labels, const ds_options *opt_in
     unsigned char *ib = read_all(images, (size_t)1 << 33, &ilen, err, errlen), *lb = NULL;
     ds_dataset *ds = NULL;
     int rc = -1;
-    uint32_t idims[3], ldims[1];
+    uint32_t idims[3] = {0}, ldims[1] = {0};
     if (!ib || idx_header(images, ib, ilen, 3, idims, err, errlen)) goto done;
     if (!(lb = read_all(labels, (size_t)1 << 31, &llen, err, errlen))) goto done;
     if (idx_header(labels, lb, llen, 1, ldims, err, errlen)) goto done;
