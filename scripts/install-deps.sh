@@ -6,6 +6,8 @@ pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-de
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind python3 python3-yaml
       libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev libsqlite3-dev curl libopenblas-dev
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
+# Datasets (train/data): WAV through libsndfile, PNG through libpng, gzip'd CSV through zlib.
+pkgs+=(libsndfile1-dev libpng-dev zlib1g-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
