@@ -197,8 +197,11 @@ moted_http *moted_http_new(moted *m, moted_auth_fn auth, const char *bind, int p
 int moted_http_start(moted_http *h, int threads, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
-    int v6;
-    listen_addr(h->bind, h->port, &ss, &v6);
+    int v6 = 0;
+    if (listen_addr(h->bind, h->port, &ss, &v6) != 0) {
+        snprintf(err, errlen, "--bind %s: not an IPv4 or IPv6 address", h->bind);
+        return -1;
+    }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0);
     h->daemon = MHD_start_daemon(flags, (uint16_t)h->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
