@@ -261,7 +261,7 @@ static void motion_data(float *x, int32_t *y, int n, uint64_t seed)
         y[i] = c;
         for (int w = 0; w < MW; w++)
             for (int a = 0; a < 3; a++) {
-                float noise = ((float)(lcg(&seed) % 2001) / 1000.0f - 1.0f) * 0.3f;
+                float noise = ((float)(lcg(&seed) % 2001) / 1000.0f - 1.0f) * 2.0f;
                 float sig = a == c % 3 ? amp * sinf(6.2831853f * (float)(c + 1) * (float)w / MW + ph) : 0.0f;
                 x[(i * MW + w) * 3 + a] = sig + noise + (c == 3 ? 0.5f : 0.0f);
             }
@@ -298,7 +298,7 @@ static void motion(void **st)
     tr_fit_result fr;
     if (tr_fit(m, &train, NULL, &c, &fr)) fail_msg("%s", tr_model_error(m));
     results r = compare(m, &test, &calib, "motion", 3);
-    assert_true(r.engine_acc >= 0.8);
+    assert_true(r.engine_acc >= 0.75);
     assert_true(r.agree >= 0.99);
     assert_true(r.max_prob_diff < 1e-4);
     assert_true(r.int8_acc >= r.float_acc - 0.03);
