@@ -7,6 +7,7 @@
  * the float accuracy. The written files and five int8 inputs are left in OUT_DIR for `mote verify`.
  * motion: a 1-D model on [64, 3] sensor windows (conv1d, batch norm, ReLU, residual add, ReLU6,
  * max pool, global average pool, dense) on synthetic data, the same checks.
+ * Both: the op sequence, fused activations and the int8 graph's quantization rules are checked too.
  * errors: an empty model, an uninitialised one, calibration data of the wrong shape or none. */
 #include <math.h>
 #include <setjmp.h>
@@ -96,12 +97,53 @@ static int8_t quantize_in(float v, float s, int32_t z)
     return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
 }
 
+/* The ops in order with their fused activations, the same in both graphs; in the int8 one, TFLite's
+ * rules: weights in [-127, 127] per channel on axis 0 (conv) / 3 (depthwise) or per tensor (FC), bias
+ * scales input_scale * weight_scale[c] with zero point 0, pools and MEAN keep their input's parameters. */
+static void check_structure(const mote_ir_graph *gf, const mote_ir_graph *gq, const mote_op *ops, const uint8_t *acts,
+                            int n_ops)
+{
+    assert_int_equal(gf->n_ops, n_ops);
+    assert_int_equal(gq->n_ops, n_ops);
+    for (int i = 0; i < n_ops; i++) {
+        if (gf->ops[i].op != ops[i] || gq->ops[i].op != ops[i])
+            fail_msg("op %d is %s / %s, expected %s", i, mote_op_name(gf->ops[i].op), mote_op_name(gq->ops[i].op),
+                     mote_op_name(ops[i]));
+        assert_int_equal(gf->ops[i].opts.activation, acts[i]);
+        assert_int_equal(gq->ops[i].opts.activation, acts[i]);
+        const mote_ir_op *o = &gq->ops[i];
+        const mote_tensor *in = &gq->tensors[o->io[0]].t, *out = &gq->tensors[o->io[o->n_in]].t;
+        assert_int_equal(in->type, MOTE_I8);
+        assert_true(in->q.n == 1 && out->q.n == 1);
+        if (ops[i] == MOTE_OP_MAX_POOL_2D || ops[i] == MOTE_OP_AVERAGE_POOL_2D || ops[i] == MOTE_OP_MEAN ||
+            ops[i] == MOTE_OP_RESHAPE)
+            assert_true(in->q.scale[0] == out->q.scale[0] && in->q.zero_point[0] == out->q.zero_point[0]);
+        if (ops[i] != MOTE_OP_CONV_2D && ops[i] != MOTE_OP_DEPTHWISE_CONV_2D && ops[i] != MOTE_OP_FULLY_CONNECTED)
+            continue;
+        const mote_tensor *w = &gq->tensors[o->io[1]].t, *b = &gq->tensors[o->io[2]].t;
+        int axis = ops[i] == MOTE_OP_DEPTHWISE_CONV_2D ? 3 : 0;
+        int n_ch = ops[i] == MOTE_OP_FULLY_CONNECTED ? 1 : w->dims[axis];
+        assert_true(w->type == MOTE_I8 && b->type == MOTE_I32);
+        assert_int_equal(w->q.n, n_ch);
+        assert_int_equal(b->q.n, n_ch);
+        if (n_ch > 1) assert_int_equal(w->q.axis, axis);
+        for (size_t k = 0; k < w->bytes; k++) assert_true(((const int8_t *)w->data)[k] >= -127);
+        for (int c = 0; c < n_ch; c++) {
+            assert_int_equal(w->q.zero_point[c], 0);
+            assert_int_equal(b->q.zero_point[c], 0);
+            assert_true(fabs((double)b->q.scale[c] - (double)in->q.scale[0] * (double)w->q.scale[c]) <=
+                        1e-6 * (double)b->q.scale[c]);
+        }
+    }
+}
+
 typedef struct {
     double engine_acc, float_acc, int8_acc, agree, int8_agree, max_prob_diff;
 } results;
 
 /* Runs the engine, the float export and the int8 export over test; checks the graphs' interfaces. */
-static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *calib, const char *tag, int n_verify)
+static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *calib, const char *tag, int n_verify,
+                       const mote_op *ops, const uint8_t *acts, int n_ops)
 {
     tr_node_info out;
     assert_int_equal(tr_model_node(m, tr_model_output(m), &out), 0);
@@ -122,6 +164,7 @@ static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *ca
     int32_t in_z = qi->q.zero_point[0];
     assert_int_equal(gf->tensors[gf->inputs[0]].t.type, MOTE_F32);
     assert_int_equal(gf->ops[gf->n_ops - 1].op, MOTE_OP_SOFTMAX);
+    check_structure(gf, gq, ops, acts, n_ops);
     snprintf(fname, sizeof fname, "%s_float.tflite", tag);
     mote_host_model *hf = roundtrip(gf, tag, fname);
     snprintf(fname, sizeof fname, "%s_int8.tflite", tag);
@@ -236,7 +279,10 @@ static void digits(void **st)
     tr_train_config c = config(15);
     tr_fit_result fr;
     if (tr_fit(m, &train, NULL, &c, &fr)) fail_msg("%s", tr_model_error(m));
-    results r = compare(m, &test, &calib, "digits", 5);
+    static const mote_op ops[] = {MOTE_OP_CONV_2D, MOTE_OP_MAX_POOL_2D, MOTE_OP_CONV_2D, MOTE_OP_RESHAPE,
+                                  MOTE_OP_FULLY_CONNECTED, MOTE_OP_SOFTMAX};
+    static const uint8_t acts[] = {MOTE_ACT_RELU, 0, MOTE_ACT_RELU, 0, 0, 0};
+    results r = compare(m, &test, &calib, "digits", 5, ops, acts, 6);
     assert_true(r.engine_acc >= 0.95);
     assert_true(r.agree >= 0.99);
     assert_true(fabs(r.float_acc - r.engine_acc) <= 0.01);
@@ -297,7 +343,10 @@ static void motion(void **st)
     tr_train_config c = config(20);
     tr_fit_result fr;
     if (tr_fit(m, &train, NULL, &c, &fr)) fail_msg("%s", tr_model_error(m));
-    results r = compare(m, &test, &calib, "motion", 3);
+    static const mote_op ops[] = {MOTE_OP_CONV_2D, MOTE_OP_CONV_2D, MOTE_OP_ADD, MOTE_OP_MAX_POOL_2D,
+                                  MOTE_OP_DEPTHWISE_CONV_2D, MOTE_OP_MEAN, MOTE_OP_FULLY_CONNECTED, MOTE_OP_SOFTMAX};
+    static const uint8_t acts[] = {MOTE_ACT_RELU, 0, MOTE_ACT_RELU6, 0, MOTE_ACT_RELU, 0, 0, 0};
+    results r = compare(m, &test, &calib, "motion", 3, ops, acts, 8);
     assert_true(r.engine_acc >= 0.75);
     assert_true(r.agree >= 0.99);
     assert_true(r.max_prob_diff < 1e-4);
