@@ -7,7 +7,10 @@
  * the float accuracy. The written files and five int8 inputs are left in OUT_DIR for `mote verify`.
  * motion: a 1-D model on [64, 3] sensor windows (conv1d, batch norm, ReLU, residual add, ReLU6,
  * max pool, global average pool, dense) on synthetic data, the same checks.
- * Both: the op sequence, fused activations and the int8 graph's quantization rules are checked too.
+ * layers: an untrained model with every other layer kind (average pool SAME, depthwise x2, batch norm
+ * after depthwise and dense, VALID strided conv, a real RESHAPE, conv1d): the float export matches the
+ * engine's softmax, the int8 one the float probabilities within 0.05.
+ * All: the op sequence, fused activations and the int8 graph's quantization rules are checked too.
  * errors: an empty model, an uninitialised one, calibration data of the wrong shape or none. */
 #include <math.h>
 #include <setjmp.h>
@@ -138,7 +141,7 @@ static void check_structure(const mote_ir_graph *gf, const mote_ir_graph *gq, co
 }
 
 typedef struct {
-    double engine_acc, float_acc, int8_acc, agree, int8_agree, max_prob_diff;
+    double engine_acc, float_acc, int8_acc, agree, int8_agree, max_prob_diff, int8_prob_diff;
 } results;
 
 /* Runs the engine, the float export and the int8 export over test; checks the graphs' interfaces. */
@@ -179,7 +182,7 @@ static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *ca
     float *logits = malloc(sizeof(float) * (size_t)test->n * (size_t)k), *prob = malloc(sizeof(float) * (size_t)k);
     int8_t *qin = malloc(per), *qout = malloc((size_t)k);
     assert_int_equal(tr_model_forward(m, test->x, test->n, TR_INFER, logits), 0);
-    results r = {0, 0, 0, 0, 0, 0};
+    results r = {0, 0, 0, 0, 0, 0, 0};
     FILE *vf = NULL;
     if (n_verify && out_dir) {
         snprintf(fname, sizeof fname, "%s/%s_inputs", out_dir, tag);
@@ -200,6 +203,10 @@ static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *ca
         for (size_t j = 0; j < per; j++) qin[j] = quantize_in(xi[j], in_s, in_z);
         mote_host_run(hq, (const uint8_t *)qin, (uint8_t *)qout);
         int pq = argmax_i8(qout, k);
+        for (int c = 0; c < k; c++) {
+            double d = fabs(((double)qout[c] + 128.0) / 256.0 - (double)prob[c]);
+            if (d > r.int8_prob_diff) r.int8_prob_diff = d;
+        }
         if (i < n_verify && out_dir) {
             char path[1100];
             snprintf(path, sizeof path, "%s/in_%02d.bin", fname, i);
@@ -217,8 +224,9 @@ static results compare(tr_model *m, const tr_dataset *test, const tr_dataset *ca
     r.engine_acc /= test->n, r.float_acc /= test->n, r.int8_acc /= test->n;
     r.agree /= test->n, r.int8_agree /= test->n;
     print_message("%s: engine %.4f  float export %.4f (same prediction %.4f, max |p - p_engine| %.2g)  "
-                  "int8 export %.4f (same as float %.4f)\n",
-                  tag, r.engine_acc, r.float_acc, r.agree, r.max_prob_diff, r.int8_acc, r.int8_agree);
+                  "int8 export %.4f (same as float %.4f, max |p - p_float| %.3f)\n",
+                  tag, r.engine_acc, r.float_acc, r.agree, r.max_prob_diff, r.int8_acc, r.int8_agree,
+                  r.int8_prob_diff);
     mote_host_model_free(hf);
     mote_host_model_free(hq);
     free(logits), free(prob), free(qin), free(qout);
@@ -356,6 +364,54 @@ static void motion(void **st)
     free(x), free(y);
 }
 
+/* ---- every other layer kind, untrained (random weights), against the engine's softmax ---- */
+
+static void layers(void **st)
+{
+    (void)st;
+    tr_shape shape = {3, {12, 10, 2}};
+    tr_model *m = tr_model_new();
+    int t = tr_model_add_input(m, shape, "in");
+    t = tr_model_add_avg_pool(m, t, 3, 3, 2, 2, TR_PAD_SAME, "avg");          /* SAME: edge cells counted */
+    t = tr_model_add_depthwise_conv2d(m, t, 2, 3, 3, 2, 1, TR_PAD_SAME, "dw"); /* multiplier 2, strides 2x1 */
+    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn_dw");
+    t = tr_model_add_relu6(m, t, "dw_relu6");
+    t = tr_model_add_conv2d(m, t, 6, 2, 3, 1, 2, TR_PAD_VALID, "conv");       /* VALID, 2x3, strides 1x2 */
+    t = tr_model_add_reshape(m, t, (tr_shape){2, {-1, 6}}, "seq");           /* [W, C]: a real RESHAPE */
+    t = tr_model_add_conv1d(m, t, 4, 3, 1, TR_PAD_SAME, "conv1d");
+    t = tr_model_add_flatten(m, t, "flat");
+    t = tr_model_add_dense(m, t, 8, "fc");
+    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn_fc");
+    t = tr_model_add_relu(m, t, "fc_relu");
+    t = tr_model_add_dense(m, t, 5, "logits");
+    if (t < 0) fail_msg("%s", tr_model_error(m));
+    assert_int_equal(tr_model_init(m, 5), 0);
+    enum { N = 64 };
+    size_t per = tr_shape_size(shape);
+    float *x = malloc(sizeof(float) * N * per);
+    uint64_t s = 11;
+    for (size_t i = 0; i < N * per; i++) x[i] = (float)(lcg(&s) % 2001) / 1000.0f - 1.0f;
+    int32_t y[N];
+    for (int i = 0; i < N; i++) y[i] = (int32_t)(lcg(&s) % 5);
+    /* one training step moves the batch-norm statistics away from 0 / 1 */
+    tr_dataset d = {x, y, N, shape};
+    tr_train_config c = config(1);
+    c.val_split = 0.0f;
+    c.patience = 0;
+    tr_fit_result fr;
+    if (tr_fit(m, &d, NULL, &c, &fr)) fail_msg("%s", tr_model_error(m));
+    static const mote_op ops[] = {MOTE_OP_AVERAGE_POOL_2D, MOTE_OP_DEPTHWISE_CONV_2D, MOTE_OP_CONV_2D,
+                                  MOTE_OP_RESHAPE, MOTE_OP_CONV_2D, MOTE_OP_RESHAPE, MOTE_OP_FULLY_CONNECTED,
+                                  MOTE_OP_FULLY_CONNECTED, MOTE_OP_SOFTMAX};
+    static const uint8_t acts[] = {0, MOTE_ACT_RELU6, 0, 0, 0, 0, MOTE_ACT_RELU, 0, 0};
+    results r = compare(m, &d, &d, "layers", 3, ops, acts, 9);
+    assert_true(r.agree >= 0.99);
+    assert_true(r.max_prob_diff < 1e-4);
+    assert_true(r.int8_prob_diff < 0.05); /* untrained: near ties, so argmax is not the measure */
+    tr_model_free(m);
+    free(x);
+}
+
 /* ---- bad input ---- */
 
 static void expect_error(mote_ir_graph *g, const char *err, const char *want)
@@ -410,6 +466,7 @@ int main(int argc, char **argv)
     }
     csv_path = argv[1];
     out_dir = argc > 2 ? argv[2] : NULL;
-    const struct CMUnitTest tests[] = {cmocka_unit_test(digits), cmocka_unit_test(motion), cmocka_unit_test(errors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(digits), cmocka_unit_test(motion), cmocka_unit_test(layers),
+                                       cmocka_unit_test(errors)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
