@@ -252,6 +252,19 @@ int tr_model_forward(tr_model *m, const float *x, int n, tr_mode mode, float *ou
     return 0;
 }
 
+int tr_model_forward_each(tr_model *m, const float *x, int n, tr_node_fn fn, void *user)
+{
+    if (begin(m, x, n, "forward")) return -1;
+    if (!fn) return tr_fail(m, "forward: no node callback");
+    tr_exec_forward(m, n, 0);
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (!m->nodes[i].live) continue;
+        int r = fn(i, m->ex.act[i], n, user);
+        if (r) return r;
+    }
+    return 0;
+}
+
 int tr_model_gradients(tr_model *m, const float *x, const int32_t *y, int n, double *loss, float *dx)
 {
     if (begin(m, x, n, "gradients")) return -1;

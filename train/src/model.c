@@ -162,6 +162,7 @@ int tr_model_init(tr_model *m, uint64_t seed)
 
 int tr_model_num_nodes(const tr_model *m) { return m ? m->n_nodes : 0; }
 int tr_model_num_params(const tr_model *m) { return m ? m->n_params : 0; }
+int tr_model_is_initialized(const tr_model *m) { return m ? m->initialized : 0; }
 int tr_model_input(const tr_model *m) { return m ? m->input : -1; }
 int tr_model_output(const tr_model *m) { return !m || m->n_nodes == 0 ? -1 : m->output >= 0 ? m->output : m->n_nodes - 1; }
 

@@ -125,6 +125,7 @@ int tr_model_set_threads(tr_model *m, int threads);
 
 /* ---- introspection (for exporters) --------------------------------------------------------------- */
 int tr_model_num_nodes(const tr_model *m);
+int tr_model_is_initialized(const tr_model *m); /* 1 after tr_model_init */
 int tr_model_node(const tr_model *m, int index, tr_node_info *out);
 int tr_model_output(const tr_model *m);         /* the logits node */
 int tr_model_input(const tr_model *m);          /* the (single) input node */
@@ -143,6 +144,11 @@ int tr_fold_batchnorm(tr_model *m);
 /* ---- running ---------------------------------------------------------------------------------------- */
 /* x: n samples of the input shape, out: n * output size floats (logits). */
 int tr_model_forward(tr_model *m, const float *x, int n, tr_mode mode, float *out);
+/* Inference-mode forward of n samples that shows every computed node's output: fn is called for each
+ * live node in node order (the input node too) with n * tr_shape_size(node shape) floats, valid during
+ * the call; a non-zero return stops and is returned. For calibration (train/export). */
+typedef int (*tr_node_fn)(int node, const float *out, int n, void *user);
+int tr_model_forward_each(tr_model *m, const float *x, int n, tr_node_fn fn, void *user);
 /* Training-mode forward, softmax cross-entropy against y (0 <= y < output size) and backward, without
  * changing parameters (batch norm running statistics do move): the mean loss into *loss, its gradient
  * w.r.t. every parameter (tr_param_info.grad) and, if dx is not NULL, w.r.t. x (n * input size). */
