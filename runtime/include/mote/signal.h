@@ -3,7 +3,7 @@
  *
  * The importer decodes each custom op's FlexBuffer options into
  * node->opts.iparams; the indices below are the contract between
- * compiler/tflite/custom_options.c and runtime/kernels/signal_*.c.
+ * compiler/import/tflite/custom_options.c and runtime/kernels/signal_*.c.
  */
 #ifndef MOTE_SIGNAL_H
 #define MOTE_SIGNAL_H
