@@ -26,28 +26,14 @@
 #include "backend/tflite_write.h"
 #include "host_model.h"
 #include "import/import.h"
+#include "digits_fixture.h"
 #include "mote/export.h"
 #include "mote/train.h"
 
-#define N_DIGITS 1797
 #define N_TEST 360
 #define N_CALIB 400
 
 static const char *csv_path, *out_dir;
-
-static void load_digits(float *x, int32_t *y)
-{
-    FILE *f = fopen(csv_path, "r");
-    if (!f) fail_msg("cannot open %s", csv_path);
-    for (int i = 0; i < N_DIGITS; i++)
-        for (int j = 0; j < 65; j++) {
-            int v;
-            if (fscanf(f, j ? ",%d" : "%d", &v) != 1) fail_msg("%s: line %d is malformed", csv_path, i + 1);
-            if (j < 64) x[i * 64 + j] = (float)v / 16.0f;
-            else y[i] = v;
-        }
-    fclose(f);
-}
 
 static uint64_t lcg(uint64_t *s)
 {
@@ -251,38 +237,15 @@ static tr_train_config config(int epochs)
 static void digits(void **st)
 {
     (void)st;
-    float *x = malloc(N_DIGITS * 64 * sizeof *x), *xs = malloc(N_DIGITS * 64 * sizeof *xs);
-    int32_t *y = malloc(N_DIGITS * sizeof *y), *ys = malloc(N_DIGITS * sizeof *ys);
-    load_digits(x, y);
-    int order[N_DIGITS];
-    uint64_t s = 2024;
-    for (int i = 0; i < N_DIGITS; i++) order[i] = i;
-    for (int i = N_DIGITS - 1; i > 0; i--) {
-        int j = (int)(lcg(&s) % (uint64_t)(i + 1)), t = order[i];
-        order[i] = order[j], order[j] = t;
-    }
-    for (int i = 0; i < N_DIGITS; i++) {
-        memcpy(xs + i * 64, x + order[i] * 64, 64 * sizeof *x);
-        ys[i] = y[order[i]];
-    }
+    float *xs = malloc(N_DIGITS * 64 * sizeof *xs);
+    int32_t *ys = malloc(N_DIGITS * sizeof *ys);
+    digits_load_shuffled(csv_path, xs, ys);
     tr_shape shape = {3, {8, 8, 1}};
     tr_dataset train = {xs, ys, N_DIGITS - N_TEST, shape};
     tr_dataset test = {xs + (N_DIGITS - N_TEST) * 64, ys + N_DIGITS - N_TEST, N_TEST, shape};
     tr_dataset calib = {xs, NULL, N_CALIB, shape};
 
-    tr_model *m = tr_model_new();
-    int t = tr_model_add_input(m, shape, "image");
-    t = tr_model_add_conv2d(m, t, 16, 3, 3, 1, 1, TR_PAD_SAME, "conv1");
-    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn1");
-    t = tr_model_add_relu(m, t, "relu1");
-    t = tr_model_add_max_pool(m, t, 2, 2, 2, 2, TR_PAD_VALID, "pool1");
-    t = tr_model_add_conv2d(m, t, 32, 3, 3, 1, 1, TR_PAD_SAME, "conv2");
-    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn2");
-    t = tr_model_add_relu(m, t, "relu2");
-    t = tr_model_add_flatten(m, t, "flat");
-    t = tr_model_add_dropout(m, t, 0.25f, "drop");
-    t = tr_model_add_dense(m, t, 10, "logits");
-    if (t < 0) fail_msg("%s", tr_model_error(m));
+    tr_model *m = digits_cnn_model();
     assert_int_equal(tr_model_init(m, 1), 0);
     tr_train_config c = config(15);
     tr_fit_result fr;
@@ -297,7 +260,7 @@ static void digits(void **st)
     assert_true(r.max_prob_diff < 1e-4);
     assert_true(fabs(r.int8_acc - r.float_acc) <= 0.01);
     tr_model_free(m);
-    free(x), free(xs), free(y), free(ys);
+    free(xs), free(ys);
 }
 
 /* ---- a 1-D model on synthetic 3-axis motion windows ---- */

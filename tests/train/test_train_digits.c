@@ -13,30 +13,14 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "digits_fixture.h"
 #include "mote/train.h"
 
-#define N_DIGITS 1797
 #define N_TEST 360
 #define MIN_ACCURACY 0.95
 #define MAX_SECONDS 60.0  /* about 0.3 s on an idle machine, 5 s under ASan: generous for busy CI */
 
 static const char *csv_path;
-
-/* 64 pixel counts 0..16 and a label per line; pixels scaled to [0, 1]. */
-static void load(float *x, int32_t *y)
-{
-    FILE *f = fopen(csv_path, "r");
-    if (!f) fail_msg("cannot open %s", csv_path);
-    for (int i = 0; i < N_DIGITS; i++) {
-        for (int j = 0; j < 65; j++) {
-            int v;
-            if (fscanf(f, j ? ",%d" : "%d", &v) != 1) fail_msg("%s: line %d, field %d is not a number", csv_path, i + 1, j + 1);
-            if (j < 64) x[i * 64 + j] = (float)v / 16.0f;
-            else y[i] = v;
-        }
-    }
-    fclose(f);
-}
 
 static int report(const tr_epoch_report *r, void *user)
 {
@@ -49,39 +33,14 @@ static int report(const tr_epoch_report *r, void *user)
 static void digits_cnn(void **st)
 {
     (void)st;
-    float *x = malloc(N_DIGITS * 64 * sizeof *x), *xs = malloc(N_DIGITS * 64 * sizeof *xs);
-    int32_t *y = malloc(N_DIGITS * sizeof *y), *ys = malloc(N_DIGITS * sizeof *ys);
-    load(x, y);
-    /* seeded shuffle (own LCG), then the last N_TEST are the held-out test set */
-    int order[N_DIGITS];
-    uint64_t s = 2024;
-    for (int i = 0; i < N_DIGITS; i++) order[i] = i;
-    for (int i = N_DIGITS - 1; i > 0; i--) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        int j = (int)((s >> 33) % (uint64_t)(i + 1)), t = order[i];
-        order[i] = order[j], order[j] = t;
-    }
-    for (int i = 0; i < N_DIGITS; i++) {
-        memcpy(xs + i * 64, x + order[i] * 64, 64 * sizeof *x);
-        ys[i] = y[order[i]];
-    }
+    float *xs = malloc(N_DIGITS * 64 * sizeof *xs);
+    int32_t *ys = malloc(N_DIGITS * sizeof *ys);
+    digits_load_shuffled(csv_path, xs, ys);
     tr_shape shape = {3, {8, 8, 1}};
     tr_dataset train = {xs, ys, N_DIGITS - N_TEST, shape};
     tr_dataset test = {xs + (N_DIGITS - N_TEST) * 64, ys + N_DIGITS - N_TEST, N_TEST, shape};
 
-    tr_model *m = tr_model_new();
-    int t = tr_model_add_input(m, shape, "image");
-    t = tr_model_add_conv2d(m, t, 16, 3, 3, 1, 1, TR_PAD_SAME, "conv1");
-    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn1");
-    t = tr_model_add_relu(m, t, "relu1");
-    t = tr_model_add_max_pool(m, t, 2, 2, 2, 2, TR_PAD_VALID, "pool1");
-    t = tr_model_add_conv2d(m, t, 32, 3, 3, 1, 1, TR_PAD_SAME, "conv2");
-    t = tr_model_add_batchnorm(m, t, 0.9f, 1e-3f, "bn2");
-    t = tr_model_add_relu(m, t, "relu2");
-    t = tr_model_add_flatten(m, t, "flat");
-    t = tr_model_add_dropout(m, t, 0.25f, "drop");
-    t = tr_model_add_dense(m, t, 10, "logits");
-    if (t < 0) fail_msg("%s", tr_model_error(m));
+    tr_model *m = digits_cnn_model();
     assert_int_equal(tr_model_init(m, 1), 0);
     tr_train_config c;
     tr_train_config_default(&c);
@@ -110,7 +69,7 @@ static void digits_cnn(void **st)
     assert_true(secs < MAX_SECONDS);
     assert_true(fabs(acc_folded - acc) <= 1.0 / N_TEST);
     tr_model_free(m);
-    free(x), free(xs), free(y), free(ys);
+    free(xs), free(ys);
 }
 
 int main(int argc, char **argv)
