@@ -298,7 +298,7 @@ static mote_ir_graph *export(tr_model *m, const tr_dataset *calib, int int8, cha
     x.info = calloc(n, sizeof *x.info);
     x.live = calloc(n, 1), x.alias = calloc(n, 1), x.act = calloc(n, 1);
     x.rnode = calloc(n, sizeof(int)), x.uses = calloc(n, sizeof(int)), x.tensor = calloc(n, sizeof(int32_t));
-    x.g = calloc(1, sizeof *x.g);
+    x.g = mote_irb_begin(&x.b, err, errlen);
     xp_range *ranges = NULL;
     int ok = x.info && x.live && x.alias && x.act && x.rnode && x.uses && x.tensor && x.g;
     if (!ok) xp_fail(&x, "out of memory");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ir/build.h"
 #include "ir/graph.h"
 #include "mote/train.h"
 
@@ -25,7 +26,7 @@ typedef struct {
     int int8;
     const xp_range *ranges; /* per node (int8) */
     mote_ir_graph *g;
-    int32_t cap_t, cap_o;
+    mote_irb b;             /* builds g */
     char *err;
     size_t errlen;
 } xp;
@@ -36,7 +37,7 @@ int xp_fail(xp *x, const char *fmt, ...)
 #endif
     ;
 
-/* build.c: graph builder. Indices >= 0, or -1 with the error set. */
+/* build.c: the IR builder (ir/build.h) on x->g. Indices >= 0, or -1 with the error set. */
 int32_t xp_tensor(xp *x, const char *name, mote_dtype type, int rank, const int32_t *dims);
 int32_t xp_const(xp *x, const char *name, mote_dtype type, int rank, const int32_t *dims, const void *data);
 int xp_quant(xp *x, int32_t t, int n, int axis, const float *scale, const int32_t *zp);
