@@ -1,0 +1,192 @@
+/* What the front ends share (mote/frontend.h): preparing a front-end graph on the host, running it, and
+ * joining it to a classifier. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/tflite_write.h"
+#include "import/import.h"
+#include "internal.h"
+
+static int fail(char *err, size_t errlen, const char *msg, const char *detail)
+{
+    if (err && errlen) snprintf(err, errlen, "%s%s%s", msg, detail ? ": " : "", detail ? detail : "");
+    return -1;
+}
+
+fe_frontend *fe_alloc(fe_kind kind)
+{
+    fe_frontend *fe = calloc(1, sizeof *fe);
+    if (fe) fe->kind = kind;
+    return fe;
+}
+
+void fe_free(fe_frontend *fe)
+{
+    if (!fe) return;
+    mote_ir_free(fe->graph);
+    mote_host_model_free(fe->hm);
+    free(fe->in);
+    free(fe->out);
+    free(fe);
+}
+
+int fe_finish(fe_frontend *fe, char *err, size_t errlen)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char e[256] = "";
+    if (mote_tflite_write(fe->graph, &bytes, &len, e, sizeof e)) return fail(err, errlen, "front end: writing its graph", e);
+    mote_ir_graph *g = mote_import_bytes(bytes, len, "front end", e, sizeof e);
+    free(bytes);
+    if (!g) return fail(err, errlen, "front end: reading its graph back", e);
+    if (!(fe->hm = mote_host_model_new(g, "front end", e, sizeof e))) return fail(err, errlen, "front end: preparing its graph", e);
+    if (mote_host_input_bytes(fe->hm) != fe->raw * sizeof(int16_t) ||
+        mote_host_output_bytes(fe->hm) != tr_shape_size(fe->feat))
+        return fail(err, errlen, "front end: its graph's input or output size differs from its parameters", NULL);
+    fe->in = malloc(fe->raw * sizeof(int16_t));
+    fe->out = malloc(tr_shape_size(fe->feat));
+    if (!fe->in || !fe->out) return fail(err, errlen, "front end: out of memory", NULL);
+    return 0;
+}
+
+void fe_to_int16(const fe_frontend *fe, const float *example, int16_t *raw)
+{
+    for (size_t i = 0; i < fe->raw; i++) {
+        float v = nearbyintf(example[i] * fe->raw_scale);
+        raw[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+    }
+}
+
+void fe_run_raw(fe_frontend *fe) { mote_host_run(fe->hm, (const uint8_t *)fe->in, (uint8_t *)fe->out); }
+
+fe_kind fe_get_kind(const fe_frontend *fe) { return fe->kind; }
+size_t fe_raw_samples(const fe_frontend *fe) { return fe->raw; }
+tr_shape fe_feature_shape(const fe_frontend *fe) { return fe->feat; }
+const mote_ir_graph *fe_graph(const fe_frontend *fe) { return fe->graph; }
+
+void fe_feature_quant(const fe_frontend *fe, float *scale, int32_t *zero_point)
+{
+    *scale = fe->scale;
+    *zero_point = fe->zp;
+}
+
+int fe_features(fe_frontend *fe, const float *example, int8_t *q, float *f, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < fe->raw; i++)
+        if (!isfinite(example[i])) return fail(err, errlen, "front end: the example has a NaN or infinite sample", NULL);
+    fe_to_int16(fe, example, fe->in);
+    fe_run_raw(fe);
+    size_t n = tr_shape_size(fe->feat);
+    if (q) memcpy(q, fe->out, n);
+    if (f)
+        for (size_t i = 0; i < n; i++) f[i] = fe->scale * (float)((int32_t)fe->out[i] - fe->zp);
+    return 0;
+}
+
+/* ---- copying and chaining graphs ---- */
+
+static int copy_tensor(mote_irb *b, const mote_ir_tensor *src, const char *prefix)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", prefix, src->name ? src->name : "");
+    const mote_tensor *t = &src->t;
+    int32_t i = (t->flags & MOTE_TENSOR_CONST) && t->data
+                    ? mote_irb_const(b, name, (mote_dtype)t->type, t->rank, t->dims, t->data)
+                    : mote_irb_tensor(b, name, (mote_dtype)t->type, t->rank, t->dims);
+    if (i < 0) return -1;
+    if (t->q.n > 0 && mote_irb_quant(b, i, t->q.n, t->q.axis, t->q.scale, t->q.zero_point)) return -1;
+    return i;
+}
+
+/* Appends g's tensors and ops to b's graph with tensor indices shifted; map[k] is g's tensor k's new index
+ * (a tensor already mapped, map[k] >= 0, is not copied: that is how the join is made). */
+static int append(mote_irb *b, const mote_ir_graph *g, int32_t *map, const char *prefix)
+{
+    for (int32_t k = 0; k < g->n_tensors; k++)
+        if (map[k] < 0 && (map[k] = copy_tensor(b, &g->tensors[k], prefix)) < 0) return -1;
+    for (int32_t o = 0; o < g->n_ops; o++) {
+        const mote_ir_op *op = &g->ops[o];
+        int32_t io[64];
+        if (op->n_in + op->n_out > 64) return mote_irb_fail(b, "op %d has too many tensors to copy", (int)o);
+        for (int i = 0; i < op->n_in + op->n_out; i++) io[i] = op->io[i] < 0 ? -1 : map[op->io[i]];
+        if (mote_irb_op(b, op->op, io, op->n_in, io + op->n_in, op->n_out, &op->opts)) return -1;
+    }
+    return 0;
+}
+
+static int32_t *new_map(int32_t n)
+{
+    int32_t *m = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (m)
+        for (int32_t i = 0; i < n; i++) m[i] = -1;
+    return m;
+}
+
+mote_ir_graph *fe_graph_copy(const mote_ir_graph *g)
+{
+    char err[128] = "";
+    mote_irb b;
+    mote_ir_graph *c = mote_irb_begin(&b, err, sizeof err);
+    int32_t *map = new_map(g->n_tensors);
+    int32_t in[8], out[8];
+    int ok = c && map && g->n_inputs <= 8 && g->n_outputs <= 8 && !append(&b, g, map, "");
+    for (int i = 0; ok && i < g->n_inputs; i++) in[i] = map[g->inputs[i]];
+    for (int i = 0; ok && i < g->n_outputs; i++) out[i] = map[g->outputs[i]];
+    ok = ok && !mote_irb_io(&b, in, g->n_inputs, out, g->n_outputs);
+    if (ok && g->description) ok = (c->description = strdup(g->description)) != NULL;
+    free(map);
+    if (!ok) {
+        mote_ir_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *err, size_t errlen)
+{
+    if (err && errlen) err[0] = 0;
+    const mote_ir_graph *f = fe->graph;
+    if (cls->n_inputs != 1 || cls->n_outputs < 1) {
+        fail(err, errlen, "front end: the classifier must have one input", NULL);
+        return NULL;
+    }
+    const mote_ir_tensor *ci = &cls->tensors[cls->inputs[0]];
+    const mote_tensor *fo = &f->tensors[f->outputs[0]].t;
+    if (ci->t.type != MOTE_I8 || ci->t.bytes != fo->bytes || ci->t.q.n != 1 ||
+        fabsf(ci->t.q.scale[0] - fe->scale) > 1e-6f * fe->scale || ci->t.q.zero_point[0] != fe->zp) {
+        fail(err, errlen, "front end: the classifier's input is not the front end's int8 features (type, size or quantization)", NULL);
+        return NULL;
+    }
+    mote_irb b;
+    mote_ir_graph *g = mote_irb_begin(&b, err, errlen);
+    int32_t *fmap = new_map(f->n_tensors), *cmap = new_map(cls->n_tensors);
+    int ok = g && fmap && cmap && !append(&b, f, fmap, "");
+    if (ok) {
+        int32_t feat = fmap[f->outputs[0]];
+        int same = ci->t.rank == fo->rank && !memcmp(ci->t.dims, fo->dims, sizeof(int32_t) * fo->rank);
+        if (same) cmap[cls->inputs[0]] = feat;
+        else {
+            int32_t r = copy_tensor(&b, ci, "");
+            mote_opts o = mote_irb_opts();
+            ok = r >= 0 && !mote_irb_op(&b, MOTE_OP_RESHAPE, &feat, 1, &r, 1, &o);
+            cmap[cls->inputs[0]] = r;
+        }
+    }
+    ok = ok && !append(&b, cls, cmap, "");
+    if (ok) {
+        int32_t in = fmap[f->inputs[0]], out[8];
+        for (int i = 0; i < cls->n_outputs && i < 8; i++) out[i] = cmap[cls->outputs[i]];
+        ok = !mote_irb_io(&b, &in, 1, out, cls->n_outputs < 8 ? cls->n_outputs : 8);
+    }
+    if (ok) ok = (g->description = strdup(cls->description ? cls->description : "mote train")) != NULL;
+    free(fmap);
+    free(cmap);
+    if (!ok) {
+        if (err && errlen && !err[0]) snprintf(err, errlen, "front end: out of memory joining the graphs");
+        mote_ir_free(g);
+        return NULL;
+    }
+    return g;
+}
