@@ -3,7 +3,8 @@
  * x is first shifted left by input_correction_bits (wrapping, as TFLM);
  * values <= 1 give 0. log2 = integer part (msb) + a 16-bit fraction from a
  * 129-entry correction table with linear interpolation; ln = log2 * 45426 /
- * 2^16 rounded; then (output_scale * ln + 2^15) >> 16 in uint32. */
+ * 2^16 rounded; then (output_scale * ln + 2^15) >> 16 in uint32. Element-wise,
+ * so a stack of frames is just more elements (see signal.h). */
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
@@ -53,7 +54,8 @@ void mote_signal_filter_bank_log_eval(const mote_node *n, const mote_tensor *t)
     const mote_tensor *in = mote_in(n, t, 0);
     const uint32_t *x = (const uint32_t *)in->data;
     int16_t *y = (int16_t *)mote_out(n, t, 0)->data;
-    for (int32_t i = 0; i < in->dims[0]; i++) {
+    const int32_t len = mote_sig_rows(in) * mote_sig_len(in);
+    for (int32_t i = 0; i < len; i++) {
         const uint32_t scaled = x[i] << d->correction_bits;
         if (scaled > 1) {
             const uint32_t v = log32(scaled, d->output_scale);
@@ -71,8 +73,8 @@ static mote_status fb_log_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!in) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankLog input missing");
     if (in->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "SignalFilterBankLog input must be uint32");
     if (out->type != MOTE_I16) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "SignalFilterBankLog output must be int16");
-    if (in->rank != 1 || out->rank != 1 || out->dims[0] != in->dims[0])
-        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalFilterBankLog needs equal-length vectors");
+    if (in->rank < 1 || !mote_sig_same_rows(in, out) || mote_sig_len(out) != mote_sig_len(in))
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalFilterBankLog needs equal-length vectors (or stacks of frames)");
     if (n->opts.n_iparams < MOTE_SIG_LOG_N) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankLog options missing");
     const int32_t bits = n->opts.iparams[MOTE_SIG_LOG_INPUT_CORRECTION_BITS];
     if (bits < 0 || bits > 31) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankLog input_correction_bits must be in 0..31");

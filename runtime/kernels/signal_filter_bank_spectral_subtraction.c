@@ -3,7 +3,9 @@
  * from the signal, never below min_signal_remaining * signal.
  * Outputs: the cleaned signal and a copy of the updated noise estimate.
  * Even channels use smoothing, odd ones alternate_smoothing. The estimate is
- * node state: zeroed at prepare (as TFLM does) and by mote_reset. */
+ * node state: zeroed at prepare (as TFLM does) and by mote_reset. A stack of
+ * frames is cleaned row by row, the estimate carried from each row to the
+ * next, and the second output holds the estimate after each row. */
 #include <string.h>
 
 #include "mote/kernel.h"
@@ -24,20 +26,23 @@ void mote_signal_spectral_subtraction_eval(const mote_node *n, const mote_tensor
     uint32_t *y = (uint32_t *)mote_out(n, t, 0)->data;
     uint32_t *noise_out = (uint32_t *)mote_out(n, t, 1)->data;
     uint32_t *noise = (uint32_t *)n->state; /* channels */
-    for (int32_t i = 0; i < d->channels; i++) {
-        const uint32_t sm = d->smoothing[i & 1], oms = d->one_minus[i & 1];
-        const uint32_t up = x[i] << d->smoothing_bits; /* wraps as in TFLM */
-        noise[i] = (uint32_t)(((uint64_t)up * sm + (uint64_t)noise[i] * oms) >> d->ss_bits);
-        uint32_t est = noise[i];
-        if (est > up) {
-            est = up;
-            if (d->clamping) noise[i] = est;
+    const int32_t rows = mote_sig_rows(mote_in(n, t, 0));
+    for (int32_t r = 0; r < rows; r++, x += d->channels, y += d->channels, noise_out += d->channels) {
+        for (int32_t i = 0; i < d->channels; i++) {
+            const uint32_t sm = d->smoothing[i & 1], oms = d->one_minus[i & 1];
+            const uint32_t up = x[i] << d->smoothing_bits; /* wraps as in TFLM */
+            noise[i] = (uint32_t)(((uint64_t)up * sm + (uint64_t)noise[i] * oms) >> d->ss_bits);
+            uint32_t est = noise[i];
+            if (est > up) {
+                est = up;
+                if (d->clamping) noise[i] = est;
+            }
+            const uint32_t floor_v = (uint32_t)(((uint64_t)x[i] * d->min_remaining) >> d->ss_bits);
+            const uint32_t sub = (up - est) >> d->smoothing_bits;
+            y[i] = sub > floor_v ? sub : floor_v;
         }
-        const uint32_t floor_v = (uint32_t)(((uint64_t)x[i] * d->min_remaining) >> d->ss_bits);
-        const uint32_t sub = (up - est) >> d->smoothing_bits;
-        y[i] = sub > floor_v ? sub : floor_v;
+        memcpy(noise_out, noise, (size_t)d->channels * sizeof(uint32_t));
     }
-    memcpy(noise_out, noise, (size_t)d->channels * sizeof(uint32_t));
 }
 
 static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
@@ -48,13 +53,13 @@ static mote_status ss_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!in) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankSpectralSubtraction input missing");
     if (in->type != MOTE_U32 || out->type != MOTE_U32 || ne->type != MOTE_U32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "SignalFilterBankSpectralSubtraction tensors must be uint32");
-    if (in->rank != 1 || out->rank != 1 || ne->rank != 1)
-        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFilterBankSpectralSubtraction tensors must be vectors");
+    if (in->rank < 1 || !mote_sig_same_rows(in, out) || !mote_sig_same_rows(in, ne))
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFilterBankSpectralSubtraction tensors must be vectors or stacks of the same frames");
     if (n->opts.n_iparams < MOTE_SIG_SS_N)
         return mote_fail(ctx, MOTE_ERR_PARAM, -1, "SignalFilterBankSpectralSubtraction options missing");
     const int32_t *p = n->opts.iparams;
     const int32_t ch = p[MOTE_SIG_SS_NUM_CHANNELS];
-    if (ch < 1 || in->dims[0] != ch || out->dims[0] != ch || ne->dims[0] != ch)
+    if (ch < 1 || mote_sig_len(in) != ch || mote_sig_len(out) != ch || mote_sig_len(ne) != ch)
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalFilterBankSpectralSubtraction lengths differ from num_channels");
     if (p[MOTE_SIG_SS_SMOOTHING_BITS] < 0 || p[MOTE_SIG_SS_SMOOTHING_BITS] > 31 ||
         p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS] < 0 || p[MOTE_SIG_SS_SPECTRAL_SUBTRACTION_BITS] > 63)

@@ -1,7 +1,10 @@
 /* SignalFilterBankSquareRoot (TFLM signal library): integer square root of
  * each uint64 channel, rounded, then shifted right by the scalar int32 input
  * (the FFT auto-scale bits). Values below 2^32 take TFLM's 32-bit path,
- * whose result saturates at 0xFFFF; that quirk is kept. */
+ * whose result saturates at 0xFFFF; that quirk is kept. A stack of frames [..., frames, n] takes one shift per
+ * frame, [..., frames] (see signal.h). */
+#include <string.h>
+
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
@@ -47,11 +50,14 @@ void mote_signal_filter_bank_square_root_eval(const mote_node *n, const mote_ten
 {
     const mote_tensor *in = mote_in(n, t, 0);
     const uint64_t *x = (const uint64_t *)in->data;
-    const int32_t shift = *(const int32_t *)mote_in(n, t, 1)->data;
+    const int32_t *shift = (const int32_t *)mote_in(n, t, 1)->data;
     uint32_t *y = (uint32_t *)mote_out(n, t, 0)->data;
-    /* the shift comes from FftAutoScale (0..15); clamp so a bad value is not UB */
-    const int32_t s = shift < 0 ? 0 : (shift > 31 ? 31 : shift);
-    for (int32_t i = 0; i < in->dims[0]; i++) y[i] = sqrt64(x[i]) >> s;
+    const int32_t rows = mote_sig_rows(in), len = mote_sig_len(in);
+    for (int32_t r = 0; r < rows; r++, x += len, y += len) {
+        /* the shift comes from FftAutoScale (0..15); clamp so a bad value is not UB */
+        const int32_t s = shift[r] < 0 ? 0 : (shift[r] > 31 ? 31 : shift[r]);
+        for (int32_t i = 0; i < len; i++) y[i] = sqrt64(x[i]) >> s;
+    }
 }
 
 static mote_status fb_sqrt_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
@@ -62,9 +68,10 @@ static mote_status fb_sqrt_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (in->type != MOTE_U64) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "SignalFilterBankSquareRoot input must be uint64");
     if (sc->type != MOTE_I32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "SignalFilterBankSquareRoot scale bits must be int32");
     if (out->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "SignalFilterBankSquareRoot output must be uint32");
-    if (in->rank != 1 || out->rank != 1 || sc->rank != 0)
-        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFilterBankSquareRoot needs vector input/output and a scalar scale");
-    if (out->dims[0] != in->dims[0]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalFilterBankSquareRoot output length differs from input");
+    if (in->rank < 1 || !mote_sig_same_rows(in, out) || sc->rank != in->rank - 1 ||
+        (sc->rank && memcmp(sc->dims, in->dims, sizeof(int32_t) * sc->rank)))
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalFilterBankSquareRoot needs a vector (or a stack of frames) and a scale per frame");
+    if (mote_sig_len(out) != mote_sig_len(in)) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalFilterBankSquareRoot output length differs from input");
     n->eval = mote_signal_filter_bank_square_root_eval;
     return MOTE_OK;
 }

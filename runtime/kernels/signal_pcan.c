@@ -3,7 +3,9 @@
  * (3 coefficients of a quadratic per power-of-two interval), then
  * snr = (x * gain) >> snr_shift and a "shrink" curve: snr^2/4 below 2, snr - 1
  * above, with 12 fractional bits in and 6 out. TFLM's int32 intermediates
- * may overflow; they are computed here with explicit two's-complement wrap. */
+ * may overflow; they are computed here with explicit two's-complement wrap.
+ * Element-wise with its noise estimate, so a stack of frames is just more
+ * elements (see signal.h). */
 #include "mote/kernel.h"
 #include "mote/signal.h"
 
@@ -43,7 +45,8 @@ void mote_signal_pcan_eval(const mote_node *n, const mote_tensor *t)
     const uint32_t *noise = (const uint32_t *)mote_in(n, t, 1)->data;
     const int16_t *lut = (const int16_t *)mote_in(n, t, 2)->data;
     uint32_t *y = (uint32_t *)mote_out(n, t, 0)->data;
-    for (int32_t i = 0; i < in->dims[0]; i++) {
+    const int32_t len = mote_sig_rows(in) * mote_sig_len(in);
+    for (int32_t i = 0; i < len; i++) {
         const uint32_t gain = (uint32_t)(int32_t)wide_dynamic(noise[i], lut);
         const uint32_t snr = (uint32_t)(((uint64_t)x[i] * gain) >> d->snr_shift);
         y[i] = pcan_shrink(snr);
@@ -58,9 +61,9 @@ static mote_status pcan_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (in->type != MOTE_U32 || ne->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "SignalPCAN input and noise estimate must be uint32");
     if (lut->type != MOTE_I16) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "SignalPCAN gain table must be int16");
     if (out->type != MOTE_U32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[3], "SignalPCAN output must be uint32");
-    if (in->rank != 1 || ne->rank != 1 || lut->rank != 1 || out->rank != 1)
-        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalPCAN tensors must be vectors");
-    if (in->dims[0] < 1 || ne->dims[0] != in->dims[0] || out->dims[0] != in->dims[0])
+    if (in->rank < 1 || !mote_sig_same_rows(in, ne) || !mote_sig_same_rows(in, out) || lut->rank != 1)
+        return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[0], "SignalPCAN tensors must be vectors (or stacks of the same frames)");
+    if (mote_sig_len(in) < 1 || mote_sig_len(ne) != mote_sig_len(in) || mote_sig_len(out) != mote_sig_len(in))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalPCAN input, noise estimate and output lengths differ");
     /* the largest index read is 4 * 32 - 6 + 2 = 124 */
     if (lut->dims[0] < 125) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[2], "SignalPCAN gain table needs 125 entries");

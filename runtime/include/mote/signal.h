@@ -10,6 +10,29 @@
 
 #include <stdint.h>
 
+#include "mote/mote.h"
+
+/* Frames. TFLM's signal kernels take one frame: a vector. mote's also take a
+ * stack of frames, [..., frames, n]: each row is one frame, processed in row
+ * order (stateful ops carry their state from row to row, as from one invoke
+ * to the next), and a per-frame scalar becomes a vector [..., frames]. A
+ * vector behaves exactly as in TFLM. */
+static inline int32_t mote_sig_len(const mote_tensor *t) { return t->rank ? t->dims[t->rank - 1] : 1; }
+static inline int32_t mote_sig_rows(const mote_tensor *t)
+{
+    int32_t r = 1;
+    for (int i = 0; i + 1 < t->rank; i++) r *= t->dims[i];
+    return r;
+}
+/* Same leading (frame) dimensions: a's rank - 1 first dims equal b's first ones. */
+static inline int mote_sig_same_rows(const mote_tensor *a, const mote_tensor *b)
+{
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i + 1 < a->rank; i++)
+        if (a->dims[i] != b->dims[i]) return 0;
+    return 1;
+}
+
 /* SignalWindow */
 enum { MOTE_SIG_WINDOW_SHIFT = 0, MOTE_SIG_WINDOW_N };
 /* SignalRfft: fft_length, and the TFLite TensorType code of 'T' (7 = int16) */
