@@ -54,9 +54,12 @@ typedef struct {
 void tr_report_class_metrics(const int *confusion, int n_classes, int cls, double *precision,
                              double *recall);
 
-/* train.json: {"config", "dataset": {...counts, classes}, "epochs": [...], "best_epoch", "test": {"float":
- * {accuracy, confusion, per_class: [{class, precision, recall, support}]}, "int8": {...}}, "model": {...},
- * "target": {...} or null}. New reference; NULL on allocation failure. */
+/* train.json: {"config", "task", "data", "arch", "dataset": {classes, train, validation, test}, "epochs": [{epoch,
+ * train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds}], "best_epoch", "stopped_early",
+ * "train_seconds", "test": {"float": {accuracy, n, confusion (rows), per_class: [{class, precision, recall, f1,
+ * support}]}, "int8": {...}}, "model": {bytes, params}, "target": {name, fits, reason, arena_bytes, flash_bytes,
+ * ram_budget, flash_budget, latency_ms, window_seconds[, latency_ms_per_second_of_signal]} or null}. Undefined
+ * numbers (NaN: no validation set, a class never predicted) are null. New reference; NULL on allocation failure. */
 json_t *tr_report_json(const tr_run_report *r);
 
 /* Writes report.html; 0, or -1 with a message naming the file on stderr. */
