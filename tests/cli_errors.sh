@@ -73,6 +73,22 @@ expect 2 'deployment id must be a positive number' -- "$mote" deploy show abc --
 expect 2 '--meta expects KEY=VALUE' -- "$mote" model push "$model" --name k --version 1 --meta x --server http://x --token t
 expect 2 'token-file needs a value' -- "$mote" model list --server http://x --token-file
 expect 1 'model push: cannot open|missing.tflite' -- "$mote" model push "$tmp/missing.tflite" --name k --version 1 --server http://127.0.0.1:9 --token t
+# mote train / mote eval: missing or bad options, data that does not fit the task, bad architectures
+fsdd=$shared/data/fsdd
+expect 2 'train: --data DIR and --task audio.motion.image are required' -- "$mote" train --task audio
+expect 2 '--epochs expects a positive integer' -- "$mote" train --data "$fsdd" --task audio --epochs 0
+expect 2 'train: --split 0.5,0.6,0.2: want three fractions' -- "$mote" train --data "$fsdd" --task audio --split 0.5,0.6,0.2
+expect 2 'train: --optimizer rmsprop: not adam or sgd' -- "$mote" train --data "$fsdd" --task audio --optimizer rmsprop
+expect 1 'train: --task speech: not audio, motion or image' -- "$mote" train --data "$fsdd" --task speech -o "$tmp/t"
+expect 1 'holds audio data, not images' -- "$mote" train --data "$fsdd" --task image -o "$tmp/t"
+expect 1 '--test-group nobody: no such group' -- "$mote" train --data "$fsdd" --task audio --test-group nobody -o "$tmp/t"
+expect 1 '--arch cnn1d needs a .window, axes. input' -- "$mote" train --data "$fsdd" --task audio --arch cnn1d -o "$tmp/t"
+expect 1 '--arch resnet: unknown architecture' -- "$mote" train --data "$fsdd" --task audio --arch resnet -o "$tmp/t"
+expect 1 'audio front end: 8000 samples are not a whole number' -- "$mote" train --data "$fsdd" --task audio --stride-ms 30 -o "$tmp/t"
+printf '{"arch": "ds-cnn", "widht": 8}' > "$tmp/arch.json"
+expect 2 'arch.json: unknown key or wrong type: "widht"' -- "$mote" train --data "$fsdd" --task audio --arch-file "$tmp/arch.json"
+expect 2 'eval: MODEL and --data DIR are required' -- "$mote" eval "$model"
+expect 1 "model's input size differs from the dataset's examples" -- "$mote" eval "$model" --data "$shared/data/sklearn-digits"
 
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "data_fixtures.h"
@@ -124,6 +125,22 @@ static void audio_shift_gain_noise(void **state)
     free(x);
     free(y);
     ds_free(ds);
+}
+
+static void audio_speed(void **state)
+{
+    (void)state;
+    float x[8] = {0, 1, 2, 3, 4, 5, 6, 7}, y[8];
+    memcpy(y, x, sizeof y);
+    ds_aug_speed(y, 8, 1.0f);
+    assert_memory_equal(x, y, sizeof y);
+    ds_aug_speed(y, 8, 2.0f); /* every other sample, then zeros past the end */
+    const float fast[8] = {0, 2, 4, 6, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) assert_float_equal(y[i], fast[i], 1e-6f);
+    memcpy(y, x, sizeof y);
+    ds_aug_speed(y, 8, 0.5f); /* half speed: interpolated halves, in place */
+    const float slow[8] = {0, 0.5f, 1, 1.5f, 2, 2.5f, 3, 3.5f};
+    for (int i = 0; i < 8; i++) assert_float_equal(y[i], slow[i], 1e-6f);
 }
 
 static void spec_masks(void **state)
@@ -244,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rng_is_xoshiro256starstar),
         cmocka_unit_test(audio_shift_gain_noise),
+        cmocka_unit_test(audio_speed),
         cmocka_unit_test(spec_masks),
         cmocka_unit_test(motion_jitter_scale_rotate),
     };

@@ -79,6 +79,21 @@ void ds_aug_time_shift(float *x, int frames, int channels, int shift)
     }
 }
 
+void ds_aug_speed(float *x, int frames, float factor)
+{
+    /* y[i] = x(i * factor), linearly interpolated, 0 past the end. Reads never reach a sample already
+     * written: forwards when factor >= 1 (they read at or after i), backwards when it is below. */
+    if (!(factor > 0.0f) || factor == 1.0f || frames < 1) return;
+    for (int k = 0; k < frames; k++) {
+        int i = factor >= 1.0f ? k : frames - 1 - k;
+        double pos = (double)i * factor;
+        int j = (int)pos;
+        float frac = (float)(pos - j);
+        float a = j < frames ? x[j] : 0.0f, b = j + 1 < frames ? x[j + 1] : 0.0f;
+        x[i] = a + frac * (b - a);
+    }
+}
+
 void ds_aug_gain(float *x, size_t n, float gain)
 {
     const float hi = 32767.0f / 32768.0f;
@@ -165,6 +180,8 @@ void ds_augment(const ds_dataset *ds, float *x, const ds_aug_config *cfg, ds_rng
         int frames = ds->dims[0], ch = ds->rank > 1 ? ds->dims[1] : 1;
         if (cfg->max_shift > 0)
             ds_aug_time_shift(x, frames, ch, (int)ds_rng_below(r, 2u * (uint32_t)cfg->max_shift + 1) - cfg->max_shift);
+        if ((cfg->speed_min != 0 || cfg->speed_max != 0) && ch == 1)
+            ds_aug_speed(x, frames, uniform_in(r, cfg->speed_min, cfg->speed_max));
         if (cfg->gain_db_min != 0 || cfg->gain_db_max != 0) {
             float db = uniform_in(r, cfg->gain_db_min, cfg->gain_db_max);
             ds_aug_gain(x, ds->example_size, powf(10.0f, db / 20.0f));

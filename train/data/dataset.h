@@ -116,6 +116,8 @@ float ds_rng_normal(ds_rng *r);                            /* standard normal */
 
 /* Augmentation of one example in place. x is frames x channels, row-major. */
 void ds_aug_time_shift(float *x, int frames, int channels, int shift); /* shift > 0: later; zeros fill */
+void ds_aug_speed(float *x, int frames, float factor);     /* played factor times faster (tempo and pitch,
+                                                              as resampling), zeros after the end */
 void ds_aug_gain(float *x, size_t n, float gain);          /* times gain, clipped to [-1, 32767/32768] */
 void ds_aug_mix_noise(float *x, size_t n, const float *noise, size_t noise_n, float volume, ds_rng *r);
                                                            /* + volume * a random stretch of noise (wraps) */
@@ -129,6 +131,7 @@ void ds_aug_rotate_random(float *xyz, int frames, float max_angle, ds_rng *r); /
 typedef struct {
     /* audio waveform [length, 1] */
     int max_shift;                   /* samples: shift uniform in [-max_shift, max_shift] */
+    float speed_min, speed_max;      /* speed factor uniform in [min, max] (both 0: none; mono only) */
     float gain_db_min, gain_db_max;  /* gain uniform in dB (both 0: none) */
     const float *const *noise;       /* background clips (e.g. from ds_read_wav) */
     const size_t *noise_n;
@@ -141,7 +144,7 @@ typedef struct {
 } ds_aug_config;
 
 /* Applies cfg's augmentations that fit ds->kind to one example x (ds->example_size floats), in a fixed
- * order (audio: shift, gain, noise; motion: rotate, scale, jitter), drawing from r. SpecAugment masks
+ * order (audio: shift, speed, gain, noise; motion: rotate, scale, jitter), drawing from r. SpecAugment masks
  * apply to features, after the front end: ds_aug_spec_mask. */
 void ds_augment(const ds_dataset *ds, float *x, const ds_aug_config *cfg, ds_rng *r);
 

@@ -102,7 +102,8 @@ static int32_t act_tensor(xp *x, const char *name, int rank, const int32_t *dims
         z = x->g->tensors[like_t].zero_point[0];
     } else {
         int r = x->rnode[i];
-        if (x->info[r].op == TR_OP_RELU6) xp_act_params(0.0f, 6.0f, &s, &z);
+        if (x->info[r].op == TR_OP_INPUT && x->fixed_in) s = x->in_scale, z = x->in_zp;
+        else if (x->info[r].op == TR_OP_RELU6) xp_act_params(0.0f, 6.0f, &s, &z);
         else xp_act_params(x->ranges[r].lo, x->ranges[r].hi, &s, &z);
     }
     return xp_quant(x, t, 1, 0, &s, &z) ? -1 : t;
@@ -281,10 +282,12 @@ static void xp_free(xp *x)
     free(x->info), free(x->live), free(x->alias), free(x->act), free(x->rnode), free(x->uses), free(x->tensor);
 }
 
-static mote_ir_graph *export(tr_model *m, const tr_dataset *calib, int int8, char *err, size_t errlen)
+static mote_ir_graph *export(tr_model *m, const tr_dataset *calib, int int8, const float *in_scale,
+                             const int32_t *in_zp, char *err, size_t errlen)
 {
     if (err && errlen) err[0] = 0;
     xp x = {.m = m, .int8 = int8, .err = err, .errlen = errlen};
+    if (in_scale) x.fixed_in = 1, x.in_scale = *in_scale, x.in_zp = *in_zp;
     if (!m) {
         xp_fail(&x, "no model");
         return NULL;
@@ -331,11 +334,24 @@ static mote_ir_graph *export(tr_model *m, const tr_dataset *calib, int int8, cha
     return x.g;
 }
 
-mote_ir_graph *tr_export_float(tr_model *m, char *err, size_t errlen) { return export(m, NULL, 0, err, errlen); }
+mote_ir_graph *tr_export_float(tr_model *m, char *err, size_t errlen)
+{
+    return export(m, NULL, 0, NULL, NULL, err, errlen);
+}
 
 mote_ir_graph *tr_export_int8(tr_model *m, const tr_dataset *calib, char *err, size_t errlen)
 {
-    return export(m, calib, 1, err, errlen);
+    return export(m, calib, 1, NULL, NULL, err, errlen);
+}
+
+mote_ir_graph *tr_export_int8_input(tr_model *m, const tr_dataset *calib, float in_scale, int32_t in_zero_point,
+                                    char *err, size_t errlen)
+{
+    if (!(in_scale > 0.0f) || in_zero_point < -128 || in_zero_point > 127) {
+        if (err && errlen) snprintf(err, errlen, "input quantization: scale %g, zero point %d is not int8's", (double)in_scale, (int)in_zero_point);
+        return NULL;
+    }
+    return export(m, calib, 1, &in_scale, &in_zero_point, err, errlen);
 }
 
 int tr_export_write(const mote_ir_graph *g, const char *path, char *err, size_t errlen)

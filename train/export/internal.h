@@ -24,6 +24,9 @@ typedef struct {
     int *uses;              /* consumers of a non-alias node's tensor (the graph output counts) */
     int32_t *tensor;        /* IR tensor of a non-alias node, -1 before it is emitted */
     int int8;
+    int fixed_in;           /* int8: the input's quantization is in_scale / in_zp, not calibrated */
+    float in_scale;
+    int32_t in_zp;
     const xp_range *ranges; /* per node (int8) */
     mote_ir_graph *g;
     mote_irb b;             /* builds g */

@@ -1,6 +1,6 @@
 /* Audio front end (mote/frontend.h): raw int16 PCM -> log-mel features, as one graph of TFLM signal ops.
  *
- *   samples --RESHAPE--> [chunks, stride] --STRIDED_SLICE x k, CONCATENATION--> frames [F, k * stride]
+ *   samples [--SignalFftAutoScale: the clip to full scale] --RESHAPE--> [chunks, stride] --STRIDED_SLICE x k, CONCATENATION--> frames [F, k * stride]
  *   --SignalWindow (Hann, Q12)--> --SignalFftAutoScale--> --SignalRfft--> --SignalEnergy--> |X|^2
  *   --SignalFilterBank (mel triangles, Q12)--> --SignalFilterBankSquareRoot (undoes the auto scale)-->
  *   [--SignalFilterBankSpectralSubtraction--> --SignalPCAN--> (noise reduction)]
@@ -31,6 +31,7 @@ void fe_audio_defaults(fe_audio_params *p)
     p->frame_strides = 2;
     p->bins = 40;
     p->lower_hz = 125.0f;
+    p->normalize = 1;
 }
 
 static double mel(double hz) { return 1127.0 * log(1.0 + hz / 700.0); }
@@ -150,10 +151,20 @@ static mote_ir_graph *build(const fe_audio_params *p, const geometry *gm, float 
     mote_opts o = mote_irb_opts();
     const int F = gm->frames, S = gm->stride, K = p->frame_strides, C = p->bins;
     int32_t samples = gm->chunks * S;
-    int32_t in = mote_irb_tensor(&b, "audio", MOTE_I16, 1, &samples);
+    int32_t in = mote_irb_tensor(&b, "audio", MOTE_I16, 1, &samples), in_norm = in;
     int32_t d2[2] = {gm->chunks, S};
+    if (p->normalize) { /* the whole clip to full scale (a power-of-two gain): loudness out of the features */
+        int32_t scalar_out[2] = {mote_irb_tensor(&b, "fe/normalized", MOTE_I16, 1, &samples),
+                                 mote_irb_tensor(&b, "fe/normalize_bits", MOTE_I32, 0, NULL)};
+        mote_opts no = o;
+        no.n_iparams = 0;
+        if (scalar_out[0] < 0 || scalar_out[1] < 0 ||
+            mote_irb_op(&b, MOTE_OP_SIGNAL_FFT_AUTO_SCALE, &in, 1, scalar_out, 2, &no))
+            goto fail;
+        in_norm = scalar_out[0];
+    }
     int32_t chunks = mote_irb_tensor(&b, "fe/chunks", MOTE_I16, 2, d2);
-    if (in < 0 || chunks < 0 || mote_irb_op(&b, MOTE_OP_RESHAPE, &in, 1, &chunks, 1, &o)) goto fail;
+    if (in < 0 || chunks < 0 || mote_irb_op(&b, MOTE_OP_RESHAPE, &in_norm, 1, &chunks, 1, &o)) goto fail;
 
     int32_t frames = chunks;
     if (K > 1) {
@@ -285,8 +296,9 @@ static mote_ir_graph *build(const fe_audio_params *p, const geometry *gm, float 
     }
     if (mote_irb_io(&b, &in, 1, &out, 1)) goto fail;
     char desc[160];
-    snprintf(desc, sizeof desc, "mote audio front end: %d Hz, %d x %d ms frames every %d ms, %d mel bins%s", p->sample_rate,
-             F, K * p->stride_ms, p->stride_ms, C, p->noise_reduction ? ", noise reduction" : "");
+    snprintf(desc, sizeof desc, "mote audio front end: %d Hz, %d x %d ms frames every %d ms, %d mel bins%s%s", p->sample_rate,
+             F, K * p->stride_ms, p->stride_ms, C, p->normalize ? ", normalized" : "",
+             p->noise_reduction ? ", noise reduction" : "");
     if (!(g->description = strdup(desc))) {
         mote_irb_fail(&b, "out of memory");
         goto fail;

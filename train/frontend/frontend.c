@@ -154,9 +154,11 @@ mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *e
     }
     const mote_ir_tensor *ci = &cls->tensors[cls->inputs[0]];
     const mote_tensor *fo = &f->tensors[f->outputs[0]].t;
-    if (ci->t.type != MOTE_I8 || ci->t.bytes != fo->bytes || ci->t.q.n != 1 ||
-        fabsf(ci->t.q.scale[0] - fe->scale) > 1e-6f * fe->scale || ci->t.q.zero_point[0] != fe->zp) {
-        fail(err, errlen, "front end: the classifier's input is not the front end's int8 features (type, size or quantization)", NULL);
+    const int is_float = ci->t.type == MOTE_F32;
+    if (is_float ? ci->t.bytes != fo->bytes * 4
+                 : (ci->t.type != MOTE_I8 || ci->t.bytes != fo->bytes || ci->t.q.n != 1 ||
+                    fabsf(ci->t.q.scale[0] - fe->scale) > 1e-6f * fe->scale || ci->t.q.zero_point[0] != fe->zp)) {
+        fail(err, errlen, "front end: the classifier's input is neither the front end's int8 features nor their float32 values", NULL);
         return NULL;
     }
     mote_irb b;
@@ -166,13 +168,19 @@ mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *e
     if (ok) {
         int32_t feat = fmap[f->outputs[0]];
         int same = ci->t.rank == fo->rank && !memcmp(ci->t.dims, fo->dims, sizeof(int32_t) * fo->rank);
-        if (same) cmap[cls->inputs[0]] = feat;
-        else {
-            int32_t r = copy_tensor(&b, ci, "");
-            mote_opts o = mote_irb_opts();
-            ok = r >= 0 && !mote_irb_op(&b, MOTE_OP_RESHAPE, &feat, 1, &r, 1, &o);
-            cmap[cls->inputs[0]] = r;
+        mote_opts o = mote_irb_opts();
+        if (!same) { /* the features in the classifier's shape */
+            int32_t r = mote_irb_tensor(&b, "features_reshaped", MOTE_I8, ci->t.rank, ci->t.dims);
+            ok = r >= 0 && !mote_irb_quant(&b, r, 1, 0, &fe->scale, &fe->zp) &&
+                 !mote_irb_op(&b, MOTE_OP_RESHAPE, &feat, 1, &r, 1, &o);
+            feat = r;
         }
+        if (ok && is_float) { /* a float classifier takes the features' real values */
+            int32_t r = copy_tensor(&b, ci, "");
+            ok = r >= 0 && !mote_irb_op(&b, MOTE_OP_DEQUANTIZE, &feat, 1, &r, 1, &o);
+            feat = r;
+        }
+        cmap[cls->inputs[0]] = feat;
     }
     ok = ok && !append(&b, cls, cmap, "");
     if (ok) {
@@ -180,7 +188,11 @@ mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *e
         for (int i = 0; i < cls->n_outputs && i < 8; i++) out[i] = cmap[cls->outputs[i]];
         ok = !mote_irb_io(&b, &in, 1, out, cls->n_outputs < 8 ? cls->n_outputs : 8);
     }
-    if (ok) ok = (g->description = strdup(cls->description ? cls->description : "mote train")) != NULL;
+    if (ok) { /* "<front end> + <classifier>": mote eval reads the sample rate back from it */
+        size_t len = strlen(f->description ? f->description : "") + strlen(cls->description ? cls->description : "") + 4;
+        if ((ok = (g->description = malloc(len)) != NULL))
+            snprintf(g->description, len, "%s + %s", f->description ? f->description : "", cls->description ? cls->description : "");
+    }
     free(fmap);
     free(cmap);
     if (!ok) {

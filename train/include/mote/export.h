@@ -44,6 +44,11 @@ mote_ir_graph *tr_export_float(tr_model *m, char *err, size_t errlen);
  * Folds m's batch norms in place. */
 mote_ir_graph *tr_export_int8(tr_model *m, const tr_dataset *calib, char *err, size_t errlen);
 
+/* The same with the input's quantization given instead of calibrated: for a classifier fed by a front
+ * end's int8 features (mote/frontend.h), whose scale and zero point are the front end's. */
+mote_ir_graph *tr_export_int8_input(tr_model *m, const tr_dataset *calib, float in_scale, int32_t in_zero_point,
+                                    char *err, size_t errlen);
+
 /* mote_tflite_write(g) to a file. 0 or -1 with err. */
 int tr_export_write(const mote_ir_graph *g, const char *path, char *err, size_t errlen);
 

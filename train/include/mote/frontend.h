@@ -35,6 +35,8 @@ typedef struct {
     int bins;               /* mel channels; default 40 */
     float lower_hz, upper_hz; /* filter bank band; defaults 125 Hz and 0.9 * Nyquist */
     int noise_reduction;    /* 1: spectral subtraction + PCAN gain control (TFLM micro_speech's options) */
+    int normalize;          /* 1 (default): the clip scaled to full range first (power-of-two gain), so the
+                               features do not depend on the recording level */
 } fe_audio_params;
 
 /* ---- motion: windows of 3-axis samples, per-axis statistics and spectral power ------------------- */
@@ -65,9 +67,9 @@ const mote_ir_graph *fe_graph(const fe_frontend *fe);
  * may be NULL), each tr_shape_size(fe_feature_shape(fe)) long. Not thread-safe per fe. */
 int fe_features(fe_frontend *fe, const float *example, int8_t *q, float *f, char *err, size_t errlen);
 
-/* One graph: fe's graph, then classifier (an int8 graph whose input 0 takes fe's features: same element
- * count, int8, fe's quantization), joined by a RESHAPE where the shapes differ. Neither argument is
- * changed; NULL with err on a mismatch. */
+/* One graph: fe's graph, then classifier, whose input 0 takes fe's features (same element count): as
+ * int8 with fe's quantization, or as float32 (a DEQUANTIZE is put between); a RESHAPE joins them where
+ * the shapes differ. Neither argument is changed; NULL with err on a mismatch. */
 mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *classifier, char *err, size_t errlen);
 
 /* A copy of a graph (new tensors, ops, constants; description kept). NULL on allocation failure. */

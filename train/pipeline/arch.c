@@ -1,0 +1,143 @@
+/* The starting architectures of `mote train` (mote/pipeline.h): a DS-CNN for audio features, an MLP for
+ * motion features, a 1-D CNN for raw motion windows, a small CNN or an MLP for images. Convolutions are
+ * followed by batch norm and ReLU (folded and fused at export). */
+#include <stdio.h>
+#include <string.h>
+
+#include "mote/pipeline.h"
+
+#define PICK(v, d) ((v) > 0 ? (v) : (d))
+/* Running statistics follow the batches faster than Keras' 0.99: these datasets give a few hundred
+ * steps in all, and inference-mode validation would lag far behind training. */
+#define BN_MOMENTUM 0.9f
+
+static int conv_bn_relu(tr_model *m, int x, int filters, int kh, int kw, int sh, int sw, const char *name)
+{
+    char n[64];
+    snprintf(n, sizeof n, "%s", name);
+    x = tr_model_add_conv2d(m, x, filters, kh, kw, sh, sw, TR_PAD_SAME, n);
+    snprintf(n, sizeof n, "%s_bn", name);
+    x = tr_model_add_batchnorm(m, x, BN_MOMENTUM, 1e-3f, n);
+    return tr_model_add_relu(m, x, NULL);
+}
+
+static int head(tr_model *m, int x, float dropout, int n_classes)
+{
+    if (dropout > 0) x = tr_model_add_dropout(m, x, dropout, "dropout");
+    return tr_model_add_dense(m, x, n_classes, "logits");
+}
+
+/* DS-CNN (Zhang et al., "Hello Edge", 2017): a strided first convolution, then depthwise-separable
+ * blocks, average pooling to a 4 x 4 grid. */
+static int ds_cnn(tr_model *m, int x, tr_shape in, const tp_arch *a, int n_classes)
+{
+    int w = PICK(a->width, 32), blocks = PICK(a->depth, 3), k = PICK(a->kernel, 3);
+    int kh = in.dims[0] < 10 ? in.dims[0] : 10, kw = in.dims[1] < 4 ? in.dims[1] : 4;
+    x = conv_bn_relu(m, x, w, kh, kw, 2, 2, "conv0");
+    for (int b = 1; b <= blocks; b++) {
+        char n[32];
+        snprintf(n, sizeof n, "dw%d", b);
+        x = tr_model_add_depthwise_conv2d(m, x, 1, k, k, 1, 1, TR_PAD_SAME, n);
+        snprintf(n, sizeof n, "dw%d_bn", b);
+        x = tr_model_add_batchnorm(m, x, BN_MOMENTUM, 1e-3f, n);
+        x = tr_model_add_relu(m, x, NULL);
+        snprintf(n, sizeof n, "pw%d", b);
+        x = conv_bn_relu(m, x, w, 1, 1, 1, 1, n);
+    }
+    /* Average over a 4 x 4 grid of time x frequency cells rather than globally: a short word in a
+     * padded clip would otherwise be diluted by the silence around it, and where in time a sound
+     * falls matters for telling words apart. */
+    int h = (in.dims[0] + 1) / 2, wd = (in.dims[1] + 1) / 2, ph = (h + 3) / 4, pw = (wd + 3) / 4;
+    x = tr_model_add_avg_pool(m, x, ph, pw, ph, pw, TR_PAD_SAME, "pool");
+    x = tr_model_add_flatten(m, x, "flatten");
+    return head(m, x, a->dropout == 0 ? 0.2f : a->dropout, n_classes);
+}
+
+static int mlp(tr_model *m, int x, const tp_arch *a, int n_classes)
+{
+    int w = PICK(a->width, 64), depth = PICK(a->depth, 2);
+    x = tr_model_add_flatten(m, x, "flatten");
+    for (int i = 1; i <= depth; i++) {
+        char n[32];
+        snprintf(n, sizeof n, "dense%d", i);
+        x = tr_model_add_dense(m, x, w, n);
+        x = tr_model_add_relu(m, x, NULL);
+    }
+    return head(m, x, a->dropout == 0 ? 0.2f : a->dropout, n_classes);
+}
+
+/* [W, C] windows: convolution blocks with pooling, then a dense layer. */
+static int cnn1d(tr_model *m, int x, const tp_arch *a, int n_classes)
+{
+    int w = PICK(a->width, 16), depth = PICK(a->depth, 2), k = PICK(a->kernel, 3);
+    for (int i = 1; i <= depth; i++) {
+        char n[32];
+        snprintf(n, sizeof n, "conv%d", i);
+        x = tr_model_add_conv1d(m, x, w, k, 1, TR_PAD_SAME, n);
+        snprintf(n, sizeof n, "conv%d_bn", i);
+        x = tr_model_add_batchnorm(m, x, BN_MOMENTUM, 1e-3f, n);
+        x = tr_model_add_relu(m, x, NULL);
+        if (i < depth) x = tr_model_add_max_pool(m, x, 1, 2, 1, 2, TR_PAD_SAME, NULL);
+    }
+    x = tr_model_add_flatten(m, x, "flatten");
+    x = tr_model_add_dense(m, x, 4 * w, "dense");
+    x = tr_model_add_relu(m, x, NULL);
+    return head(m, x, a->dropout, n_classes);
+}
+
+/* [H, W, C] images: k x k convolution blocks doubling the width, each followed by 2x2 max pooling. */
+static int cnn(tr_model *m, int x, tr_shape in, const tp_arch *a, int n_classes)
+{
+    int w = PICK(a->width, 16), depth = PICK(a->depth, 2), k = PICK(a->kernel, 3);
+    int h = in.dims[0], wd = in.dims[1];
+    for (int i = 1; i <= depth; i++, w *= 2) {
+        char n[32];
+        snprintf(n, sizeof n, "conv%d", i);
+        x = conv_bn_relu(m, x, w, k, k, 1, 1, n);
+        if (h >= 4 && wd >= 4) {
+            x = tr_model_add_max_pool(m, x, 2, 2, 2, 2, TR_PAD_SAME, NULL);
+            h = (h + 1) / 2, wd = (wd + 1) / 2;
+        }
+    }
+    x = tr_model_add_flatten(m, x, "flatten");
+    x = tr_model_add_dense(m, x, 64, "dense");
+    x = tr_model_add_relu(m, x, NULL);
+    return head(m, x, a->dropout, n_classes);
+}
+
+tr_model *tp_build_arch(const tp_arch *a, const char *task, tr_shape in, int n_classes, char *err, size_t errlen)
+{
+    const char *name = a->name;
+    if (!name) {
+        if (!strcmp(task, "audio")) name = "ds-cnn";
+        else if (!strcmp(task, "motion")) name = in.rank == 1 ? "mlp" : "cnn1d";
+        else name = in.rank == 3 ? "cnn" : "mlp";
+    }
+    const char *want = NULL;
+    if (!strcmp(name, "ds-cnn") || !strcmp(name, "cnn")) want = in.rank == 3 ? NULL : "[H, W, C] input (audio features or images)";
+    else if (!strcmp(name, "cnn1d")) want = in.rank == 2 ? NULL : "[window, axes] input (raw motion: --raw)";
+    else if (strcmp(name, "mlp") != 0) {
+        snprintf(err, errlen, "--arch %s: unknown architecture (ds-cnn, cnn1d, cnn, mlp)", name);
+        return NULL;
+    }
+    if (want) {
+        snprintf(err, errlen, "--arch %s needs a %s; this task gives rank %d", name, want, in.rank);
+        return NULL;
+    }
+    tr_model *m = tr_model_new();
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    int x = tr_model_add_input(m, in, "input");
+    if (!strcmp(name, "ds-cnn")) x = ds_cnn(m, x, in, a, n_classes);
+    else if (!strcmp(name, "cnn")) x = cnn(m, x, in, a, n_classes);
+    else if (!strcmp(name, "cnn1d")) x = cnn1d(m, x, a, n_classes);
+    else x = mlp(m, x, a, n_classes);
+    if (x < 0) {
+        snprintf(err, errlen, "--arch %s: %s", name, tr_model_error(m));
+        tr_model_free(m);
+        return NULL;
+    }
+    return m;
+}
