@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "backend/fb_build.h"
+#include "mote/motion.h"
 #include "mote/signal.h"
 
 /* Table field ids (schema.fbs). */
@@ -291,9 +292,9 @@ static const opts_writer writers[MOTE_OP_COUNT] = {
 #undef BUILTIN_WRITER
 #undef CUSTOM_WRITER
 
-/* ---- custom options: FlexBuffer maps of the TFLM signal ops ----
+/* ---- custom options: FlexBuffer maps of the TFLM signal ops and MoteMotionFeatures ----
  *
- * Keys name mote_opts.iparams entries (mote/signal.h). The map is laid out
+ * Keys name mote_opts.iparams entries (mote/signal.h, mote/motion.h). The map is laid out
  * front to back, as FlexBuffers are: the NUL-terminated key strings (sorted,
  * readers look keys up by binary search), the keys vector ([count][offsets
  * back to the keys], kw bytes each), the map ([offset back to the keys
@@ -326,6 +327,7 @@ static const xfield x_signal_spectral_subtraction[] = {
 static const xfield x_signal_pcan[] = {{"snr_shift", MOTE_SIG_PCAN_SNR_SHIFT, 0}};
 static const xfield x_signal_filter_bank_log[] = {{"input_correction_bits", MOTE_SIG_LOG_INPUT_CORRECTION_BITS, 0},
                                                   {"output_scale", MOTE_SIG_LOG_OUTPUT_SCALE, 0}};
+static const xfield x_motion_features[] = {{"bands", MOTE_MOTION_BANDS, 0}};
 
 #define XF(a) {1, a, (int)(sizeof(a) / sizeof((a)[0]))}
 #define xf_none {1, NULL, 0}
@@ -336,6 +338,7 @@ static const xfield x_signal_filter_bank_log[] = {{"input_correction_bits", MOTE
 #define xf_signal_spectral_subtraction XF(x_signal_spectral_subtraction)
 #define xf_signal_pcan XF(x_signal_pcan)
 #define xf_signal_filter_bank_log XF(x_signal_filter_bank_log)
+#define xf_motion_features XF(x_motion_features)
 #define BUILTIN_FIELDS(ID, options)
 #define CUSTOM_FIELDS(ID, options) [MOTE_OP_##ID] = xf_##options,
 static const struct {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mote/motion.h"
+
 void mote_ir_free(mote_ir_graph *g)
 {
     if (!g) return;
@@ -73,6 +75,10 @@ mote_ir_op_stats mote_ir_stats(const mote_ir_graph *g, int32_t op_index)
             int64_t units = w->dims[0];
             s.macs = steps_batch * 4 * units * (in->dims[2] + units);
         }
+        break;
+    case MOTE_OP_MOTION_FEATURES: /* the DFT: window / 2 bins of window complex products per axis */
+        if (in && in->rank == 2 && op->opts.n_iparams > MOTE_MOTION_BANDS && op->opts.iparams[MOTE_MOTION_BANDS] > 0)
+            s.macs = (int64_t)in->dims[0] * in->dims[0] * in->dims[1];
         break;
     default:
         break;

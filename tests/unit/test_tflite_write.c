@@ -30,6 +30,7 @@
 #include "import/tflite/fb.h"
 #include "import/tflite/import.h"
 #include "import/tflite/options.h"
+#include "mote/motion.h"
 #include "mote/signal.h"
 
 typedef struct {
@@ -429,7 +430,8 @@ static void options_for(mote_op op, mote_opts *o, int custom)
             [MOTE_OP_SIGNAL_WINDOW] = MOTE_SIG_WINDOW_N, [MOTE_OP_SIGNAL_RFFT] = MOTE_SIG_RFFT_N,
             [MOTE_OP_SIGNAL_ENERGY] = MOTE_SIG_ENERGY_N, [MOTE_OP_SIGNAL_FILTER_BANK] = MOTE_SIG_FB_N,
             [MOTE_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION] = MOTE_SIG_SS_N,
-            [MOTE_OP_SIGNAL_PCAN] = MOTE_SIG_PCAN_N, [MOTE_OP_SIGNAL_FILTER_BANK_LOG] = MOTE_SIG_LOG_N};
+            [MOTE_OP_SIGNAL_PCAN] = MOTE_SIG_PCAN_N, [MOTE_OP_SIGNAL_FILTER_BANK_LOG] = MOTE_SIG_LOG_N,
+            [MOTE_OP_MOTION_FEATURES] = MOTE_MOTION_N};
         o->n_iparams = n_fields[op];
         /* small, negative, 16-bit and 32-bit values: every FlexBuffer width */
         static const int32_t vals[] = {3, -7, 40000, -2000000000, 255, 128, -129, 70000, 1};
@@ -471,7 +473,7 @@ static void options_for(mote_op op, mote_opts *o, int custom)
 
 static int is_custom(mote_op op)
 {
-    return op >= MOTE_OP_SIGNAL_WINDOW && op <= MOTE_OP_SIGNAL_FILTER_BANK_LOG;
+    return (op >= MOTE_OP_SIGNAL_WINDOW && op <= MOTE_OP_SIGNAL_FILTER_BANK_LOG) || op == MOTE_OP_MOTION_FEATURES;
 }
 
 /* Tensors: 0 input, 1 output, 2.. one constant of every dtype (per-channel

@@ -1,8 +1,9 @@
-/* Options of TFLM signal-library custom ops: a FlexBuffer map in
- * Operator.custom_options, decoded into mote_opts.iparams.
+/* Options of custom ops (the TFLM signal library's, mote's MoteMotionFeatures):
+ * a FlexBuffer map in Operator.custom_options, decoded into mote_opts.iparams.
  *
  * The iparams index of each field is defined in runtime/include/mote/signal.h
- * (MOTE_SIG_*): e.g. SignalRfft -> [fft_length, T], SignalEnergy ->
+ * (MOTE_SIG_*) and mote/motion.h (MoteMotionFeatures -> [bands]): e.g.
+ * SignalRfft -> [fft_length, T], SignalEnergy ->
  * [start_index, end_index], spectral subtraction -> [num_channels, smoothing,
  * one_minus_smoothing, alternate_smoothing, alternate_one_minus_smoothing,
  * min_signal_remaining, smoothing_bits, spectral_subtraction_bits, clamping].
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mote/motion.h"
 #include "mote/signal.h"
 
 enum { FBT_INT = 1, FBT_UINT = 2, FBT_FLOAT = 3, FBT_INDIRECT_INT = 6, FBT_INDIRECT_UINT = 7, FBT_MAP = 9, FBT_BOOL = 26 };
@@ -180,6 +182,7 @@ static const field f_signal_spectral_subtraction[] = {
 static const field f_signal_pcan[] = {{"snr_shift", MOTE_SIG_PCAN_SNR_SHIFT}};
 static const field f_signal_filter_bank_log[] = {{"input_correction_bits", MOTE_SIG_LOG_INPUT_CORRECTION_BITS},
                               {"output_scale", MOTE_SIG_LOG_OUTPUT_SCALE}};
+static const field f_motion_features[] = {{"bands", MOTE_MOTION_BANDS}};
 
 
 typedef struct {
@@ -197,6 +200,7 @@ typedef struct {
 #define fields_signal_spectral_subtraction FIELDS(f_signal_spectral_subtraction)
 #define fields_signal_pcan FIELDS(f_signal_pcan)
 #define fields_signal_filter_bank_log FIELDS(f_signal_filter_bank_log)
+#define fields_motion_features FIELDS(f_motion_features)
 #define BUILTIN_FIELDS(ID, options)
 #define CUSTOM_FIELDS(ID, options) [MOTE_OP_##ID] = {1, fields_##options},
 static const struct {
