@@ -35,7 +35,7 @@ static void help(FILE *f)
             "  --arch-file F        the same as JSON: {\"arch\": \"ds-cnn\", \"width\": 48, ...}\n"
             "Training:\n"
             "  --epochs N (30) --batch N (32) --lr F (0.003, cosine to 1e-4) --optimizer adam|sgd\n"
-            "  --patience N (8, on validation accuracy; 0: off) --seed N (1) --threads N (all)\n"
+            "  --patience N (8, on validation loss; 0: off) --seed N (1) --threads N (all)\n"
             "  --augment N          N augmented copies of each training example (audio, motion)\n"
             "%s",
             TRAIN_DATA_HELP);

@@ -44,7 +44,7 @@ void tp_config_default(tp_config *c)
     tr_train_config_default(&c->train);
     c->train.epochs = 30;
     c->train.patience = 8;
-    c->train.monitor = TR_MONITOR_VAL_ACCURACY;
+    c->train.monitor = TR_MONITOR_VAL_LOSS;
     c->train.schedule = TR_LR_COSINE;
     c->train.lr = 3e-3f;
     c->train.lr_min = 1e-4f;
