@@ -145,7 +145,8 @@ static int target_check(const char *path, const char *target, tr_run_report *rep
     rep->fits = fit->fits;
     snprintf(reason, sizeof reason, "%s", fit->msg);
     rep->fit_reason = reason;
-    rep->arena_bytes = fp->arena_bytes + fp->static_ram_bytes + fp->stack_bytes;
+    /* RAM as the fit verdict counts it: arena, the runtime's static data, the stack */
+    rep->arena_bytes = fp->arena_bytes + fp->static_ram_bytes + (fp->stack_bytes ? fp->stack_bytes : (size_t)j.prof.stack_kb * 1024);
     rep->flash_bytes = fp->weights_bytes + fp->code_bytes;
     rep->ram_budget = (size_t)j.prof.ram_kb * 1024;
     rep->flash_budget = (size_t)j.prof.flash_kb * 1024;

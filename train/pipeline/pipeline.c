@@ -298,6 +298,10 @@ int tp_run(const tp_config *c, tp_result *r, char *err, size_t errlen)
     tr_dataset val = {tab[DS_VALIDATION].x, tab[DS_VALIDATION].y, (int)tab[DS_VALIDATION].n, shape};
     tr_train_config tc = c->train;
     if (!val.n && tc.val_split == 0.0f) tc.val_split = 0.1f;
+    if (!val.n) { /* as tr_fit carves it */
+        r->n_val = (size_t)((double)train.n * tc.val_split + 0.5);
+        r->n_train = (size_t)train.n - r->n_val;
+    }
     tc.on_epoch = on_epoch;
     tc.user = &u;
     if (tr_fit(m, &train, val.n ? &val : NULL, &tc, &r->fit)) {
