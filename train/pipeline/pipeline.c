@@ -172,6 +172,7 @@ static int load(run *u)
     stage(c, "loading", 0, 1);
     char e[512] = "";
     if (ds_load(c->data, &o, &u->r->ds, e, sizeof e)) return fail(u, "%s", e);
+    stage(c, "loading", 1, 1);
     if (o.kind == DS_AUDIO && c->seconds > 0 && !o.length) { /* the length needed the files' rate */
         o.sample_rate = u->r->ds->sample_rate;
         o.length = (int)lrintf(c->seconds * (float)o.sample_rate);
@@ -229,7 +230,9 @@ static int make_frontend(run *u, const size_t *train_idx, size_t n_train)
         u->r->fe = fe_motion_new(&p, x, nf, e, sizeof e);
     }
     free(x);
-    return u->r->fe ? 0 : fail(u, "%s", e);
+    if (!u->r->fe) return fail(u, "%s", e);
+    stage(c, "front end", 1, 1);
+    return 0;
 }
 
 static int write_graph(run *u, mote_ir_graph *cls, const char *file, char *path, size_t pathlen)
@@ -355,6 +358,7 @@ int tp_run(const tp_config *c, tp_result *r, char *err, size_t errlen)
         fail(&u, "scoring: %s", e);
         goto out;
     }
+    stage(c, "scoring", 1, 1);
     rc = 0;
 out:
     r->model = m;
