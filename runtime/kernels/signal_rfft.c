@@ -17,46 +17,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "mote/kernel.h"
 #include "mote/signal.h"
-
-#define RFFT_MAX_STAGES 16
-
-typedef struct {
-    int16_t r, i;
-} cpx16;
-
-typedef struct {
-    int32_t fft_length;   /* real length N */
-    int32_t ncfft;        /* N / 2 */
-    int32_t in_len;       /* samples per frame in the input */
-    int32_t in_size;      /* all input samples */
-    int32_t out_len;      /* complex outputs per frame */
-    int32_t n_stages;
-    int32_t radix[RFFT_MAX_STAGES];
-    int32_t span[RFFT_MAX_STAGES]; /* m: sub-FFT length below this stage */
-    /* followed by ncfft twiddles, then ncfft / 2 + 1 split twiddles */
-} rfft_data;
-
-static inline const cpx16 *rfft_tw(const rfft_data *d)
-{
-    return (const cpx16 *)(const void *)(d + 1);
-}
-static inline const cpx16 *rfft_super_tw(const rfft_data *d)
-{
-    return rfft_tw(d) + d->ncfft;
-}
-
-static inline int16_t wrap16(int32_t x)
-{
-    return (int16_t)(uint16_t)(uint32_t)x;
-}
-
-/* KISS FFT sround: round a Q30 product sum to Q15, truncated to int16. */
-static inline int16_t sround(int32_t x)
-{
-    return wrap16((x + (1 << 14)) >> 15);
-}
+#include "signal_rfft_common.h"
 
 static inline void fixdiv(cpx16 *c, int32_t k)
 {
@@ -218,7 +180,7 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         if (in->dims[i] != out->dims[i]) return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "SignalRfft output outer dims differ from input");
 
     const int32_t ncfft = len / 2;
-    rfft_data *d = (rfft_data *)mote_node_data(ctx, n, sizeof *d + (size_t)(ncfft + ncfft / 2 + 1) * sizeof(cpx16));
+    rfft_data *d = (rfft_data *)mote_node_data(ctx, n, rfft_data_bytes(ncfft));
     if (!d) return MOTE_ERR_ARENA;
     cpx16 *tw = (cpx16 *)(void *)(d + 1), *super_tw = tw + ncfft;
     d->fft_length = len;
@@ -251,11 +213,13 @@ static mote_status rfft_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     }
     n->scratch_bytes = (size_t)len * 2 * sizeof(int16_t);
     n->eval = mote_signal_rfft_eval;
-    return MOTE_OK;
+    if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+    return mote_signal_rfft_opt_choose(ctx, n);
 }
 
 static const mote_kernel signal_rfft_kernels[] = {
     MOTE_KERNEL("signal_rfft", mote_signal_rfft_eval),
+    MOTE_KERNEL("signal_rfft_opt", mote_signal_rfft_opt_eval),
 };
 
 const mote_op_def mote_op_signal_rfft = {rfft_prepare, MOTE_KERNELS(signal_rfft_kernels)};
