@@ -16,8 +16,8 @@
     "  --test-group G       every example of group G is the test set, all others train (leave one out)\n"     \
     "  --labels a,b,c       label names in class order\n"                                                     \
     "Audio front end:\n"                                                                                      \
-    "  --sample-rate HZ (the files') --seconds S (1) --stride-ms N (20) --frame-strides K (2)\n"              \
-    "  --bins N (40) --lower-hz F (125) --upper-hz F (0.9 Nyquist) --noise-reduction\n"                       \
+    "  --sample-rate HZ (the files') --seconds S (1) --stride-ms N (25) --frame-strides K (1)\n"              \
+    "  --bins N (20) --lower-hz F (125) --upper-hz F (0.9 Nyquist) --noise-reduction\n"                       \
     "  --no-normalize       keep the recording level (default: each clip scaled to full range first)\n"                       \
     "Motion front end:\n"                                                                                     \
     "  --window N (26) --hop N (window/2) --axes N (3) --bands N (4) --rate HZ (for reports)\n"               \

@@ -32,7 +32,9 @@ static int head(tr_model *m, int x, float dropout, int n_classes)
 static int ds_cnn(tr_model *m, int x, tr_shape in, const tp_arch *a, int n_classes)
 {
     int w = PICK(a->width, 32), blocks = PICK(a->depth, 3), k = PICK(a->kernel, 3);
-    int kh = in.dims[0] < 10 ? in.dims[0] : 10, kw = in.dims[1] < 4 ? in.dims[1] : 4;
+    /* 5 x 4 rather than Hello Edge's 10 x 4: half the first layer's cost (the largest in the model) for
+     * the same FSDD accuracy */
+    int kh = in.dims[0] < 5 ? in.dims[0] : 5, kw = in.dims[1] < 4 ? in.dims[1] : 4;
     x = conv_bn_relu(m, x, w, kh, kw, 2, 2, "conv0");
     int h = (in.dims[0] + 1) / 2, wd = (in.dims[1] + 1) / 2;
     for (int b = 1; b <= blocks; b++) {

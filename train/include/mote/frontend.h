@@ -30,9 +30,9 @@ typedef struct fe_frontend fe_frontend;
 typedef struct {
     int sample_rate;        /* Hz; default 16000 */
     int samples;            /* raw samples per inference; default one second */
-    int stride_ms;          /* frame stride; default 20 */
-    int frame_strides;      /* frame length in strides (2: 40 ms frames at a 20 ms stride); default 2 */
-    int bins;               /* mel channels; default 40 */
+    int stride_ms;          /* frame stride; default 25 */
+    int frame_strides;      /* frame length in strides (2: 50 ms frames at a 25 ms stride); default 1 */
+    int bins;               /* mel channels; default 20 */
     float lower_hz, upper_hz; /* filter bank band; defaults 125 Hz and 0.9 * Nyquist */
     int noise_reduction;    /* 1: spectral subtraction + PCAN gain control (TFLM micro_speech's options) */
     int normalize;          /* 1 (default): the clip scaled to full range first (power-of-two gain), so the
