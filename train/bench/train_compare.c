@@ -13,6 +13,7 @@
  * Split (the same in both frameworks): the examples in file order are permuted by a 64-bit LCG
  * (s = s * 6364136223846793005 + 1442695040888963407 from s = 2024; Fisher-Yates from the last index
  * down, j = (s >> 33) % (i + 1)); the last --test examples of that order are held out, the rest train.
+ * The final line carries an FNV-1a hash of the trained weights (bit-identical runs have equal hashes).
  * Training: Adam (beta1 0.9, beta2 0.999, epsilon 1e-7), constant learning rate, no weight decay, batch
  * --batch, --epochs epochs, the rows reshuffled every epoch from --seed, Glorot-uniform weights and zero
  * biases from --seed; no validation during training (epoch time is training only).
@@ -57,6 +58,20 @@ static tr_model *digits_cnn(void)
     t = tr_model_add_dropout(m, t, 0.25f, "drop");
     t = tr_model_add_dense(m, t, 10, "logits");
     return t < 0 ? (fprintf(stderr, "train_compare: %s\n", tr_model_error(m)), tr_model_free(m), NULL) : m;
+}
+
+/* FNV-1a of every parameter's bytes (running statistics too), in parameter order: equal hashes mean
+ * bit-identical weights (the determinism contract: the same whatever the thread count). */
+static uint64_t weights_hash(const tr_model *m)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int p = 0; p < tr_model_num_params(m); p++) {
+        tr_param_info pi;
+        tr_model_param(m, p, &pi);
+        const unsigned char *b = (const unsigned char *)pi.data;
+        for (size_t i = 0; i < pi.size * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
 }
 
 typedef struct {
@@ -178,8 +193,10 @@ int main(int argc, char **argv)
     }
     printf("{\"framework\": \"mote\", \"dataset\": \"%s\", \"arch\": \"%s\", \"seed\": %d, \"final\": true, "
            "\"params\": %zu, \"threads\": %d, \"epochs\": %d, \"batch\": %d, \"lr\": %g, \"train_samples\": %d, "
-           "\"test_samples\": %d, \"test_loss\": %.5f, \"test_accuracy\": %.5f, \"seconds\": %.3f}\n",
-           ri.dataset, ri.arch, seed, params, threads, epochs, batch, (double)lr, n - test, test, loss, acc, r.seconds);
+           "\"test_samples\": %d, \"test_loss\": %.5f, \"test_accuracy\": %.5f, \"seconds\": %.3f, "
+           "\"weights_fnv1a\": \"%016llx\"}\n",
+           ri.dataset, ri.arch, seed, params, threads, epochs, batch, (double)lr, n - test, test, loss, acc, r.seconds,
+           (unsigned long long)weights_hash(m));
     tr_model_free(m);
     free(order);
     free(at);
