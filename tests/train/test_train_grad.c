@@ -244,6 +244,19 @@ static void max_pool_stride2(void **st)
     free(x);
 }
 
+static void max_pool_wide(void **st)  /* more channels than one block of the argmax loop (64) */
+{
+    (void)st;
+    float x[2 * 12 * 70];  /* in [-1, 1); the 12 cells of a channel 0.05 or more apart */
+    for (int s = 0; s < 2; s++)
+        for (int cell = 0; cell < 12; cell++)
+            for (int ch = 0; ch < 70; ch++)
+                x[(s * 12 + cell) * 70 + ch] = (float)(0.05 * ((cell * 7 + ch * 13 + s * 3) % 40) - 1.0);
+    tr_model *m = tr_model_new();
+    int in = tr_model_add_input(m, s3(3, 4, 70), "x");
+    run(finish(m, tr_model_add_max_pool(m, in, 2, 2, 2, 2, TR_PAD_SAME, "max")), 2, x);
+}
+
 static void global_avg_pool(void **st)
 {
     (void)st;
@@ -351,7 +364,7 @@ int main(void)
         cmocka_unit_test(max_pool),        cmocka_unit_test(max_pool_stride2),   cmocka_unit_test(global_avg_pool),
         cmocka_unit_test(batchnorm_spatial), cmocka_unit_test(batchnorm_dense), cmocka_unit_test(relu),
         cmocka_unit_test(relu6),           cmocka_unit_test(dropout),           cmocka_unit_test(reshape),
-        cmocka_unit_test(residual_add),    cmocka_unit_test(small_network),
+        cmocka_unit_test(residual_add),    cmocka_unit_test(small_network),     cmocka_unit_test(max_pool_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
