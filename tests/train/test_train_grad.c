@@ -159,6 +159,32 @@ static void conv_same_stride2(void **st)  /* odd total padding: more after than 
     run(finish(m, tr_model_add_conv2d(m, in, 3, 3, 3, 2, 2, TR_PAD_SAME, "conv")), 3, NULL);
 }
 
+/* More than 32 window inputs (kh*kw*in): im2col and GEMM; 32 or fewer take the direct loops (the cases
+ * above), here with 27 filters: a block of 16, one of 8 and 3 left over. */
+static void conv_im2col(void **st)
+{
+    (void)st;
+    tr_model *m = tr_model_new();
+    int in = tr_model_add_input(m, s3(5, 6, 4), "x");
+    run(finish(m, tr_model_add_conv2d(m, in, 5, 3, 3, 1, 1, TR_PAD_SAME, "conv")), 2, NULL);
+}
+
+static void conv_im2col_stride(void **st)
+{
+    (void)st;
+    tr_model *m = tr_model_new();
+    int in = tr_model_add_input(m, s3(7, 6, 4), "x");
+    run(finish(m, tr_model_add_conv2d(m, in, 3, 3, 3, 2, 2, TR_PAD_VALID, "conv")), 2, NULL);
+}
+
+static void conv_direct_wide(void **st)
+{
+    (void)st;
+    tr_model *m = tr_model_new();
+    int in = tr_model_add_input(m, s3(5, 4, 2), "x");
+    run(finish(m, tr_model_add_conv2d(m, in, 27, 3, 3, 1, 1, TR_PAD_SAME, "conv")), 2, NULL);
+}
+
 static void conv_pointwise(void **st)
 {
     (void)st;
@@ -242,6 +268,19 @@ static void max_pool_stride2(void **st)
     int in = tr_model_add_input(m, s3(6, 6, 2), "x");
     run(finish(m, tr_model_add_max_pool(m, in, 2, 2, 2, 2, TR_PAD_VALID, "max")), 2, x);
     free(x);
+}
+
+static void max_pool_wide(void **st)  /* more channels than one block of the argmax loop (64) */
+{
+    (void)st;
+    float x[2 * 12 * 70];  /* in [-1, 1); the 12 cells of a channel 0.05 or more apart */
+    for (int s = 0; s < 2; s++)
+        for (int cell = 0; cell < 12; cell++)
+            for (int ch = 0; ch < 70; ch++)
+                x[(s * 12 + cell) * 70 + ch] = (float)(0.05 * ((cell * 7 + ch * 13 + s * 3) % 40) - 1.0);
+    tr_model *m = tr_model_new();
+    int in = tr_model_add_input(m, s3(3, 4, 70), "x");
+    run(finish(m, tr_model_add_max_pool(m, in, 2, 2, 2, 2, TR_PAD_SAME, "max")), 2, x);
 }
 
 static void global_avg_pool(void **st)
@@ -351,7 +390,8 @@ int main(void)
         cmocka_unit_test(max_pool),        cmocka_unit_test(max_pool_stride2),   cmocka_unit_test(global_avg_pool),
         cmocka_unit_test(batchnorm_spatial), cmocka_unit_test(batchnorm_dense), cmocka_unit_test(relu),
         cmocka_unit_test(relu6),           cmocka_unit_test(dropout),           cmocka_unit_test(reshape),
-        cmocka_unit_test(residual_add),    cmocka_unit_test(small_network),
+        cmocka_unit_test(residual_add),    cmocka_unit_test(small_network),     cmocka_unit_test(conv_im2col),
+        cmocka_unit_test(conv_im2col_stride), cmocka_unit_test(conv_direct_wide), cmocka_unit_test(max_pool_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

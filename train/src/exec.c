@@ -76,10 +76,11 @@ int tr_exec_reserve(tr_model *m, int n)
     int workers = tr_pool_threads(m->pool);
     e->act = calloc((size_t)m->n_nodes, sizeof *e->act);
     e->dact = calloc((size_t)m->n_nodes, sizeof *e->dact);
+    e->argmax = calloc((size_t)m->n_nodes, sizeof *e->argmax);
     e->scratch = calloc((size_t)workers, sizeof *e->scratch);
     e->gshard = malloc((size_t)shards * m->n_w * sizeof *e->gshard + 1);
     if (!m->g) m->g = calloc(m->n_w + 1, sizeof *m->g);
-    int ok = e->act && e->dact && e->scratch && e->gshard && m->g;
+    int ok = e->act && e->dact && e->argmax && e->scratch && e->gshard && m->g;
     size_t scratch = 0, red = 2, aux = 0;
     for (int i = 0; ok && i < m->n_nodes; i++) {
         tr_node *nd = &m->nodes[i];
@@ -87,6 +88,7 @@ int tr_exec_reserve(tr_model *m, int n)
         e->act[i] = malloc((size_t)n * nd->size * sizeof(float));
         e->dact[i] = malloc((size_t)n * nd->size * sizeof(float));
         ok = e->act[i] && e->dact[i];
+        if (ok && nd->op == TR_OP_MAX_POOL) ok = (e->argmax[i] = malloc((size_t)n * nd->size * sizeof(int32_t))) != NULL;
         const tr_op_impl *im = impl_of(nd->op);
         if (im && im->scratch) {
             size_t s = im->scratch(m, nd, TR_SHARD_SAMPLES);

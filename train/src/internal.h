@@ -39,6 +39,7 @@ typedef struct {
     int cap, n, ns;         /* capacity, samples now, shards now */
     int training, want_dx;
     float **act, **dact;    /* per node: n * size */
+    int32_t **argmax;       /* per max-pool node: n * size input cells (in the sample) picked in training */
     float *gshard;          /* per shard: a gradient for every parameter element */
     float **scratch;        /* per worker */
     size_t scratch_floats;

@@ -79,9 +79,11 @@ static void exec_free(tr_exec *e, int n_nodes, int workers)
 {
     for (int i = 0; e->act && i < n_nodes; i++) free(e->act[i]);
     for (int i = 0; e->dact && i < n_nodes; i++) free(e->dact[i]);
+    for (int i = 0; e->argmax && i < n_nodes; i++) free(e->argmax[i]);
     for (int i = 0; e->scratch && i < workers; i++) free(e->scratch[i]);
     free(e->act);
     free(e->dact);
+    free(e->argmax);
     free(e->scratch);
     free(e->gshard);
     free(e->red);

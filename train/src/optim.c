@@ -40,7 +40,7 @@ int tr_optim_reset(tr_model *m)
     return 0;
 }
 
-static void sgd(const tr_train_config *c, float lr, int decay, float *w, const float *g, float *v, size_t n)
+TR_HOT static void sgd(const tr_train_config *c, float lr, int decay, float *w, const float *g, float *v, size_t n)
 {
     float mu = c->momentum, wd = decay ? c->weight_decay : 0.0f;
     for (size_t i = 0; i < n; i++) {
@@ -50,7 +50,8 @@ static void sgd(const tr_train_config *c, float lr, int decay, float *w, const f
     }
 }
 
-static void adam(const tr_train_config *c, float lr, int decay, long t, float *w, const float *g, float *m1, float *m2,
+/* Vectorized (optim.c is built with -fno-math-errno, so sqrtf needs no errno path); same rounding. */
+TR_HOT static void adam(const tr_train_config *c, float lr, int decay, long t, float *w, const float *g, float *m1, float *m2,
                  size_t n)
 {
     float b1 = c->beta1, b2 = c->beta2;
