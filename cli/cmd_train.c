@@ -83,7 +83,8 @@ static int on_epoch(const tr_epoch_report *e, void *user)
     return 0;
 }
 
-static int arch_file(const char *path, tp_arch *a)
+/* name: where the architecture's name is kept (a->name points into it) */
+static int arch_file(const char *path, tp_arch *a, char *name, size_t namelen)
 {
     json_error_t je;
     json_t *o = json_load_file(path, 0, &je);
@@ -94,11 +95,10 @@ static int arch_file(const char *path, tp_arch *a)
     }
     const char *key;
     json_t *val;
-    static char name[32];
     json_object_foreach(o, key, val)
     {
         int ok = 1;
-        if (!strcmp(key, "arch") && json_is_string(val)) snprintf(name, sizeof name, "%s", json_string_value(val)), a->name = name;
+        if (!strcmp(key, "arch") && json_is_string(val)) snprintf(name, namelen, "%s", json_string_value(val)), a->name = name;
         else if (!strcmp(key, "width") && json_is_integer(val)) a->width = (int)json_integer_value(val);
         else if (!strcmp(key, "depth") && json_is_integer(val)) a->depth = (int)json_integer_value(val);
         else if (!strcmp(key, "kernel") && json_is_integer(val)) a->kernel = (int)json_integer_value(val);
@@ -134,16 +134,16 @@ static json_t *config_json(const tp_config *c, const tp_result *r)
 }
 
 /* --target: fit verdict and the cost model's latency of the int8 model. */
-static int target_check(const char *path, const char *target, tr_run_report *rep, double *insns, int *fallback)
+static int target_check(const char *path, const char *target, tr_run_report *rep, double *insns, int *fallback,
+                        char *reason, size_t reasonlen)
 {
     compile_job j;
     if (compile_job_open(&j, path, target, NULL)) return -1;
     const compile_fit *fit = j.fit_mote.fits || !j.fit_c.fits ? &j.fit_mote : &j.fit_c;
     const mote_footprint *fp = fit == &j.fit_mote ? &j.mote : &j.c;
-    static char reason[512];
     rep->target = target;
     rep->fits = fit->fits;
-    snprintf(reason, sizeof reason, "%s", fit->msg);
+    snprintf(reason, reasonlen, "%s", fit->msg);
     rep->fit_reason = reason;
     /* RAM as the fit verdict counts it: arena, the runtime's static data, the stack */
     rep->arena_bytes = fp->arena_bytes + fp->static_ram_bytes + (fp->stack_bytes ? fp->stack_bytes : (size_t)j.prof.stack_kb * 1024);
@@ -177,6 +177,7 @@ int cmd_train(int argc, char **argv)
     tp_config_default(&c);
     c.train.seed = 1;
     const char *out = "train_out", *target = NULL;
+    char arch_name[32];
     view v = {0};
     int quiet = 0;
     for (int i = 1; i < argc; i++) {
@@ -193,7 +194,7 @@ int cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--target")) target = argv[++i];
         else if (!strcmp(a, "--arch")) c.arch.name = argv[++i];
         else if (!strcmp(a, "--arch-file")) {
-            if (arch_file(argv[++i], &c.arch)) return 2;
+            if (arch_file(argv[++i], &c.arch, arch_name, sizeof arch_name)) return 2;
         } else if (!strcmp(a, "--optimizer")) {
             val = argv[++i];
             if (!strcmp(val, "adam")) c.train.optimizer = TR_ADAM;
@@ -272,7 +273,8 @@ int cmd_train(int argc, char **argv)
     if (r.fe && r.ds->sample_rate > 0) rep.window_seconds = (double)r.ds->dims[0] / r.ds->sample_rate;
     double insns = 0;
     int fallback = 0;
-    if (target && target_check(r.int8_path, target, &rep, &insns, &fallback)) rc = 1;
+    char reason[512] = "";
+    if (target && target_check(r.int8_path, target, &rep, &insns, &fallback, reason, sizeof reason)) rc = 1;
     json_t *cfg = config_json(&c, &r);
     rep.config = cfg;
     json_t *doc = tr_report_json(&rep);

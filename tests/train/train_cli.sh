@@ -24,7 +24,7 @@ doc = json.load(open(sys.argv[1]))
 s = json.loads(sys.argv[2])
 f, q = doc["test"]["float"]["accuracy"], doc["test"]["int8"]["accuracy"]
 assert abs(f - s["float_accuracy"]) < 1e-12 and abs(q - s["int8_accuracy"]) < 1e-12, "summary and train.json differ"
-# stated accuracy for this slice and seed (measured 0.976 float and int8 when written)
+# stated accuracy for this slice and seed (measured 0.984 float, 0.976 int8 when written)
 assert q >= 0.92, f"int8 test accuracy {q} < 0.92"
 assert abs(f - q) <= 0.01 + 1e-9, f"int8 {q} is more than 1 pp from float {f}"
 assert doc["dataset"]["classes"] == ["0", "1", "2", "3", "4"], doc["dataset"]
