@@ -51,14 +51,15 @@ int train_cli_data_option(tp_config *c, int argc, char **argv, int *i, const cha
         return -1;
     }
     const char *v = argv[++*i];
-    double d;
+    double d = 0;
     if (str) {
         *str = v;
         return 1;
     }
     if (k < sizeof ints / sizeof ints[0]) {
-        if (number(cmd, a, v, ints[k].lo, ints[k].hi, &d) || d != (int)d) {
-            if (d != (int)d) fprintf(stderr, "mote %s: %s %s: not a whole number\n", cmd, a, v);
+        if (number(cmd, a, v, ints[k].lo, ints[k].hi, &d)) return -1;
+        if (d != (int)d) {
+            fprintf(stderr, "mote %s: %s %s: not a whole number\n", cmd, a, v);
             return -1;
         }
         *ints[k].dst = (int)d;
