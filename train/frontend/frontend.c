@@ -51,12 +51,15 @@ int fe_finish(fe_frontend *fe, char *err, size_t errlen)
     return 0;
 }
 
+int16_t fe_raw_sample(float value, float scale)
+{
+    float v = nearbyintf(value * scale);
+    return (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+}
+
 void fe_to_int16(const fe_frontend *fe, const float *example, int16_t *raw)
 {
-    for (size_t i = 0; i < fe->raw; i++) {
-        float v = nearbyintf(example[i] * fe->raw_scale);
-        raw[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
-    }
+    for (size_t i = 0; i < fe->raw; i++) raw[i] = fe_raw_sample(example[i], fe->raw_scale);
 }
 
 void fe_run_raw(fe_frontend *fe) { mote_host_run(fe->hm, (const uint8_t *)fe->in, (uint8_t *)fe->out); }

@@ -15,8 +15,7 @@ static void convert(const mote_tensor *in, const float *x, size_t n, float raw_s
         if (in->type == MOTE_F32) {
             ((float *)(void *)dst)[i] = x[i];
         } else if (in->type == MOTE_I16) {
-            float v = nearbyintf(x[i] * raw_scale);
-            ((int16_t *)(void *)dst)[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+            ((int16_t *)(void *)dst)[i] = fe_raw_sample(x[i], raw_scale);
         } else {
             float v = nearbyintf(x[i] / in->q.scale[0]) + (float)in->q.zero_point[0];
             ((int8_t *)dst)[i] = (int8_t)(v > 127.0f ? 127 : v < -128.0f ? -128 : v);

@@ -63,6 +63,10 @@ void fe_feature_quant(const fe_frontend *fe, float *scale, int32_t *zero_point);
 /* The front end's graph (owned by fe): input 0 int16 raw, output 0 int8 features of fe_feature_shape. */
 const mote_ir_graph *fe_graph(const fe_frontend *fe);
 
+/* One loader value as a raw int16 sample: value * scale, rounded to nearest, saturated. What fe_features
+ * feeds the graph, and what scoring feeds a model with an int16 input. */
+int16_t fe_raw_sample(float value, float scale);
+
 /* One example's features through the host runtime: q (int8, may be NULL) and/or f (dequantized floats,
  * may be NULL), each tr_shape_size(fe_feature_shape(fe)) long. Not thread-safe per fe. */
 int fe_features(fe_frontend *fe, const float *example, int8_t *q, float *f, char *err, size_t errlen);
