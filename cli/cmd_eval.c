@@ -60,23 +60,11 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "mote eval: %s: %s\n", model, err);
         return 1;
     }
-    const mote_tensor *in = &hm->g->tensors[hm->g->inputs[0]].t;
-    ds_options o = c.ds;
+    ds_options o;
     float raw_scale = 1.0f;
-    const char *task = c.task;
-    if (in->type == MOTE_I16 && in->rank == 1) task = task ? task : "audio", o.length = in->dims[0], raw_scale = 32768.0f;
-    else if (in->type == MOTE_I16 && in->rank == 2) task = task ? task : "motion", o.window = in->dims[0], o.channels = in->dims[1];
-    else task = task ? task : "image";
-    /* a model from mote train names its front end's sample rate; files at another rate are then refused */
-    const char *d = hm->g->description ? strstr(hm->g->description, "mote audio front end: ") : NULL;
-    if (d && !o.sample_rate) o.sample_rate = atoi(d + strlen("mote audio front end: "));
+    int bad = train_cli_data_for_model(&c, hm->g, &o, &raw_scale, "eval");
     mote_host_model_free(hm);
-    if (!strcmp(task, "audio")) o.kind = DS_AUDIO;
-    else if (!strcmp(task, "motion")) o.kind = DS_MOTION;
-    else if (strcmp(task, "image") != 0) {
-        fprintf(stderr, "mote eval: --task %s: not audio, motion or image\n", task);
-        return 2;
-    }
+    if (bad) return 2;
     ds_dataset *ds = NULL;
     if (ds_load(c.data, &o, &ds, err, sizeof err)) {
         fprintf(stderr, "mote eval: %s\n", err);

@@ -90,3 +90,24 @@ int train_cli_data_option(tp_config *c, int argc, char **argv, int *i, const cha
     else c->ds.value_scale = (float)d;
     return 1;
 }
+
+int train_cli_data_for_model(const tp_config *c, const mote_ir_graph *g, ds_options *o, float *raw_scale, const char *cmd)
+{
+    const mote_tensor *in = &g->tensors[g->inputs[0]].t;
+    *o = c->ds;
+    *raw_scale = 1.0f;
+    const char *task = c->task;
+    if (in->type == MOTE_I16 && in->rank == 1) task = task ? task : "audio", o->length = in->dims[0], *raw_scale = 32768.0f;
+    else if (in->type == MOTE_I16 && in->rank == 2) task = task ? task : "motion", o->window = in->dims[0], o->channels = in->dims[1];
+    else task = task ? task : "image";
+    /* a model from mote train names its front end's sample rate; files at another rate are then refused */
+    const char *d = g->description ? strstr(g->description, "mote audio front end: ") : NULL;
+    if (d && !o->sample_rate) o->sample_rate = atoi(d + strlen("mote audio front end: "));
+    if (!strcmp(task, "audio")) o->kind = DS_AUDIO;
+    else if (!strcmp(task, "motion")) o->kind = DS_MOTION;
+    else if (strcmp(task, "image") != 0) {
+        fprintf(stderr, "mote %s: --task %s: not audio, motion or image\n", cmd, task);
+        return -1;
+    }
+    return 0;
+}

@@ -27,4 +27,10 @@
  * 1: consumed (*i moved past the value); 0: not one of them; -1: bad value (message on stderr). */
 int train_cli_data_option(tp_config *c, int argc, char **argv, int *i, const char *cmd);
 
+/* The dataset options that score or feed model g (`mote eval`, `mote quantize --calib`): g's input says what it
+ * takes (int16 [samples]: raw audio, int16 [window, axes]: raw motion, else the example itself) and a model
+ * from mote train names its sample rate. From c (c->task wins if set) into *o, *raw_scale. 0, or -1 with a
+ * message on stderr. */
+int train_cli_data_for_model(const tp_config *c, const mote_ir_graph *g, ds_options *o, float *raw_scale, const char *cmd);
+
 #endif

@@ -152,3 +152,58 @@ mote_opts mote_irb_opts(void)
     o.beta = 1.0f;
     return o;
 }
+
+int32_t mote_irb_copy_tensor(mote_irb *b, const mote_ir_tensor *src, const char *prefix)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", prefix, src->name ? src->name : "");
+    const mote_tensor *t = &src->t;
+    int32_t i = (t->flags & MOTE_TENSOR_CONST) && t->data
+                    ? mote_irb_const(b, name, (mote_dtype)t->type, t->rank, t->dims, t->data)
+                    : mote_irb_tensor(b, name, (mote_dtype)t->type, t->rank, t->dims);
+    if (i < 0) return -1;
+    b->g->tensors[i].t.flags |= (uint8_t)(t->flags & MOTE_TENSOR_VARIABLE);
+    if (t->q.n > 0 && mote_irb_quant(b, i, t->q.n, t->q.axis, t->q.scale, t->q.zero_point)) return -1;
+    return i;
+}
+
+int mote_irb_append(mote_irb *b, const mote_ir_graph *g, int32_t *map, const char *prefix)
+{
+    for (int32_t k = 0; k < g->n_tensors; k++)
+        if (map[k] < 0 && (map[k] = mote_irb_copy_tensor(b, &g->tensors[k], prefix)) < 0) return -1;
+    for (int32_t o = 0; o < g->n_ops; o++) {
+        const mote_ir_op *op = &g->ops[o];
+        int32_t io[64];
+        if (op->n_in + op->n_out > 64) return mote_irb_fail(b, "op %d has too many tensors to copy", (int)o);
+        for (int i = 0; i < op->n_in + op->n_out; i++) io[i] = op->io[i] < 0 ? -1 : map[op->io[i]];
+        if (mote_irb_op(b, op->op, io, op->n_in, io + op->n_in, op->n_out, &op->opts)) return -1;
+        if (op->custom_code && mote_irb_custom_code(b, op->custom_code)) return -1;
+    }
+    return 0;
+}
+
+mote_ir_graph *mote_ir_clone(const mote_ir_graph *g, char *err, size_t errlen)
+{
+    mote_irb b;
+    mote_ir_graph *c = mote_irb_begin(&b, err, errlen);
+    int32_t *map = malloc(sizeof(int32_t) * (size_t)(g->n_tensors > 0 ? g->n_tensors : 1));
+    int ok = c && map;
+    if (!ok) mote_irb_fail(&b, "out of memory");
+    for (int32_t k = 0; ok && k < g->n_tensors; k++) map[k] = -1;
+    ok = ok && !mote_irb_append(&b, g, map, "");
+    int32_t *in = ok ? malloc(sizeof(int32_t) * (size_t)(g->n_inputs + g->n_outputs + 1)) : NULL;
+    if (ok && !in) ok = mote_irb_fail(&b, "out of memory") == 0;
+    if (ok) {
+        for (int i = 0; i < g->n_inputs; i++) in[i] = map[g->inputs[i]];
+        for (int i = 0; i < g->n_outputs; i++) in[g->n_inputs + i] = map[g->outputs[i]];
+        ok = !mote_irb_io(&b, in, g->n_inputs, in + g->n_inputs, g->n_outputs);
+    }
+    if (ok && g->description && !(c->description = strdup(g->description))) ok = mote_irb_fail(&b, "out of memory") == 0;
+    free(in);
+    free(map);
+    if (!ok) {
+        mote_ir_free(c);
+        return NULL;
+    }
+    return c;
+}

@@ -43,4 +43,12 @@ int mote_irb_custom_code(mote_irb *b, const char *code);
 int mote_irb_io(mote_irb *b, const int32_t *inputs, int n_inputs, const int32_t *outputs, int n_outputs);
 mote_opts mote_irb_opts(void); /* strides, dilations, filter size, depth multiplier 1; beta 1; the rest 0 */
 
+/* Copy src (a tensor of another graph: name prefixed, constant data and quantization copied); its index. */
+int32_t mote_irb_copy_tensor(mote_irb *b, const mote_ir_tensor *src, const char *prefix);
+/* Append g's tensors and ops; map[k] (n_tensors entries, -1 = copy) receives g's tensor k's new index.
+ * A tensor already mapped (map[k] >= 0) is not copied: that is how two graphs are joined. */
+int mote_irb_append(mote_irb *b, const mote_ir_graph *g, int32_t *map, const char *prefix);
+/* A deep copy of g (inputs, outputs, description); NULL with err set. */
+mote_ir_graph *mote_ir_clone(const mote_ir_graph *g, char *err, size_t errlen);
+
 #endif

@@ -90,35 +90,6 @@ int fe_features(fe_frontend *fe, const float *example, int8_t *q, float *f, char
 
 /* ---- copying and chaining graphs ---- */
 
-static int copy_tensor(mote_irb *b, const mote_ir_tensor *src, const char *prefix)
-{
-    char name[256];
-    snprintf(name, sizeof name, "%s%s", prefix, src->name ? src->name : "");
-    const mote_tensor *t = &src->t;
-    int32_t i = (t->flags & MOTE_TENSOR_CONST) && t->data
-                    ? mote_irb_const(b, name, (mote_dtype)t->type, t->rank, t->dims, t->data)
-                    : mote_irb_tensor(b, name, (mote_dtype)t->type, t->rank, t->dims);
-    if (i < 0) return -1;
-    if (t->q.n > 0 && mote_irb_quant(b, i, t->q.n, t->q.axis, t->q.scale, t->q.zero_point)) return -1;
-    return i;
-}
-
-/* Appends g's tensors and ops to b's graph with tensor indices shifted; map[k] is g's tensor k's new index
- * (a tensor already mapped, map[k] >= 0, is not copied: that is how the join is made). */
-static int append(mote_irb *b, const mote_ir_graph *g, int32_t *map, const char *prefix)
-{
-    for (int32_t k = 0; k < g->n_tensors; k++)
-        if (map[k] < 0 && (map[k] = copy_tensor(b, &g->tensors[k], prefix)) < 0) return -1;
-    for (int32_t o = 0; o < g->n_ops; o++) {
-        const mote_ir_op *op = &g->ops[o];
-        int32_t io[64];
-        if (op->n_in + op->n_out > 64) return mote_irb_fail(b, "op %d has too many tensors to copy", (int)o);
-        for (int i = 0; i < op->n_in + op->n_out; i++) io[i] = op->io[i] < 0 ? -1 : map[op->io[i]];
-        if (mote_irb_op(b, op->op, io, op->n_in, io + op->n_in, op->n_out, &op->opts)) return -1;
-    }
-    return 0;
-}
-
 static int32_t *new_map(int32_t n)
 {
     int32_t *m = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
@@ -130,21 +101,7 @@ static int32_t *new_map(int32_t n)
 mote_ir_graph *fe_graph_copy(const mote_ir_graph *g)
 {
     char err[128] = "";
-    mote_irb b;
-    mote_ir_graph *c = mote_irb_begin(&b, err, sizeof err);
-    int32_t *map = new_map(g->n_tensors);
-    int32_t in[8], out[8];
-    int ok = c && map && g->n_inputs <= 8 && g->n_outputs <= 8 && !append(&b, g, map, "");
-    for (int i = 0; ok && i < g->n_inputs; i++) in[i] = map[g->inputs[i]];
-    for (int i = 0; ok && i < g->n_outputs; i++) out[i] = map[g->outputs[i]];
-    ok = ok && !mote_irb_io(&b, in, g->n_inputs, out, g->n_outputs);
-    if (ok && g->description) ok = (c->description = strdup(g->description)) != NULL;
-    free(map);
-    if (!ok) {
-        mote_ir_free(c);
-        return NULL;
-    }
-    return c;
+    return mote_ir_clone(g, err, sizeof err);
 }
 
 mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *err, size_t errlen)
@@ -167,7 +124,7 @@ mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *e
     mote_irb b;
     mote_ir_graph *g = mote_irb_begin(&b, err, errlen);
     int32_t *fmap = new_map(f->n_tensors), *cmap = new_map(cls->n_tensors);
-    int ok = g && fmap && cmap && !append(&b, f, fmap, "");
+    int ok = g && fmap && cmap && !mote_irb_append(&b, f, fmap, "");
     if (ok) {
         int32_t feat = fmap[f->outputs[0]];
         int same = ci->t.rank == fo->rank && !memcmp(ci->t.dims, fo->dims, sizeof(int32_t) * fo->rank);
@@ -179,13 +136,13 @@ mote_ir_graph *fe_chain(const fe_frontend *fe, const mote_ir_graph *cls, char *e
             feat = r;
         }
         if (ok && is_float) { /* a float classifier takes the features' real values */
-            int32_t r = copy_tensor(&b, ci, "");
+            int32_t r = mote_irb_copy_tensor(&b, ci, "");
             ok = r >= 0 && !mote_irb_op(&b, MOTE_OP_DEQUANTIZE, &feat, 1, &r, 1, &o);
             feat = r;
         }
         cmap[cls->inputs[0]] = feat;
     }
-    ok = ok && !append(&b, cls, cmap, "");
+    ok = ok && !mote_irb_append(&b, cls, cmap, "");
     if (ok) {
         int32_t in = fmap[f->inputs[0]], out[8];
         for (int i = 0; i < cls->n_outputs && i < 8; i++) out[i] = cmap[cls->outputs[i]];

@@ -8,8 +8,7 @@
 #include "host_model.h"
 #include "mote/pipeline.h"
 
-/* Example -> the model's input bytes. */
-static void convert(const mote_tensor *in, const float *x, size_t n, float raw_scale, uint8_t *dst)
+void tp_example_input(const mote_tensor *in, const float *x, size_t n, float raw_scale, uint8_t *dst)
 {
     for (size_t i = 0; i < n; i++) {
         if (in->type == MOTE_F32) {
@@ -72,7 +71,7 @@ int tp_score_file(const char *path, const ds_dataset *ds, const size_t *idx, siz
     }
     size_t right = 0;
     for (size_t i = 0; i < n; i++) {
-        convert(in, ds->x + idx[i] * ds->example_size, ds->example_size, raw_scale, ib);
+        tp_example_input(in, ds->x + idx[i] * ds->example_size, ds->example_size, raw_scale, ib);
         mote_host_run(hm, ib, ob);
         int p = argmax(out, ob, classes), y = ds->label[idx[i]];
         conf[y * classes + p]++;

@@ -81,6 +81,9 @@ void tp_result_free(tp_result *r);
 /* The model for a task's input shape (tr_model_init not yet called). NULL with err. */
 tr_model *tp_build_arch(const tp_arch *a, const char *task, tr_shape in, int n_classes, char *err, size_t errlen);
 
+/* An example's n values as input tensor in's bytes: float32 as they are, int16 raw samples (x raw_scale),
+ * int8 quantized with in's parameters. */
+void tp_example_input(const mote_tensor *in, const float *x, size_t n, float raw_scale, uint8_t *dst);
 /* Scores a .tflite file on examples [idx] of ds through mote's host runtime: each example is converted
  * to the model's input (int16 raw samples; int8 with the input's scale and zero point; float as is) and
  * the predicted class is the argmax of output 0. confusion: n_classes^2 (zeroed here). */

@@ -1,0 +1,326 @@
+/* mote quantize: post-training quantization of a float model (compiler/quant) calibrated on real data,
+ * written as an int8 TFLite file and checked against the float model on the calibration samples. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/tflite_write.h"
+#include "cli.h"
+#include "host_model.h"
+#include "import/import.h"
+#include "ir/build.h"
+#include "labelled.h"
+#include "quant/quant.h"
+#include "train_cli.h"
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: mote quantize MODEL --calib DIR -o OUT.tflite [options]\n\n"
+            "Quantizes a float model (TFLite) to int8 the way TFLite does it (per-channel int8 weights, per-tensor\n"
+            "int8 activations, int32 biases), with activation ranges calibrated on real data, and checks the\n"
+            "result against the float model on those samples. Score it on other data with mote classify / eval.\n\n"
+            "Calibration data:\n"
+            "  --calib DIR        a folder with y_labels.csv and raw input files (as mote classify reads),\n"
+            "                     or a training dataset (as mote train reads; its train split is used)\n"
+            CLI_INPUT_HELP
+            "  --skip N           leave out the first N files of y_labels.csv\n"
+            "  --limit N          calibrate on at most N samples (default 300)\n"
+            "Quantization:\n"
+            "  --bits 8           weight bits (8; int4 and mixed precision are not in this version)\n"
+            "  --method M         activation ranges: minmax, percentile, mse, or auto (default: per tensor,\n"
+            "                     the least quantization error of the three; min/max always for the model's\n"
+            "                     inputs, outputs and the logits a SOFTMAX reads)\n"
+            "  --percentile P     central share kept by percentile (default 99.99)\n"
+            "  --no-bias-correction  keep the float biases (default: subtract the mean output error that\n"
+            "                     quantizing each layer's weights adds, measured on the calibration data)\n"
+            "  --fc-per-channel   per-unit FULLY_CONNECTED weight scales (default per tensor, as TFLite)\n"
+            "  --float-io         keep float input and output (QUANTIZE / DEQUANTIZE inside the model)\n"
+            "Output:\n"
+            "  -o, --output F     the int8 .tflite file\n"
+            "  --json             the summary (and each activation's range) as JSON\n"
+            "  --quiet            no progress\n"
+            "%s",
+            TRAIN_DATA_HELP);
+}
+
+typedef struct {
+    int dataset;            /* 0: labelled folder; 1: training dataset */
+    cli_labelled set;
+    cli_input_conv conv;
+    ds_dataset *ds;
+    size_t *idx;
+    float raw_scale;
+    long n;
+    const mote_tensor *in;  /* the model being fed */
+    int bar;
+} source;
+
+static int label_of(const source *s, long i) { return s->dataset ? s->ds->label[s->idx[i]] : s->set.labels[i]; }
+
+static int feed(const source *s, long i, const mote_tensor *in, uint8_t *dst, char *err, size_t errlen)
+{
+    if (s->dataset) {
+        tp_example_input(in, s->ds->x + s->idx[i] * s->ds->example_size, s->ds->example_size, s->raw_scale, dst);
+        return 0;
+    }
+    if (cli_labelled_input(&s->set, i, in, &s->conv, dst, "quantize")) {
+        snprintf(err, errlen, "reading the calibration data failed (above)");
+        return -1;
+    }
+    return 0;
+}
+
+static int fetch(void *user, long i, uint8_t *input, char *err, size_t errlen)
+{
+    const source *s = user;
+    return feed(s, i, s->in, input, err, errlen);
+}
+
+static void progress(void *user, int pass, long done, long n)
+{
+    const source *s = user;
+    if (!s->bar) return;
+    int w = 30, k = (int)(w * done / (n ? n : 1));
+    fprintf(stderr, "\rcalibrating %s [%.*s%*s] %ld/%ld", pass ? "histograms" : "ranges    ", k,
+            "##############################", w - k, "", done, n);
+    if (pass == 1 && done == n) fputc('\n', stderr);
+}
+
+static int open_source(source *s, const char *dir, long skip, long limit, const tp_config *c, const mote_ir_graph *g)
+{
+    if (cli_labelled_exists(dir)) {
+        if (cli_labelled_open(dir, skip, limit, "quantize", &s->set)) return -1;
+        s->n = s->set.n;
+        return 0;
+    }
+    s->dataset = 1;
+    tp_config dc = *c;
+    dc.data = dir;
+    ds_options o;
+    if (train_cli_data_for_model(&dc, g, &o, &s->raw_scale, "quantize")) return -1;
+    char err[1024] = "";
+    if (ds_load(dir, &o, &s->ds, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: %s\n", err);
+        return -1;
+    }
+    size_t n = ds_count(s->ds, DS_TRAIN, -1);
+    if (!n || s->ds->example_size * mote_dtype_size((mote_dtype)s->in->type) != s->in->bytes) {
+        fprintf(stderr, "mote quantize: %s: %s (model input %zu bytes, %zu values per example)\n", dir,
+                n ? "the examples do not fit the model's input" : "no training examples", s->in->bytes,
+                s->ds->example_size);
+        return -1;
+    }
+    s->idx = malloc(sizeof(size_t) * n);
+    if (!s->idx) return -1;
+    ds_indices(s->ds, DS_TRAIN, s->idx);
+    /* an even spread over the split: its files come in class or speaker order */
+    s->n = limit > 0 && (size_t)limit < n ? limit : (long)n;
+    for (long i = 0; i < s->n; i++) s->idx[i] = s->idx[(size_t)i * n / (size_t)s->n];
+    return 0;
+}
+
+static int argmax(const mote_tensor *t, const uint8_t *y)
+{
+    size_t n = t->bytes / mote_dtype_size((mote_dtype)t->type);
+    int best = 0;
+    for (size_t k = 1; k < n; k++) {
+        double a = t->type == MOTE_F32 ? ((const float *)(const void *)y)[k] : ((const int8_t *)y)[k];
+        double b = t->type == MOTE_F32 ? ((const float *)(const void *)y)[best] : ((const int8_t *)y)[best];
+        if (a > b) best = (int)k;
+    }
+    return best;
+}
+
+typedef struct {
+    long n, float_right, int8_right, agree;
+} check;
+
+/* Both models on every calibration sample: top-1 accuracy of each and how often they agree. */
+static int run_check(source *s, mote_host_model *fm, mote_host_model *qm, check *ck, char *err, size_t errlen)
+{
+    const mote_tensor *fi = &fm->m.tensors[fm->m.inputs[0]], *qi = &qm->m.tensors[qm->m.inputs[0]];
+    const mote_tensor *fo = &fm->m.tensors[fm->m.outputs[0]], *qo = &qm->m.tensors[qm->m.outputs[0]];
+    uint8_t *a = malloc(fi->bytes + 1), *b = malloc(qi->bytes + 1), *ya = malloc(mote_host_output_bytes(fm) + 1),
+            *yb = malloc(mote_host_output_bytes(qm) + 1);
+    int rc = a && b && ya && yb ? 0 : -1;
+    memset(ck, 0, sizeof *ck);
+    for (long i = 0; !rc && i < s->n; i++) {
+        if (feed(s, i, fi, a, err, errlen) || feed(s, i, qi, b, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        mote_host_run(fm, a, ya);
+        mote_host_run(qm, b, yb);
+        int pf = argmax(fo, ya), pq = argmax(qo, yb), y = label_of(s, i);
+        ck->n++;
+        ck->float_right += pf == y;
+        ck->int8_right += pq == y;
+        ck->agree += pf == pq;
+    }
+    free(a);
+    free(b);
+    free(ya);
+    free(yb);
+    return rc;
+}
+
+static void print_summary(const char *model, const char *out, size_t in_len, size_t out_len, const mote_ptq_opts *o,
+                          const mote_ptq_report *r, const check *ck, int json)
+{
+    int by[3] = {0, 0, 0};
+    for (int32_t i = 0; i < r->n_acts; i++) by[r->acts[i].method]++;
+    if (!json) {
+        printf("%s -> %s: int8, %d activations (%s: %d min/max, %d percentile, %d mse), %d weight tensors, %d biases "
+               "corrected\n",
+               model, out, (int)r->n_acts, mote_range_method_name(o->method), by[0], by[1], by[2], (int)r->n_weights,
+               (int)r->n_bias_corrected);
+        printf("  file: %zu -> %zu bytes\n", in_len, out_len);
+        if (ck->n)
+            printf("  on the %ld calibration samples: float %.2f%%, int8 %.2f%%, same top-1 %.2f%%\n", ck->n,
+                   100.0 * ck->float_right / ck->n, 100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
+        return;
+    }
+    json_t *acts = json_array();
+    for (int32_t i = 0; i < r->n_acts; i++) {
+        const mote_act_choice *a = &r->acts[i];
+        json_array_append_new(acts, json_pack("{s:i,s:s,s:f,s:f,s:f,s:f,s:i}", "tensor", (int)a->tensor, "method",
+                                              mote_range_method_name(a->method), "lo", a->lo, "hi", a->hi, "mse",
+                                              a->mse, "scale", (double)a->scale, "zero_point", (int)a->zero_point));
+    }
+    json_t *doc = json_pack("{s:s,s:s,s:s,s:I,s:I,s:i,s:i,s:I,s:o}", "model", model, "output", out, "method",
+                            mote_range_method_name(o->method), "bytes_in", (json_int_t)in_len, "bytes_out",
+                            (json_int_t)out_len, "weights", (int)r->n_weights, "bias_corrected",
+                            (int)r->n_bias_corrected, "calibration_samples", (json_int_t)ck->n, "activations", acts);
+    if (ck->n) {
+        json_object_set_new(doc, "float_accuracy", json_real((double)ck->float_right / ck->n));
+        json_object_set_new(doc, "int8_accuracy", json_real((double)ck->int8_right / ck->n));
+        json_object_set_new(doc, "top1_agreement", json_real((double)ck->agree / ck->n));
+    }
+    char *t = json_dumps(doc, JSON_INDENT(2));
+    if (t) printf("%s\n", t);
+    free(t);
+    json_decref(doc);
+}
+
+int cmd_quantize(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        help(stdout);
+        return 0;
+    }
+    tp_config c;
+    tp_config_default(&c);
+    mote_ptq_opts o = mote_ptq_defaults();
+    source s = {.conv = {CLI_FROM_RAW, 1.0, 0.0}};
+    const char *model = NULL, *calib = NULL, *out = NULL;
+    long skip = 0, limit = 300;
+    int json = 0, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = cli_input_option(&s.conv, argc, argv, &i, "quantize");
+        if (!r) r = train_cli_data_option(&c, argc, argv, &i, "quantize");
+        if (r < 0) return 2;
+        if (r) continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) json = quiet = 1;
+        else if (!strcmp(a, "--quiet")) quiet = 1;
+        else if (!strcmp(a, "--no-bias-correction")) o.bias_correction = 0;
+        else if (!strcmp(a, "--fc-per-channel")) o.fc_per_channel = 1;
+        else if (!strcmp(a, "--float-io")) o.float_io = 1;
+        else if (a[0] == '-' && !v) {
+            fprintf(stderr, "mote quantize: %s: unknown option or missing value (see --help)\n", a);
+            return 2;
+        } else if (!strcmp(a, "--calib")) calib = argv[++i];
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = argv[++i];
+        else if (!strcmp(a, "--skip") || !strcmp(a, "--limit")) {
+            long n = cli_parse_count(a, argv[++i]);
+            if (n < 0) return 2;
+            *(a[2] == 's' ? &skip : &limit) = n;
+        } else if (!strcmp(a, "--method")) {
+            if (mote_range_method_parse(argv[++i], &o.method)) {
+                fprintf(stderr, "mote quantize: --method must be minmax, percentile, mse or auto\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--percentile")) {
+            o.percentile = atof(argv[++i]);
+            if (!(o.percentile > 50.0 && o.percentile <= 100.0)) {
+                fprintf(stderr, "mote quantize: --percentile must be in (50, 100]\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--bits")) {
+            if (strcmp(argv[++i], "8") != 0) {
+                fprintf(stderr, "mote quantize: --bits %s: only 8-bit weights in this version (int4 and mixed "
+                                "precision are not built yet)\n", argv[i]);
+                return 2;
+            }
+        } else if (a[0] != '-' && !model) model = a;
+        else {
+            fprintf(stderr, "mote quantize: %s: unknown option or argument (see --help)\n", a);
+            return 2;
+        }
+    }
+    if (!model || !calib || !out) {
+        fprintf(stderr, "mote quantize: MODEL, --calib DIR and -o OUT are required (see --help)\n");
+        return 2;
+    }
+    char err[1024] = "";
+    size_t in_len = 0;
+    uint8_t *bytes = cli_read_file(model, &in_len);
+    mote_ir_graph *g = bytes ? mote_import(bytes, in_len, model, err, sizeof err) : NULL;
+    if (!g) {
+        if (bytes) fprintf(stderr, "mote quantize: %s\n", err);
+        return 1;
+    }
+    int rc = 1;
+    mote_calib *cal = NULL;
+    mote_ir_graph *q = NULL;
+    mote_host_model *fm = NULL, *qm = NULL;
+    mote_ptq_report rep = {0};
+    uint8_t *tfl = NULL;
+    size_t tfl_len = 0;
+    check ck = {0};
+    if (g->n_inputs != 1 || g->n_outputs < 1) {
+        fprintf(stderr, "mote quantize: %s: needs one input (it has %d)\n", model, (int)g->n_inputs);
+        goto done;
+    }
+    s.in = &g->tensors[g->inputs[0]].t;
+    s.bar = !quiet && isatty(2);
+    if (open_source(&s, calib, skip, limit, &c, g)) goto done;
+    if (!(cal = mote_calib_new(g, &o, err, sizeof err)) || mote_calib_run(cal, s.n, fetch, progress, &s, err, sizeof err) ||
+        !(q = mote_ptq(g, cal, &o, &rep, err, sizeof err)) || mote_tflite_write(q, &tfl, &tfl_len, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: %s: %s\n", model, err);
+        goto done;
+    }
+    if (cli_write_file(out, tfl, tfl_len)) goto done;
+    /* the file as written, read back, against the float model */
+    mote_ir_graph *gc = mote_ir_clone(g, err, sizeof err), *qr = mote_import_bytes(tfl, tfl_len, out, err, sizeof err);
+    fm = gc ? mote_host_model_new(gc, model, err, sizeof err) : NULL;
+    qm = qr && fm ? mote_host_model_new(qr, out, err, sizeof err) : NULL;
+    if (!qm) {
+        if (!fm) mote_ir_free(qr);
+        fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
+        goto done;
+    }
+    if (run_check(&s, fm, qm, &ck, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
+        goto done;
+    }
+    print_summary(model, out, in_len, tfl_len, &o, &rep, &ck, json);
+    rc = 0;
+done:
+    mote_host_model_free(fm);
+    mote_host_model_free(qm);
+    mote_ptq_report_free(&rep);
+    free(tfl);
+    mote_ir_free(q);
+    mote_calib_free(cal);
+    mote_ir_free(g);
+    cli_labelled_free(&s.set);
+    ds_free(s.ds);
+    free(s.idx);
+    return rc;
+}
