@@ -68,7 +68,7 @@ static int feed(const source *s, long i, const mote_tensor *in, uint8_t *dst, ch
         return 0;
     }
     if (cli_labelled_input(&s->set, i, in, &s->conv, dst, "quantize")) {
-        snprintf(err, errlen, "reading the calibration data failed (above)");
+        if (errlen) err[0] = 0; /* said on stderr already */
         return -1;
     }
     return 0;
@@ -292,7 +292,7 @@ int cmd_quantize(int argc, char **argv)
     if (open_source(&s, calib, skip, limit, &c, g)) goto done;
     if (!(cal = mote_calib_new(g, &o, err, sizeof err)) || mote_calib_run(cal, s.n, fetch, progress, &s, err, sizeof err) ||
         !(q = mote_ptq(g, cal, &o, &rep, err, sizeof err)) || mote_tflite_write(q, &tfl, &tfl_len, err, sizeof err)) {
-        fprintf(stderr, "mote quantize: %s: %s\n", model, err);
+        if (err[0]) fprintf(stderr, "mote quantize: %s: %s\n", model, err);
         goto done;
     }
     if (cli_write_file(out, tfl, tfl_len)) goto done;
@@ -306,7 +306,7 @@ int cmd_quantize(int argc, char **argv)
         goto done;
     }
     if (run_check(&s, fm, qm, &ck, err, sizeof err)) {
-        fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
+        if (err[0]) fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
         goto done;
     }
     print_summary(model, out, in_len, tfl_len, &o, &rep, &ck, json);

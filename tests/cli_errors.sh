@@ -89,6 +89,15 @@ printf '{"arch": "ds-cnn", "widht": 8}' > "$tmp/arch.json"
 expect 2 'arch.json: unknown key or wrong type: "widht"' -- "$mote" train --data "$fsdd" --task audio --arch-file "$tmp/arch.json"
 expect 2 'eval: MODEL and --data DIR are required' -- "$mote" eval "$model"
 expect 1 "model's input size differs from the dataset's examples" -- "$mote" eval "$model" --data "$shared/data/sklearn-digits"
+# mote quantize: missing options, weight widths not built, bad data, an already-int8 model
+kws01=$shared/data/mlperf-tiny-eval/kws01
+fmodel=$shared/models/mlperf-tiny/kws_float32.tflite
+expect 2 'quantize: MODEL, --calib DIR and -o OUT are required' -- "$mote" quantize "$fmodel" -o "$tmp/q.tflite"
+expect 2 'quantize: --bits 4: only 8-bit weights' -- "$mote" quantize "$fmodel" --calib "$kws01" --bits 4 -o "$tmp/q.tflite"
+expect 2 'quantize: --method must be minmax, percentile, mse or auto' -- "$mote" quantize "$fmodel" --calib "$kws01" --method kl -o "$tmp/q.tflite"
+expect 1 'tst_000000_Stop_7.bin: 490 bytes do not fit the input float32 tensor of 1960 bytes' -- "$mote" quantize "$fmodel" --calib "$kws01" -o "$tmp/q.tflite"
+expect 1 'quantize: .*kws01/y_labels.csv lists no files after the skipped ones' -- "$mote" quantize "$fmodel" --calib "$kws01" --skip 100000 -o "$tmp/q.tflite"
+expect 1 'kws_int8.tflite: the model has no float activations to quantize' -- "$mote" quantize "$model" --calib "$kws01" -o "$tmp/q.tflite"
 
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -120,6 +120,10 @@ mote_calib *mote_calib_new(const mote_ir_graph *g, const mote_ptq_opts *o, char 
         c->obs[c->n_obs++] = k;
         if (k != g->inputs[0]) outs[n_out++] = map[k];
     }
+    if (!c->n_obs) {
+        snprintf(err, errlen, "the model has no float activations to quantize (it is integer already)");
+        goto fail;
+    }
     for (int32_t op = 0; o->bias_correction && op < g->n_ops; op++) {
         int r = add_twin(&b, g, op, o, &c->twins[c->n_twins]);
         if (r < 0) goto fail;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# mote quantize end to end:
+#   - MLPerf Tiny KWS (float32 with int8 hybrid filters) calibrated on the first 100 clips of kws01 and
+#     scored on the other 400: int8 within 1.5 pp of the float model there (measured: see
+#     docs/benchmarks.md), the same bytes twice, --json's numbers, and it compiles for nrf52840;
+#   - the float model of the train.cli fixture (front end included: int16 PCM in, float out) calibrated on
+#     its training split: the integer front end passes through and mote eval scores it within 1 pp of
+#     mote train's own int8 export; it is left in OUT for quant.cli.verify.*;
+#   - --float-io keeps a float input and output and scores the same.
+# Usage: quantize_cli.sh MOTE SHARED_DIR TRAIN_CLI_DIR OUT_DIR
+set -eu
+mote=$1 shared=$2 trained=$3 out=$4
+rm -rf "$out" && mkdir -p "$out"
+fail() { echo "FAIL: $*"; exit 1; }
+models=$shared/models/mlperf-tiny kws=$shared/data/mlperf-tiny-eval/kws01
+conv=(--from i8 --in-scale 0.5847029 --in-zero-point 83)
+
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 -o "$out/kws.tflite" --json > "$out/kws.json"
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 -o "$out/kws2.tflite" --quiet > /dev/null
+cmp "$out/kws.tflite" "$out/kws2.tflite" || fail "same data, different int8 model"
+f=$("$mote" classify "$models/kws_float32.tflite" "$kws" "${conv[@]}" --skip 100 --json)
+q=$("$mote" classify "$out/kws.tflite" "$kws" "${conv[@]}" --skip 100 --json)
+python3 - "$out/kws.json" "$f" "$q" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+f, q = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+assert f["files"] == q["files"] == 400, (f["files"], q["files"])
+assert q["accuracy"] >= f["accuracy"] - 0.015, f"int8 {q['accuracy']} vs float {f['accuracy']} on the 400 held-out clips"
+assert doc["calibration_samples"] == 100 and doc["weights"] == 10 and doc["bias_corrected"] == 10, doc
+assert doc["top1_agreement"] >= 0.95, doc["top1_agreement"]
+assert len(doc["activations"]) == 14 and all(a["scale"] > 0 for a in doc["activations"])
+print("kws: float", f["accuracy"], "int8", q["accuracy"], "agreement on calibration", doc["top1_agreement"])
+PY
+"$mote" compile "$out/kws.tflite" --target nrf52840 -o "$out/kws_c" > "$out/compile.log" || fail "the int8 KWS does not compile for nrf52840"
+
+# a mote-trained float model, front end included, calibrated on its dataset's training split
+"$mote" quantize "$trained/run/model_float.tflite" --calib "$trained/data" --task audio -o "$out/fsdd.tflite" --quiet
+a=$("$mote" eval "$out/fsdd.tflite" --data "$trained/data" --json)
+b=$("$mote" eval "$trained/run/model_int8.tflite" --data "$trained/data" --json)
+python3 - "$a" "$b" <<'PY'
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert a["n"] == b["n"] == 125
+assert abs(a["accuracy"] - b["accuracy"]) <= 0.01 + 1e-9, f"mote quantize {a['accuracy']} vs mote train's int8 {b['accuracy']}"
+print("fsdd slice: mote quantize", a["accuracy"], "mote train int8", b["accuracy"])
+PY
+
+# --float-io: float in, float out, the same predictions as far as the rounding of the input allows
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 --float-io -o "$out/kws_fio.tflite" --quiet
+fio=$("$mote" classify "$out/kws_fio.tflite" "$kws" "${conv[@]}" --skip 100 --json)
+python3 - "$q" "$fio" <<'PY'
+import json, sys
+q, fio = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert abs(q["accuracy"] - fio["accuracy"]) <= 0.005 + 1e-9, (q["accuracy"], fio["accuracy"])
+print("float io:", fio["accuracy"])
+PY
+echo "quantize cli ok"
