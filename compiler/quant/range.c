@@ -27,7 +27,7 @@ int mote_range_method_parse(const char *s, mote_range_method *m)
 
 mote_ptq_opts mote_ptq_defaults(void)
 {
-    return (mote_ptq_opts){.method = MOTE_RANGE_AUTO, .percentile = 99.99, .bias_correction = 1};
+    return (mote_ptq_opts){.method = MOTE_RANGE_PERCENTILE, .percentile = 99.99, .bias_correction = 1};
 }
 
 void mote_act_params(double lo, double hi, float *scale, int32_t *zero_point)
