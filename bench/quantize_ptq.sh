@@ -49,3 +49,25 @@ run() {
 run kws kws01 "--from i8 --in-scale 0.5847029 --in-zero-point 83" "--from raw"
 run ic_resnet8 ic01 "--from u8" "--from u8"
 run vww_mobilenet_96 vww01 "--from u8 --in-scale 0.00392156862745098" "--from u8 --in-scale 0.00392156862745098"
+
+# AD (autoencoder): AUC of the per-file reconstruction error, the mean over the two folds for every model
+auc() { "$MOTE" classify "$@" --from f32 --anomaly --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["auc"])'; }
+fold ad01 ad01 0
+fold ad01 ad01 1
+mean() { python3 -c "import sys; print('%.4f' % ((float(sys.argv[1]) + float(sys.argv[2])) / 2))" "$@"; }
+printf '\n%-18s %7s %11s %11s' model files float official_int8
+for m in "${methods[@]}"; do printf ' %13s' "mote_$m"; done
+printf '\n%-18s %7d %11s %11s' ad_autoencoder "$(wc -l <"$E/ad01/y_labels.csv")" \
+    "$(mean "$(auc "$M/ad_autoencoder_float32.tflite" "$work/ad010")" "$(auc "$M/ad_autoencoder_float32.tflite" "$work/ad011")")" \
+    "$(mean "$(auc "$M/ad_autoencoder_int8.tflite" "$work/ad010")" "$(auc "$M/ad_autoencoder_int8.tflite" "$work/ad011")")"
+for meth in "${methods[@]}"; do
+    a=()
+    for k in 0 1; do
+        "$MOTE" quantize "$M/ad_autoencoder_float32.tflite" --calib "$work/ad01$k" --from f32 --method "$meth" \
+            -o "$work/q.tflite" --quiet >/dev/null
+        a+=("$(auc "$work/q.tflite" "$work/ad01$((1 - k))")")
+    done
+    printf ' %13s' "$(mean "${a[@]}")"
+done
+printf '\n(AD: AUC, the mean of the two folds)\n'
+

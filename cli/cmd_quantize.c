@@ -50,6 +50,7 @@ static void help(FILE *f)
 typedef struct {
     int dataset;            /* 0: labelled folder; 1: training dataset */
     cli_labelled set;
+    cli_sample *samples;    /* labelled folder: its inputs (one per file, or per window) */
     cli_input_conv conv;
     ds_dataset *ds;
     size_t *idx;
@@ -59,15 +60,18 @@ typedef struct {
     int bar;
 } source;
 
-static int label_of(const source *s, long i) { return s->dataset ? s->ds->label[s->idx[i]] : s->set.labels[i]; }
+static int label_of(const source *s, long i)
+{
+    return s->dataset ? s->ds->label[s->idx[i]] : s->set.labels[s->samples[i].file];
+}
 
-static int feed(const source *s, long i, const mote_tensor *in, uint8_t *dst, char *err, size_t errlen)
+static int feed(source *s, long i, const mote_tensor *in, uint8_t *dst, char *err, size_t errlen)
 {
     if (s->dataset) {
         tp_example_input(in, s->ds->x + s->idx[i] * s->ds->example_size, s->ds->example_size, s->raw_scale, dst);
         return 0;
     }
-    if (cli_labelled_input(&s->set, i, in, &s->conv, dst, "quantize")) {
+    if (cli_labelled_input(&s->set, &s->samples[i], in, &s->conv, dst, "quantize")) {
         if (errlen) err[0] = 0; /* said on stderr already */
         return -1;
     }
@@ -76,7 +80,7 @@ static int feed(const source *s, long i, const mote_tensor *in, uint8_t *dst, ch
 
 static int fetch(void *user, long i, uint8_t *input, char *err, size_t errlen)
 {
-    const source *s = user;
+    source *s = user;
     return feed(s, i, s->in, input, err, errlen);
 }
 
@@ -94,8 +98,7 @@ static int open_source(source *s, const char *dir, long skip, long limit, const 
 {
     if (cli_labelled_exists(dir)) {
         if (cli_labelled_open(dir, skip, limit, "quantize", &s->set)) return -1;
-        s->n = s->set.n;
-        return 0;
+        return cli_labelled_samples(&s->set, &s->samples, &s->n, "quantize");
     }
     s->dataset = 1;
     tp_config dc = *c;
@@ -137,7 +140,15 @@ static int argmax(const mote_tensor *t, const uint8_t *y)
 
 typedef struct {
     long n, float_right, int8_right, agree;
+    double diff2, ref2;     /* sums of (int8 - float)^2 and float^2 over the outputs */
+    int autoencoder;        /* output shaped as the input: top-1 means nothing */
 } check;
+
+static double out_real(const mote_tensor *t, const uint8_t *b, size_t i)
+{
+    if (t->type == MOTE_F32) return ((const float *)(const void *)b)[i];
+    return t->q.n >= 1 ? t->q.scale[0] * (((const int8_t *)b)[i] - t->q.zero_point[0]) : ((const int8_t *)b)[i];
+}
 
 /* Both models on every calibration sample: top-1 accuracy of each and how often they agree. */
 static int run_check(source *s, mote_host_model *fm, mote_host_model *qm, check *ck, char *err, size_t errlen)
@@ -148,6 +159,8 @@ static int run_check(source *s, mote_host_model *fm, mote_host_model *qm, check 
             *yb = malloc(mote_host_output_bytes(qm) + 1);
     int rc = a && b && ya && yb ? 0 : -1;
     memset(ck, 0, sizeof *ck);
+    ck->autoencoder = fo->bytes / mote_dtype_size((mote_dtype)fo->type) == fi->bytes / sizeof(float) &&
+                      fi->type == MOTE_F32;
     for (long i = 0; !rc && i < s->n; i++) {
         if (feed(s, i, fi, a, err, errlen) || feed(s, i, qi, b, err, errlen)) {
             rc = -1;
@@ -155,6 +168,11 @@ static int run_check(source *s, mote_host_model *fm, mote_host_model *qm, check 
         }
         mote_host_run(fm, a, ya);
         mote_host_run(qm, b, yb);
+        for (size_t k = 0, m = fo->bytes / mote_dtype_size((mote_dtype)fo->type); k < m; k++) {
+            double f = out_real(fo, ya, k), d = out_real(qo, yb, k) - f;
+            ck->diff2 += d * d;
+            ck->ref2 += f * f;
+        }
         int pf = argmax(fo, ya), pq = argmax(qo, yb), y = label_of(s, i);
         ck->n++;
         ck->float_right += pf == y;
@@ -179,9 +197,11 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                model, out, (int)r->n_acts, mote_range_method_name(o->method), by[0], by[1], by[2], (int)r->n_weights,
                (int)r->n_bias_corrected);
         printf("  file: %zu -> %zu bytes\n", in_len, out_len);
-        if (ck->n)
+        if (ck->n && !ck->autoencoder)
             printf("  on the %ld calibration samples: float %.2f%%, int8 %.2f%%, same top-1 %.2f%%\n", ck->n,
                    100.0 * ck->float_right / ck->n, 100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
+        if (ck->n)
+            printf("  output error against float: %.2f%% of its RMS\n", ck->ref2 > 0 ? 100.0 * sqrt(ck->diff2 / ck->ref2) : 0.0);
         return;
     }
     json_t *acts = json_array();
@@ -195,7 +215,8 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                             mote_range_method_name(o->method), "bytes_in", (json_int_t)in_len, "bytes_out",
                             (json_int_t)out_len, "weights", (int)r->n_weights, "bias_corrected",
                             (int)r->n_bias_corrected, "calibration_samples", (json_int_t)ck->n, "activations", acts);
-    if (ck->n) {
+    if (ck->n) json_object_set_new(doc, "output_rel_rms_error", json_real(ck->ref2 > 0 ? sqrt(ck->diff2 / ck->ref2) : 0.0));
+    if (ck->n && !ck->autoencoder) {
         json_object_set_new(doc, "float_accuracy", json_real((double)ck->float_right / ck->n));
         json_object_set_new(doc, "int8_accuracy", json_real((double)ck->int8_right / ck->n));
         json_object_set_new(doc, "top1_agreement", json_real((double)ck->agree / ck->n));
@@ -322,5 +343,6 @@ done:
     cli_labelled_free(&s.set);
     ds_free(s.ds);
     free(s.idx);
+    free(s.samples);
     return rc;
 }

@@ -1,5 +1,6 @@
-/* A labelled folder of raw inputs (EEMBC's y_labels.csv: file,num_classes,label per line), as
- * `mote classify` scores and `mote quantize` calibrates on, and how one file becomes a model's input. */
+/* A labelled folder of raw inputs (EEMBC's y_labels.csv: file,num_classes,label per line, optionally
+ * ,window_bytes,stride_bytes when a file holds many inputs side by side, e.g. MLPerf Tiny's AD set), as
+ * `mote classify` scores and `mote quantize` calibrates on, and how one input becomes a model's input. */
 #ifndef MOTE_CLI_LABELLED_H
 #define MOTE_CLI_LABELLED_H
 
@@ -12,8 +13,19 @@ typedef struct {
     char *dir;
     char **files;   /* names relative to dir */
     int *labels;
+    size_t *window; /* bytes of one input in the file (0: the whole file is one) */
+    size_t *stride; /* bytes between inputs */
     long n;
+    long cached;    /* the file last read (-1 none) and its bytes */
+    uint8_t *cache;
+    size_t cache_len;
 } cli_labelled;
+
+/* One model input: bytes [offset, offset + len) of file `file` (len 0: the whole file). */
+typedef struct {
+    long file;
+    size_t offset, len;
+} cli_sample;
 
 /* Rows skip .. skip+limit-1 of DIR/y_labels.csv (limit < 0: to the end). 0, or -1 with a message
  * on stderr prefixed by cmd. */
@@ -38,8 +50,11 @@ int cli_input_option(cli_input_conv *c, int argc, char **argv, int *i, const cha
     "  --in-scale S       with u8/i8/f32: real value = (v - Z) * S (default 1)\n"                    \
     "  --in-zero-point Z  (default 0); real values are then quantized for the model input\n"
 
-/* File i of l into t's bytes at dst. 0, or -1 with a message on stderr (the file and sizes). */
-int cli_labelled_input(const cli_labelled *l, long i, const mote_tensor *t, const cli_input_conv *c, uint8_t *dst,
+/* Every input the files hold, in order (a windowed row gives (size - window) / stride + 1). 0, or -1 with
+ * a message on stderr. Free *out. */
+int cli_labelled_samples(cli_labelled *l, cli_sample **out, long *n, const char *cmd);
+/* One input into t's bytes at dst. 0, or -1 with a message on stderr (the file and sizes). */
+int cli_labelled_input(cli_labelled *l, const cli_sample *s, const mote_tensor *t, const cli_input_conv *c, uint8_t *dst,
                        const char *cmd);
 
 #endif
