@@ -14,6 +14,7 @@
 #include "ir/build.h"
 #include "labelled.h"
 #include "quant/quant.h"
+#include "quant_report.h"
 #include "train_cli.h"
 
 static void help(FILE *f)
@@ -41,6 +42,7 @@ static void help(FILE *f)
             "  --float-io         keep float input and output (QUANTIZE / DEQUANTIZE inside the model)\n"
             "Output:\n"
             "  -o, --output F     the int8 .tflite file\n"
+            "  --report F.html    a report: sizes, accuracy, each activation's range and SQNR as plots\n"
             "  --json             the summary (and each activation's range) as JSON\n"
             "  --quiet            no progress\n"
             "%s",
@@ -237,7 +239,7 @@ int cmd_quantize(int argc, char **argv)
     tp_config_default(&c);
     mote_ptq_opts o = mote_ptq_defaults();
     source s = {.conv = {CLI_FROM_RAW, 1.0, 0.0}};
-    const char *model = NULL, *calib = NULL, *out = NULL;
+    const char *model = NULL, *calib = NULL, *out = NULL, *report = NULL;
     long skip = 0, limit = 300;
     int json = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
@@ -256,6 +258,7 @@ int cmd_quantize(int argc, char **argv)
             fprintf(stderr, "mote quantize: %s: unknown option or missing value (see --help)\n", a);
             return 2;
         } else if (!strcmp(a, "--calib")) calib = argv[++i];
+        else if (!strcmp(a, "--report")) report = argv[++i];
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = argv[++i];
         else if (!strcmp(a, "--skip") || !strcmp(a, "--limit")) {
             long n = cli_parse_count(a, argv[++i]);
@@ -329,6 +332,14 @@ int cmd_quantize(int argc, char **argv)
     if (run_check(&s, fm, qm, &ck, err, sizeof err)) {
         if (err[0]) fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
         goto done;
+    }
+    if (report) {
+        quant_report qr = {.model = model, .output = out, .g = g, .calib = cal, .opts = &o, .rep = &rep,
+                           .samples = s.n, .bytes_in = in_len, .bytes_out = tfl_len, .has_accuracy = ck.n && !ck.autoencoder,
+                           .float_accuracy = ck.n ? (double)ck.float_right / ck.n : 0, .int8_accuracy = ck.n ? (double)ck.int8_right / ck.n : 0,
+                           .agreement = ck.n ? (double)ck.agree / ck.n : 0,
+                           .output_rel_error = ck.ref2 > 0 ? sqrt(ck.diff2 / ck.ref2) : 0};
+        if (quant_report_write_html(&qr, report)) goto done;
     }
     print_summary(model, out, in_len, tfl_len, &o, &rep, &ck, json);
     rc = 0;

@@ -15,7 +15,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 models=$shared/models/mlperf-tiny kws=$shared/data/mlperf-tiny-eval/kws01
 conv=(--from i8 --in-scale 0.5847029 --in-zero-point 83)
 
-"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 -o "$out/kws.tflite" --json > "$out/kws.json"
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 -o "$out/kws.tflite" --json \
+    --report "$out/kws.html" > "$out/kws.json"
+[ "$(grep -c '<svg' "$out/kws.html")" -eq 3 ] || fail "report.html: expected the size, range and SQNR plots"
 "$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 -o "$out/kws2.tflite" --quiet > /dev/null
 cmp "$out/kws.tflite" "$out/kws2.tflite" || fail "same data, different int8 model"
 f=$("$mote" classify "$models/kws_float32.tflite" "$kws" "${conv[@]}" --skip 100 --json)
