@@ -21,6 +21,7 @@ int cmd_device_sim(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 
 /* --help text of --optimize, for every command that compiles. */
 #define MOTE_OPTIMIZE_HELP                                                                                         \

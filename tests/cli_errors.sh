@@ -98,6 +98,11 @@ expect 2 'quantize: --method must be minmax, percentile, mse or auto' -- "$mote"
 expect 1 'tst_000000_Stop_7.bin: 490 bytes do not fit the input float32 tensor of 1960 bytes' -- "$mote" quantize "$fmodel" --calib "$kws01" -o "$tmp/q.tflite"
 expect 1 'quantize: .*kws01/y_labels.csv lists no files after the skipped ones' -- "$mote" quantize "$fmodel" --calib "$kws01" --skip 100000 -o "$tmp/q.tflite"
 expect 1 'kws_int8.tflite: the model has no float activations to quantize' -- "$mote" quantize "$model" --calib "$kws01" -o "$tmp/q.tflite"
+# mote prune: missing options, bad values, a model with nothing to prune, layers the engine lacks
+expect 2 'prune: MODEL, --data DIR and -o OUT are required' -- "$mote" prune "$fmodel" -o "$tmp/p"
+expect 2 'prune: --structured wants a fraction between 0 and 1, got 1.5' -- "$mote" prune "$fmodel" --data "$fsdd" --structured 1.5 -o "$tmp/p"
+expect 2 'prune: --target and --max-latency-ms go together' -- "$mote" prune "$fmodel" --data "$fsdd" --target nrf52840 -o "$tmp/p"
+expect 1 "hello_world_int8.tflite: the classifier: the model's input must be float32" -- "$mote" prune "$shared/models/tflm/hello_world_int8.tflite" --data "$fsdd" --task audio -o "$tmp/p"
 
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

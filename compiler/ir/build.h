@@ -51,4 +51,13 @@ int mote_irb_append(mote_irb *b, const mote_ir_graph *g, int32_t *map, const cha
 /* A deep copy of g (inputs, outputs, description); NULL with err set. */
 mote_ir_graph *mote_ir_clone(const mote_ir_graph *g, char *err, size_t errlen);
 
+/* split.c: cutting at tensor t. The head is every op t depends on, with g's inputs and t as its output;
+ * the tail is every other op, with t as its input and g's outputs (it must read nothing else the head
+ * computes). NULL with err naming the op that crosses the cut. */
+mote_ir_graph *mote_ir_head(const mote_ir_graph *g, int32_t t, char *err, size_t errlen);
+mote_ir_graph *mote_ir_tail(const mote_ir_graph *g, int32_t t, char *err, size_t errlen);
+/* head's one output feeds tail's one input (same dtype, bytes and quantization; a RESHAPE where the shapes
+ * differ): one graph. NULL with err. */
+mote_ir_graph *mote_ir_join(const mote_ir_graph *head, const mote_ir_graph *tail, char *err, size_t errlen);
+
 #endif

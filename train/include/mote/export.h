@@ -49,6 +49,12 @@ mote_ir_graph *tr_export_int8(tr_model *m, const tr_dataset *calib, char *err, s
 mote_ir_graph *tr_export_int8_input(tr_model *m, const tr_dataset *calib, float in_scale, int32_t in_zero_point,
                                     char *err, size_t errlen);
 
+/* The reverse of tr_export_float (train/export/import.c): a float32 graph with one input [1, ...] and one
+ * output, made of the layers above (a ReLU or ReLU6 fused into an op becomes its own node; a final
+ * SOFTMAX is dropped: the engine's output is the logits), as an engine model holding the graph's
+ * weights, ready to fine-tune. NULL with err naming the op that has no engine layer. */
+tr_model *tr_import_float(const mote_ir_graph *g, char *err, size_t errlen);
+
 /* mote_tflite_write(g) to a file. 0 or -1 with err. */
 int tr_export_write(const mote_ir_graph *g, const char *path, char *err, size_t errlen);
 

@@ -90,4 +90,32 @@ void tp_example_input(const mote_tensor *in, const float *x, size_t n, float raw
 int tp_score_file(const char *path, const ds_dataset *ds, const size_t *idx, size_t n, float raw_scale,
                   tp_score *s, char *err, size_t errlen);
 
+/* retrain.c: a float model file taken apart to train it again (pruning, fine-tuning, retraining in the field):
+ * its integer front end (a DEQUANTIZE handing int8 features to a float classifier marks it) kept as a graph,
+ * its classifier as an engine model with the file's weights (tr_import_float), and every example of the
+ * dataset as the classifier sees it, per split (0 train, 1 validation, 2 test). */
+typedef struct {
+    mote_ir_graph *g;               /* the whole model */
+    mote_ir_graph *head8, *headf;   /* the front end up to its int8 features / through the DEQUANTIZE; NULL: none */
+    mote_ir_graph *cls_graph;       /* the classifier part */
+    float in_scale;                 /* the int8 features' parameters */
+    int32_t in_zp;
+    tr_model *cls;                  /* the classifier in the engine, with the file's weights */
+    tr_shape shape;                 /* its input, per example */
+    float raw_scale;                /* raw samples to int16 (audio: 32768) */
+    ds_dataset *ds;
+    float *x[3];                    /* features per split */
+    int32_t *y[3];
+    int n[3];
+} tp_retrain;
+
+/* o: the dataset options for the model's input (as `mote eval` finds them). 0, or -1 with err. */
+int tp_retrain_open(tp_retrain *r, const char *path, const char *data, const ds_options *o, char *err, size_t errlen);
+tr_dataset tp_retrain_split(const tp_retrain *r, int split);
+/* m (the classifier, trained again) exported as float and int8 (calibrated on the training split) and joined
+ * to the front end: two .tflite files, raw input in, probabilities out, as mote train writes them. */
+int tp_retrain_export(tp_retrain *r, tr_model *m, const char *float_path, const char *int8_path, char *err,
+                      size_t errlen);
+void tp_retrain_close(tp_retrain *r);
+
 #endif
