@@ -22,6 +22,7 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_automl(int argc, char **argv);
 
 /* --help text of --optimize, for every command that compiles. */
 #define MOTE_OPTIMIZE_HELP                                                                                         \

@@ -16,6 +16,7 @@ static const struct {
     {"classify", cmd_classify, "classify a labelled folder of inputs, print predictions and accuracy"},
     {"quantize", cmd_quantize, "quantize a float model to int8, calibrated on real data"},
     {"prune", cmd_prune, "remove whole channels from a float model and fine-tune it on a dataset"},
+    {"automl", cmd_automl, "search front ends and architectures for the best model that fits a device"},
     {"train", cmd_train, "train a classifier on a dataset: int8 + float TFLite with the front end, report"},
     {"eval", cmd_eval, "score a model on a dataset's test split: accuracy, per-class metrics, confusion"},
     {"plan", cmd_plan, "show the arena plan: execution order, live memory per op, strategies"},

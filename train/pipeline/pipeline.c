@@ -311,7 +311,7 @@ int tp_run(const tp_config *c, tp_result *r, char *err, size_t errlen)
     }
     tc.on_epoch = on_epoch;
     tc.user = &u;
-    if (tr_fit(m, &train, val.n ? &val : NULL, &tc, &r->fit)) {
+    if (!c->no_training && tr_fit(m, &train, val.n ? &val : NULL, &tc, &r->fit)) {
         fail(&u, "training: %s", tr_model_error(m));
         goto out;
     }
@@ -354,6 +354,10 @@ int tp_run(const tp_config *c, tp_result *r, char *err, size_t errlen)
         fclose(f);
     }
 
+    if (c->no_training) { /* the files are for their size and cost, not their scores */
+        rc = 0;
+        goto out;
+    }
     /* scored from the files, by the runtime a device has */
     float raw_scale = ds->kind == DS_AUDIO ? 32768.0f : 1.0f;
     stage(c, "scoring", 0, 1);

@@ -46,6 +46,8 @@ typedef struct {
     int calib;              /* calibration examples for int8 (from the training split); 0: 512 */
     int threads;            /* training threads; 0: all CPUs */
     const char *out_dir;    /* where the models go; NULL: not written (and not scored from files) */
+    int no_training;        /* 1: export the initialised model untrained, unscored (what it costs on a device,
+                               before anyone spends time training it: AutoML's fit check) */
     /* progress of the slow steps before training (loading, features); may be NULL */
     void (*on_stage)(const char *stage, size_t done, size_t total, void *user);
     void *user;

@@ -1,0 +1,76 @@
+/* Hardware-aware AutoML (library mote_automl, train/automl/): from a dataset and a device to the best model
+ * that fits it.
+ *
+ * A candidate is a front end (audio: frame stride, mel bins) and an architecture (family, width, depth,
+ * kernel). Every candidate is first exported untrained with its front end and costed on the device by the
+ * caller (fit verdict, flash, RAM, estimated latency, from the compiler and the cost model): what does not
+ * fit or breaks a limit is never trained. The rest go through successive halving (a third survives each
+ * rung, the survivors train three times longer), ranked by validation accuracy (never the test split);
+ * when a bracket is done and time is left, the next bracket's candidates are mutations of the best so far
+ * (an evolutionary proposer). Every trial is kept in SQLite (OUT/automl.db), so a stopped run resumes where
+ * it was and a fixed seed gives the same result. */
+#ifndef MOTE_AUTOML_H
+#define MOTE_AUTOML_H
+
+#include <stddef.h>
+
+#include "mote/pipeline.h"
+
+typedef struct {
+    int stride_ms, bins;    /* audio front end (0 for other tasks) */
+    int window;             /* motion front end window (0: the dataset's) */
+    char family[16];        /* "ds-cnn", "mlp", "cnn", "cnn1d" */
+    int width, depth, kernel;
+} am_candidate;
+
+typedef struct {
+    am_candidate c;
+    char key[128];          /* canonical text of c: the trial's identity */
+    int fits;               /* on the device, within the limits */
+    const char *why;        /* why not (static text) */
+    double flash, ram, ms;  /* from the cost check */
+    int epochs;             /* trained for (0: not trained) */
+    double val_accuracy;    /* the ranking */
+    double test_int8, test_float; /* reported, never used to choose */
+    double seconds;         /* training wall time */
+    size_t int8_bytes;
+    int pareto;             /* on the front (accuracy up; latency, RAM, flash down) among the trained */
+} am_trial;
+
+/* Costs the untrained int8 model at path on the device: 0 with fits/flash/ram/ms set, or -1 with err. */
+typedef int (*am_cost_fn)(void *user, const char *int8_path, int *fits, double *flash, double *ram, double *ms,
+                          char *err, size_t errlen);
+/* A line of progress: trials done, rung, best so far, seconds left. */
+typedef void (*am_progress_fn)(void *user, const char *line);
+
+typedef struct {
+    const tp_config *base;  /* data, task, loader options; its arch/audio fields are overridden */
+    const char *out_dir;    /* OUT: automl.db, trials/<n>/, best/ */
+    double budget_s;        /* wall-clock budget */
+    double max_ms, max_ram, max_flash;   /* limits (<= 0: none) */
+    int objective_latency;  /* 0: best validation accuracy; 1: the fastest within 1 pp of it */
+    unsigned long seed;
+    int bracket;            /* candidates per bracket's first rung (default 9) */
+    int max_brackets;       /* stop after this many brackets even with time left (0: until the budget) */
+    int min_epochs;         /* first rung's epochs (default 8); rungs x3 */
+    int max_epochs;         /* the last rung (default 40) */
+    int threads;
+    am_cost_fn cost;
+    am_progress_fn progress;
+    void *user;
+} am_config;
+
+typedef struct {
+    am_trial *trials;       /* every candidate considered, in order */
+    int n_trials;
+    int best;               /* index of the chosen trial (-1 none) */
+    int resumed;            /* trials read back from automl.db */
+    double seconds;
+    double first_valid_s;   /* until the first trained model that fits */
+    char best_dir[1024];    /* OUT/best: the chosen model's files */
+} am_result;
+
+int am_run(const am_config *c, am_result *r, char *err, size_t errlen);
+void am_result_free(am_result *r);
+
+#endif
