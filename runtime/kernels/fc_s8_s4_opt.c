@@ -1,0 +1,8 @@
+/* Placeholder: the optimized int4 kernel is not written yet; the node keeps its reference kernel. */
+#include "fc_pool_common.h"
+
+mote_status mote_fc_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t)
+{
+    (void)ctx, (void)n, (void)t;
+    return MOTE_OK;
+}
