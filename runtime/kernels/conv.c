@@ -178,6 +178,8 @@ static const mote_kernel conv_2d_kernels[] = {
     {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0, 0},
     {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
     MOTE_KERNEL("conv_s8_s4", mote_conv_s8_s4_eval),
+    /* int4 weights and folded bias in the parameter block (conv_s8_s4_opt.c) */
+    {"conv_s8_s4_opt", mote_conv_s8_s4_opt_eval, (1u << 1) | (1u << 2), 0, 0},
 };
 
 const mote_op_def mote_op_conv_2d = {conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

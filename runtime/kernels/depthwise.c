@@ -72,6 +72,8 @@ static const mote_kernel depthwise_conv_2d_kernels[] = {
     {"depthwise_s8_3x3", mote_depthwise_s8_3x3_eval, 0x6, 2, 0}, /* weights, bias packed; pixel pairs */
     {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
     MOTE_KERNEL("depthwise_s8_s4", mote_depthwise_s8_s4_eval),
+    /* int4 weights unpacked per inference into scratch (depthwise_s8_s4_opt.c) */
+    MOTE_KERNEL("depthwise_s8_s4_opt", mote_depthwise_s8_s4_opt_eval),
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

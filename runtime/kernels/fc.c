@@ -74,7 +74,9 @@ static mote_status fc_prepare_s4(mote_ctx *ctx, mote_node *n, const mote_tensor 
             return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "FULLY_CONNECTED int4 weights zero point must be 0");
     int32_t *m = (int32_t *)(void *)(p + 1), *s = m + p->units; /* sized by fc_prepare */
     for (int32_t o = 0; o < p->units; o++) {
-        double real = (double)in_scale * (double)w->q.scale[w->q.n > 1 ? o : 0] / (double)out_scale;
+        /* per tensor as the int8 kernel: the scale product in float, then the division in double */
+        double real = w->q.n > 1 ? (double)in_scale * (double)w->q.scale[o] / (double)out_scale
+                                 : (double)(in_scale * w->q.scale[0]) / (double)out_scale;
         int shift;
         mote_quantize_multiplier(real, &m[o], &shift);
         s[o] = shift;
@@ -196,6 +198,8 @@ static const mote_kernel fully_connected_kernels[] = {
                                                                      * input expanded to int16 pairs */
     {"fc_s8_neon", mote_fc_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
     MOTE_KERNEL("fc_s8_s4", mote_fc_s8_s4_eval),
+    /* int4 weights and folded bias in the parameter block (fc_s8_s4_opt.c) */
+    {"fc_s8_s4_opt", mote_fc_s8_s4_opt_eval, (1u << 1) | (1u << 2), 0, 0},
 };
 
 const mote_op_def mote_op_fully_connected = {fc_prepare, MOTE_KERNELS(fully_connected_kernels)};
