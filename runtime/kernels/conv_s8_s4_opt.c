@@ -1,13 +1,14 @@
 /* CONV_2D, int8 activations with int4 weights, optimized (one group, any
  * filter, stride, dilation, padding): conv_s8_im2col's scheme with the
  * weights kept at 4 bits in the parameter block (s4_simd.h): two output
- * pixels x two output channels per step, per 8 inputs 2 weight words,
- * 8 ANDs and 16 SMLAD for 32 MACs (no sign extension of weights).
+ * pixels x two output channels per step; per 4 inputs one LDM of the
+ * pixels' 4 words, one weight word, 4 ANDs and 8 SMLAD for 16 MACs (no sign
+ * extension of weights: int8's loop needs 4 SXTB16 and 2 weight words).
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
  * mote_gemm_s8_pack, one mote_gemm_s8_pair per channel pair (bias' = bias
- * - zp sum w, output stage), then per channel pair and 8-input octet the two
- * channels' packed words. Scratch: the two pixels' inputs as lane pairs
+ * - zp sum w, output stage), then per channel pair its kp / 4 slice words
+ * (kp: k padded to a multiple of 8). Scratch: the two pixels' inputs as lane pairs
  * (4 * kp bytes; slice s: pixel 0's 2 words, then pixel 1's), then one
  * gathered window row (kp bytes) unless the filter is 1x1. */
 #include <string.h>
@@ -43,11 +44,11 @@ mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
         mote_requant_chan f;
         if (!chan_fit(d, bt, ft->data, c, k, zp, &f)) return MOTE_OK;
     }
-    const int32_t kp = (int32_t)((k + 7) & ~(int64_t)7), pairs = (oc + 1) / 2, octets = kp / 8;
+    const int32_t kp = (int32_t)((k + 7) & ~(int64_t)7), pairs = (oc + 1) / 2, slices = kp / 4;
     const int one = kh == 1 && kw == 1;
     const size_t at = mote_gemm_s8_pack_offset(oc);
     const size_t bytes = sizeof(mote_gemm_s8_pack) + sizeof(mote_gemm_s8_pair) * (size_t)pairs +
-                         (size_t)pairs * (size_t)octets * 8u;
+                         (size_t)pairs * (size_t)slices * 4u;
     uint8_t *blk = mote_node_data_grow(ctx, n, at + bytes);
     if (!blk) return MOTE_ERR_ARENA;
     mote_gemm_s8_pack *g = (mote_gemm_s8_pack *)(void *)(blk + at);
@@ -61,9 +62,7 @@ mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
     d = (const mote_conv_data *)(const void *)blk; /* the block moved */
     for (int32_t c = 0; c < 2 * pairs; c++) {
         mote_gemm_s8_pair *r = &pr[c / 2];
-        uint32_t *dst = w + (size_t)(c / 2) * 2u * (size_t)octets + (size_t)(c % 2);
         if (c >= oc) { /* the odd last channel's partner: weights 0, output dropped */
-            for (int32_t o = 0; o < octets; o++) dst[2 * o] = 0x88888888u;
             r->bias[1] = 0, r->mult[1] = 0, r->round[1] = 1, r->rshift[1] = 1;
             continue;
         }
@@ -75,39 +74,78 @@ mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
         r->mult[c % 2] = f.mult;
         r->round[c % 2] = mote_requant_round(f.shift);
         r->rshift[c % 2] = mote_requant_rshift(f.shift);
-        for (int32_t o = 0; o < octets; o++) dst[2 * o] = mote_s4_pack_word(src, (size_t)c * (size_t)k, k, o);
+    }
+    for (int32_t p = 0; p < pairs; p++) {
+        const int64_t b = 2 * p + 1 < oc ? (int64_t)(2 * p + 1) * k : -1;
+        for (int32_t o = 0; o < slices; o++)
+            w[(size_t)p * (size_t)slices + (size_t)o] = mote_s4_pack_word(src, (size_t)(2 * p) * (size_t)k, b, k, o);
     }
     n->scratch_bytes = 4u * (size_t)kp + (one ? 0 : (size_t)kp);
     n->eval = mote_conv_s8_s4_opt_eval;
     return MOTE_OK;
 }
 
-/* acc += sum over octets of channel word pairs w and pixel pair xs. */
-static inline void s4_2x2(const uint32_t *xs, const uint32_t *w, int32_t octets, int32_t *acc)
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define S4_ASM 1
+/* its own function: inlined into the output loop GCC runs out of registers
+ * for the asm (the call costs ~15 instructions per 4 k MACs) */
+#define S4_2X2_FN static __attribute__((noinline)) void
+#else
+#define S4_ASM 0
+#define S4_2X2_FN static inline void
+#endif
+
+/* acc[0..3] += (ch a, px 0), (ch a, px 1), (ch b, px 0), (ch b, px 1) over
+ * `slices` slices (an even count) of one channel pair's words w and the
+ * two pixels' lane pairs xs. */
+S4_2X2_FN s4_2x2(const uint32_t *xs, const uint32_t *w, int32_t slices, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if S4_ASM
+    /* The C below by hand: GCC masks with an immediate after a separate
+     * shift (2 instructions where 1 does) and loads the scratch words one by
+     * one. Two slices per iteration, 29 instructions for 32 MACs; the loop
+     * ends on the scratch pointer, its end read from memory, so that it needs
+     * 13 registers as conv_s8_im2col's loop does. */
+    const uint32_t *end = xs + 4 * slices;
+#define MOTE_S4_SLICE                                                                                              \
+    "ldm %[x]!, {r4, r5, r6, r8}\n\t"                                                                             \
+    "ldr r9, [%[w]], #4\n\t"                                                                                      \
+    "and r10, %[m], r9\n\t"                                                                                       \
+    "smlad %[a00], r10, r4, %[a00]\n\t"                                                                           \
+    "smlad %[a01], r10, r6, %[a01]\n\t"                                                                           \
+    "and r10, %[m], r9, lsr #4\n\t"                                                                               \
+    "smlad %[a00], r10, r5, %[a00]\n\t"                                                                           \
+    "smlad %[a01], r10, r8, %[a01]\n\t"                                                                           \
+    "and r10, %[m], r9, lsr #8\n\t"                                                                               \
+    "smlad %[a10], r10, r4, %[a10]\n\t"                                                                           \
+    "smlad %[a11], r10, r6, %[a11]\n\t"                                                                           \
+    "and r10, %[m], r9, lsr #12\n\t"                                                                              \
+    "smlad %[a10], r10, r5, %[a10]\n\t"                                                                           \
+    "smlad %[a11], r10, r8, %[a11]\n\t"
+    __asm__ volatile("1:\n\t" MOTE_S4_SLICE MOTE_S4_SLICE
+                     "ldr r9, %[end]\n\t"
+                     "cmp %[x], r9\n\t"
+                     "bne 1b\n\t"
+                     : [x] "+r"(xs), [w] "+r"(w), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
+                       [a11] "+r"(a11)
+                     : [m] "r"(MOTE_S4_MASK), [end] "m"(end)
+                     : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
+#undef MOTE_S4_SLICE
+#else
     const uint32_t m = MOTE_S4_MASK;
-    for (int32_t o = 0; o < octets; o++, w += 2, xs += 8) {
-        const uint32_t wa = w[0], wb = w[1];
-        uint32_t p0 = wa & m, p1 = (wa >> 4) & m, p2 = (wa >> 8) & m, p3 = (wa >> 12) & m;
+    for (int32_t s = 0; s < slices; s++, w++, xs += 4) {
+        const uint32_t v = *w, p0 = v & m, p1 = (v >> 4) & m, p2 = (v >> 8) & m, p3 = (v >> 12) & m;
         a00 = mote_s4_smlad(p0, xs[0], a00);
         a00 = mote_s4_smlad(p1, xs[1], a00);
-        a00 = mote_s4_smlad(p2, xs[4], a00);
-        a00 = mote_s4_smlad(p3, xs[5], a00);
         a01 = mote_s4_smlad(p0, xs[2], a01);
         a01 = mote_s4_smlad(p1, xs[3], a01);
-        a01 = mote_s4_smlad(p2, xs[6], a01);
-        a01 = mote_s4_smlad(p3, xs[7], a01);
-        p0 = wb & m, p1 = (wb >> 4) & m, p2 = (wb >> 8) & m, p3 = (wb >> 12) & m;
-        a10 = mote_s4_smlad(p0, xs[0], a10);
-        a10 = mote_s4_smlad(p1, xs[1], a10);
-        a10 = mote_s4_smlad(p2, xs[4], a10);
-        a10 = mote_s4_smlad(p3, xs[5], a10);
-        a11 = mote_s4_smlad(p0, xs[2], a11);
-        a11 = mote_s4_smlad(p1, xs[3], a11);
-        a11 = mote_s4_smlad(p2, xs[6], a11);
-        a11 = mote_s4_smlad(p3, xs[7], a11);
+        a10 = mote_s4_smlad(p2, xs[0], a10);
+        a10 = mote_s4_smlad(p3, xs[1], a10);
+        a11 = mote_s4_smlad(p2, xs[2], a11);
+        a11 = mote_s4_smlad(p3, xs[3], a11);
     }
+#endif
     acc[0] = a00;
     acc[1] = a01;
     acc[2] = a10;
@@ -119,14 +157,14 @@ MOTE_GEMM_INLINE void s4_pixels_as(const mote_conv_data *d, const uint32_t *xs, 
 {
     const mote_gemm_s8_pack *g = mote_gemm_s8_pack_of(d);
     const mote_gemm_s8_pair *pr = mote_gemm_s8_pairs(g);
-    const int32_t octets = g->kp >> 3;
+    const int32_t slices = g->kp >> 2;
     const uint32_t *w = (const uint32_t *)(const void *)(pr + g->pairs);
     const int32_t oc = d->channels, off = d->output_offset, lo = d->act_min, hi = d->act_max;
     /* the offset weights (w + 8) add 8 sum x to every dot product */
     const int32_t e0 = 8 * sx[0], e1 = 8 * sx[1];
-    for (int32_t c = 0; c < oc; c += 2, w += 2 * octets, pr++) {
+    for (int32_t c = 0; c < oc; c += 2, w += slices, pr++) {
         int32_t acc[4] = {pr->bias[0] - e0, pr->bias[0] - e1, pr->bias[1] - e0, pr->bias[1] - e1};
-        s4_2x2(xs, w, octets, acc);
+        s4_2x2(xs, w, slices, acc);
         out0[c] = mote_gemm_s8_out(acc[0], pr, 0, off, full, lo, hi);
         if (out1) out1[c] = mote_gemm_s8_out(acc[1], pr, 0, off, full, lo, hi);
         if (c + 1 < oc) {

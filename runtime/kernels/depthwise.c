@@ -60,6 +60,8 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
         if (s != MOTE_OK) return s;
         n->eval = mote_depthwise_s8_s4_eval;
         if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        s = mote_depthwise_s8_opt_choose(ctx, n, t); /* the 3x3 kernel: int16 weights in its block */
+        if (s != MOTE_OK || n->eval != mote_depthwise_s8_s4_eval) return s;
         return mote_depthwise_s8_s4_opt_choose(ctx, n, t);
     }
     return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid), or int8 with int4 weights");

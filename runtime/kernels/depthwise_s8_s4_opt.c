@@ -1,5 +1,6 @@
 /* DEPTHWISE_CONV_2D, int8 activations with int4 weights, optimized for
- * depth multiplier 1 and channels a multiple of 4: the weights are unpacked
+ * depth multiplier 1 and channels a multiple of 4 where the 3x3 kernel
+ * (depthwise_s8_3x3, which takes int4 filters too) does not apply: the weights are unpacked
  * once per inference into scratch as int16 lane pairs, (w0,w2) (w1,w3) per
  * tap and 4 channels, in the order SXTB16 splits 4 input channels; then per
  * output pixel and 4 channels the accumulators stay in registers over the
@@ -28,16 +29,6 @@ mote_status mote_depthwise_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const m
 static inline uint32_t lanes(int32_t lo, int32_t hi)
 {
     return (uint32_t)(uint16_t)(int16_t)lo | (uint32_t)(uint16_t)(int16_t)hi << 16;
-}
-
-/* acc + lo(a) * lo(b) and acc + hi(a) * hi(b) (SMLABB / SMLATT). */
-static inline int32_t mla_bb(uint32_t a, uint32_t b, int32_t acc)
-{
-    return acc + (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
-}
-static inline int32_t mla_tt(uint32_t a, uint32_t b, int32_t acc)
-{
-    return acc + (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
 }
 
 void mote_depthwise_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t)
@@ -79,16 +70,13 @@ void mote_depthwise_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t)
                             if (ix < 0 || ix >= iw) continue;
                             uint32_t xe, xo;
                             mote_s4_split(mote_load_u32(xr + (size_t)ix * c), &xe, &xo);
-                            /* x - zp in each lane: |x - zp| <= 255 fits int16 */
-                            xe = lanes((int16_t)(xe & 0xFFFFu) + (int16_t)(off & 0xFFFFu),
-                                       (int16_t)(xe >> 16) + (int16_t)(off >> 16));
-                            xo = lanes((int16_t)(xo & 0xFFFFu) + (int16_t)(off & 0xFFFFu),
-                                       (int16_t)(xo >> 16) + (int16_t)(off >> 16));
+                            xe = mote_s4_add16(xe, off); /* x - zp: |x - zp| <= 255 fits a lane */
+                            xo = mote_s4_add16(xo, off);
                             const uint32_t *wp = wr + (size_t)fx * (size_t)c / 2;
-                            a0 = mla_bb(wp[0], xe, a0);
-                            a2 = mla_tt(wp[0], xe, a2);
-                            a1 = mla_bb(wp[1], xo, a1);
-                            a3 = mla_tt(wp[1], xo, a3);
+                            a0 = mote_s4_mlabb(wp[0], xe, a0);
+                            a2 = mote_s4_mlatt(wp[0], xe, a2);
+                            a1 = mote_s4_mlabb(wp[1], xo, a1);
+                            a3 = mote_s4_mlatt(wp[1], xo, a3);
                         }
                     }
                     const int32_t acc[4] = {a0, a1, a2, a3};

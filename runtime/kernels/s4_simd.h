@@ -2,19 +2,19 @@
  * fc_s8_s4_opt.c): the packed nibble word and its SMLAD operands.
  *
  * A weight w (-8..7) is stored offset by 8, u = w + 8 (0..15), so that a
- * masked nibble is already a non-negative int16 lane. Eight weights
- * e0..e7 of one output channel share a word:
- *   bits  0.. 3 e0, 16..19 e2 | 4.. 7 e1, 20..23 e3 |
- *   bits  8..11 e4, 24..27 e6 | 12..15 e5, 28..31 e7
- * so (word >> 4j) & 0x000F000F, j = 0..3, is the operand pair (e0,e2),
- * (e1,e3), (e4,e6), (e5,e7): the order mote_s8_expand gives the inputs of
- * two 4-element slices. One AND (with a shifted register) per 2 weights,
- * no sign extension. The dot product then carries 8 * sum x too:
+ * masked nibble is already a non-negative int16 lane. One word holds one
+ * 4-input slice e0..e3 of two output channels a and b:
+ *   bits 0..3 a.e0, 16..19 a.e2 | 4..7 a.e1, 20..23 a.e3 |
+ *   bits 8..11 b.e0, 24..27 b.e2 | 12..15 b.e1, 28..31 b.e3
+ * so (word >> 4j) & 0x000F000F, j = 0..3, is (a.e0,a.e2), (a.e1,a.e3),
+ * (b.e0,b.e2), (b.e1,b.e3): the lane order SXTB16 splits the slice's inputs
+ * into (mote_s8_expand). One AND with a shifted register per 2 weights, no
+ * sign extension. The dot product then carries 8 * sum x too:
  *   sum u x = sum w x + 8 sum x,
  * which the kernels subtract once per pixel (sum x over the window).
  *
  * Inputs are always held as int16 lane pairs here (also without DSP),
- * 4 words per 8 inputs; without DSP the lanes are multiplied in C. */
+ * 2 words per 4 inputs; without DSP the lanes are multiplied in C. */
 #ifndef MOTE_S4_SIMD_H
 #define MOTE_S4_SIMD_H
 
@@ -31,6 +31,34 @@ static inline int32_t mote_s4_smlad(uint32_t a, uint32_t b, int32_t acc)
     int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
     int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
     return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+#endif
+}
+
+/* Lane-wise a + b (SADD16; the lanes here never overflow) and the
+ * halfword multiply-accumulates acc + lo(a) lo(b) (SMLABB), acc + hi(a) hi(b)
+ * (SMLATT), for the depthwise kernel. */
+static inline uint32_t mote_s4_add16(uint32_t a, uint32_t b)
+{
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    return (uint32_t)__sadd16((int16x2_t)a, (int16x2_t)b);
+#else
+    return (((a & 0xFFFFu) + (b & 0xFFFFu)) & 0xFFFFu) | (((a >> 16) + (b >> 16)) << 16);
+#endif
+}
+static inline int32_t mote_s4_mlabb(uint32_t a, uint32_t b, int32_t acc)
+{
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    return __smlabb((int32_t)a, (int32_t)b, acc);
+#else
+    return acc + (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+#endif
+}
+static inline int32_t mote_s4_mlatt(uint32_t a, uint32_t b, int32_t acc)
+{
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    return __smlatt((int32_t)a, (int32_t)b, acc);
+#else
+    return acc + (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
 #endif
 }
 
@@ -52,9 +80,8 @@ static inline int32_t mote_s4_expand(uint32_t *dst, int32_t stride, const int8_t
 {
     int32_t sum = 0, s = 0;
     for (; 4 * s + 4 <= k; s++, dst += stride) {
-        const uint32_t v = mote_load_u32(src + 4 * s);
-        mote_s4_split(v, &dst[0], &dst[1]);
-        sum += (int32_t)src[4 * s] + src[4 * s + 1] + src[4 * s + 2] + src[4 * s + 3];
+        mote_s4_split(mote_load_u32(src + 4 * s), &dst[0], &dst[1]);
+        sum = mote_s4_smlad(dst[0], 0x00010001u, mote_s4_smlad(dst[1], 0x00010001u, sum)); /* lane sums */
     }
     for (; 4 * s < kp; s++, dst += stride) {
         uint8_t tail[4] = {0, 0, 0, 0};
@@ -67,15 +94,18 @@ static inline int32_t mote_s4_expand(uint32_t *dst, int32_t stride, const int8_t
     return sum;
 }
 
-/* Word o of channel c's packed weights (elements 8o..8o+7 of w, a flat int4
- * tensor from element `first`; elements at or beyond k count as 0). */
-static inline uint32_t mote_s4_pack_word(const uint8_t *w, size_t first, int64_t k, int64_t o)
+/* The word of slice o (elements 4o..4o+3) of channels a and b, each a flat
+ * int4 run of k weights from element first_a / first_b of w; b < 0: no
+ * channel b (weights 0); elements at or beyond k count as 0. */
+static inline uint32_t mote_s4_pack_word(const uint8_t *w, size_t first_a, int64_t first_b, int64_t k, int64_t o)
 {
     static const uint8_t shift[8] = {0, 4, 16, 20, 8, 12, 24, 28};
     uint32_t word = 0;
     for (int j = 0; j < 8; j++) {
-        int64_t e = 8 * o + j;
-        int32_t v = e < k ? mote_s4_at(w, first + (size_t)e) : 0;
+        const int64_t e = 4 * o + (j & 3);
+        int32_t v = 0;
+        if (e < k && j < 4) v = mote_s4_at(w, first_a + (size_t)e);
+        if (e < k && j >= 4 && first_b >= 0) v = mote_s4_at(w, (size_t)first_b + (size_t)e);
         word |= (uint32_t)(v + 8) << shift[j];
     }
     return word;

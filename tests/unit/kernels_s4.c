@@ -101,6 +101,7 @@ static void test_nibble_order(void **state)
     assert_int_equal(mote_dtype_size(MOTE_I4), 0);
 }
 
+static int dw3_chosen;
 static const uint8_t acts[] = {MOTE_ACT_NONE, MOTE_ACT_RELU, MOTE_ACT_RELU6, MOTE_ACT_RELU_N1_TO_1};
 
 /* Output size of one spatial dimension, as TFLite. */
@@ -116,7 +117,8 @@ static void conv_case(int depthwise, int rep, int *opt_chosen)
     const int one = !depthwise && rep % 3 == 0;
     const int32_t n = rnd(1, 2), ih = rnd(1, 11), iw = rnd(1, 11);
     int32_t ic = rnd(1, 19), oc, fic;
-    const int32_t kh = one ? 1 : rnd(1, 4), kw = one ? 1 : rnd(1, 4);
+    const int dw3 = depthwise && rep % 4 == 0; /* the 3x3 kernel's shapes */
+    const int32_t kh = one ? 1 : dw3 ? 3 : rnd(1, 4), kw = one ? 1 : dw3 ? 3 : rnd(1, 4);
     int32_t mult = 1;
     if (depthwise) {
         if (rep % 2) ic = 4 * rnd(1, 6); /* the optimized kernel's case */
@@ -131,10 +133,10 @@ static void conv_case(int depthwise, int rep, int *opt_chosen)
     }
     mote_opts *o = &c.n.opts;
     o->padding = (uint8_t)rnd(0, 1);
-    o->stride_h = (int16_t)rnd(1, 3);
-    o->stride_w = (int16_t)rnd(1, 3);
-    o->dilation_h = (int16_t)(one ? 1 : rnd(1, 2));
-    o->dilation_w = (int16_t)(one ? 1 : rnd(1, 2));
+    o->stride_h = (int16_t)rnd(1, dw3 ? 2 : 3);
+    o->stride_w = (int16_t)rnd(1, dw3 ? 2 : 3);
+    o->dilation_h = (int16_t)(one || dw3 ? 1 : rnd(1, 2));
+    o->dilation_w = (int16_t)(one || dw3 ? 1 : rnd(1, 2));
     o->depth_multiplier = (int16_t)(depthwise ? mult : 0);
     o->activation = acts[rnd(0, 3)];
     const int32_t oh = out_size(o->padding, ih, kh, o->stride_h, o->dilation_h);
@@ -174,6 +176,7 @@ static void conv_case(int depthwise, int rep, int *opt_chosen)
     for (int k = 0; k < 2; k++) {
         mote_eval_fn e = run(&c, isas[k], y_opt);
         *opt_chosen += e != ref;
+        dw3_chosen += e == mote_depthwise_s8_3x3_eval;
         assert_memory_equal(y_ref, y_opt, c.t[3].bytes);
     }
 }
@@ -191,7 +194,7 @@ static void test_depthwise_random(void **state)
     (void)state;
     int chosen = 0;
     for (int rep = 0; rep < 500; rep++) conv_case(1, rep, &chosen);
-    assert_true(chosen > 150);
+    assert_true(chosen > 150 && dw3_chosen > 50);
 }
 
 static void test_fc_random(void **state)
