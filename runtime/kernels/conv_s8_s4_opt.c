@@ -9,8 +9,9 @@
  * mote_gemm_s8_pack, one mote_gemm_s8_pair per channel pair (bias' = bias
  * - zp sum w, output stage), then per channel pair its kp / 4 slice words
  * (kp: k padded to a multiple of 8). Scratch: the two pixels' inputs as lane pairs
- * (4 * kp bytes; slice s: pixel 0's 2 words, then pixel 1's), then one
- * gathered window row (kp bytes) unless the filter is 1x1. */
+ * (4 * kp bytes; slice s: pixel 0's 2 words, then pixel 1's), the 4 dot
+ * products of each channel pair (16 bytes a pair), then one gathered window
+ * row (kp bytes) unless the filter is 1x1. */
 #include <string.h>
 
 #include "gemm_s8.h"
@@ -80,96 +81,112 @@ mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
         for (int32_t o = 0; o < slices; o++)
             w[(size_t)p * (size_t)slices + (size_t)o] = mote_s4_pack_word(src, (size_t)(2 * p) * (size_t)k, b, k, o);
     }
-    n->scratch_bytes = 4u * (size_t)kp + (one ? 0 : (size_t)kp);
+    n->scratch_bytes = 4u * (size_t)kp + 16u * (size_t)pairs + (one ? 0 : (size_t)kp);
     n->eval = mote_conv_s8_s4_opt_eval;
     return MOTE_OK;
 }
 
 #if MOTE_DSP && defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define S4_ASM 1
-/* its own function: inlined into the output loop GCC runs out of registers
- * for the asm (the call costs ~15 instructions per 4 k MACs) */
-#define S4_2X2_FN static __attribute__((noinline)) void
 #else
 #define S4_ASM 0
-#define S4_2X2_FN static inline void
 #endif
 
-/* acc[0..3] += (ch a, px 0), (ch a, px 1), (ch b, px 0), (ch b, px 1) over
- * `slices` slices (an even count) of one channel pair's words w and the
- * two pixels' lane pairs xs. */
-S4_2X2_FN s4_2x2(const uint32_t *xs, const uint32_t *w, int32_t slices, int32_t *acc)
-{
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+/* acc[4p..4p+3] = (ch a, px 0), (ch a, px 1), (ch b, px 0), (ch b, px 1)
+ * of channel pair p: bias' - 8 sum x + sum (w + 8) x over `slices` slices (an
+ * even count) of its words and the two pixels' lane pairs xs (the offset
+ * weights add 8 sum x to every dot product: e[px] = 8 sum x). All pairs in
+ * one call, not inlined: inside the output loop GCC runs out of registers
+ * for the asm. */
 #if S4_ASM
-    /* The C below by hand: GCC masks with an immediate after a separate
-     * shift (2 instructions where 1 does) and loads the scratch words one by
-     * one. Two slices per iteration, 29 instructions for 32 MACs; the loop
-     * ends on the scratch pointer, its end read from memory, so that it needs
-     * 13 registers as conv_s8_im2col's loop does. */
-    const uint32_t *end = xs + 4 * slices;
-#define MOTE_S4_SLICE                                                                                              \
-    "ldm %[x]!, {r4, r5, r6, r8}\n\t"                                                                             \
-    "ldr r9, [%[w]], #4\n\t"                                                                                      \
-    "and r10, %[m], r9\n\t"                                                                                       \
-    "smlad %[a00], r10, r4, %[a00]\n\t"                                                                           \
-    "smlad %[a01], r10, r6, %[a01]\n\t"                                                                           \
-    "and r10, %[m], r9, lsr #4\n\t"                                                                               \
-    "smlad %[a00], r10, r5, %[a00]\n\t"                                                                           \
-    "smlad %[a01], r10, r8, %[a01]\n\t"                                                                           \
-    "and r10, %[m], r9, lsr #8\n\t"                                                                               \
-    "smlad %[a10], r10, r4, %[a10]\n\t"                                                                           \
-    "smlad %[a11], r10, r6, %[a11]\n\t"                                                                           \
-    "and r10, %[m], r9, lsr #12\n\t"                                                                              \
-    "smlad %[a10], r10, r5, %[a10]\n\t"                                                                           \
+/* -Og keeps too many values in registers around the asm: -O2 here */
+__attribute__((noinline, optimize("O2")))
+#endif
+static void s4_dots(const uint32_t *xs0, const uint32_t *w, int32_t slices, const mote_gemm_s8_pair *pr,
+                    int32_t pairs, const int32_t e[2], int32_t *dots)
+{
+    const uint32_t *end = xs0 + 4 * slices;
+#if S4_ASM && defined(__OPTIMIZE_SIZE__)
+    /* -Os keeps pr and e in registers around the asm: the start values first */
+    for (int32_t p = 0; p < pairs; p++) {
+        dots[4 * p] = pr[p].bias[0] - e[0];
+        dots[4 * p + 1] = pr[p].bias[0] - e[1];
+        dots[4 * p + 2] = pr[p].bias[1] - e[0];
+        dots[4 * p + 3] = pr[p].bias[1] - e[1];
+    }
+#define S4_START(i, b, px) dots[i]
+#else
+#define S4_START(i, b, px) (pr->bias[b] - e[px])
+#endif
+    for (int32_t p = 0; p < pairs; p++, dots += 4, pr++) {
+        const uint32_t *xs = xs0;
+        int32_t a00 = S4_START(0, 0, 0), a01 = S4_START(1, 0, 1), a10 = S4_START(2, 1, 0), a11 = S4_START(3, 1, 1);
+#undef S4_START
+#if S4_ASM
+        /* The C below by hand: GCC masks with an immediate after a separate
+         * shift (2 instructions where 1 does) and loads the scratch words one
+         * by one. Two slices per iteration, 31 instructions for 32 MACs (int8's
+         * loop: 32); the loop ends on the scratch pointer, its end read from
+         * memory, so that it needs 13 registers as conv_s8_im2col's does. */
+#define MOTE_S4_SLICE                                                                                          \
+    "ldm %[x]!, {r4, r5, r6, r8}\n\t"                                                                         \
+    "ldr r9, [%[w]], #4\n\t"                                                                                  \
+    "and r10, %[m], r9\n\t"                                                                                   \
+    "smlad %[a00], r10, r4, %[a00]\n\t"                                                                       \
+    "smlad %[a01], r10, r6, %[a01]\n\t"                                                                       \
+    "and r10, %[m], r9, lsr #4\n\t"                                                                           \
+    "smlad %[a00], r10, r5, %[a00]\n\t"                                                                       \
+    "smlad %[a01], r10, r8, %[a01]\n\t"                                                                       \
+    "and r10, %[m], r9, lsr #8\n\t"                                                                           \
+    "smlad %[a10], r10, r4, %[a10]\n\t"                                                                       \
+    "smlad %[a11], r10, r6, %[a11]\n\t"                                                                       \
+    "and r10, %[m], r9, lsr #12\n\t"                                                                          \
+    "smlad %[a10], r10, r5, %[a10]\n\t"                                                                       \
     "smlad %[a11], r10, r8, %[a11]\n\t"
-    __asm__ volatile("1:\n\t" MOTE_S4_SLICE MOTE_S4_SLICE
-                     "ldr r9, %[end]\n\t"
-                     "cmp %[x], r9\n\t"
-                     "bne 1b\n\t"
-                     : [x] "+r"(xs), [w] "+r"(w), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
-                       [a11] "+r"(a11)
-                     : [m] "r"(MOTE_S4_MASK), [end] "m"(end)
-                     : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
+        __asm__ volatile("1:\n\t" MOTE_S4_SLICE MOTE_S4_SLICE
+                         "ldr r9, %[end]\n\t"
+                         "cmp %[x], r9\n\t"
+                         "bne 1b\n\t"
+                         : [x] "+r"(xs), [w] "+r"(w), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
+                           [a11] "+r"(a11)
+                         : [m] "r"(MOTE_S4_MASK), [end] "m"(end)
+                         : "r4", "r5", "r6", "r8", "r9", "r10", "cc", "memory");
 #undef MOTE_S4_SLICE
 #else
-    const uint32_t m = MOTE_S4_MASK;
-    for (int32_t s = 0; s < slices; s++, w++, xs += 4) {
-        const uint32_t v = *w, p0 = v & m, p1 = (v >> 4) & m, p2 = (v >> 8) & m, p3 = (v >> 12) & m;
-        a00 = mote_s4_smlad(p0, xs[0], a00);
-        a00 = mote_s4_smlad(p1, xs[1], a00);
-        a01 = mote_s4_smlad(p0, xs[2], a01);
-        a01 = mote_s4_smlad(p1, xs[3], a01);
-        a10 = mote_s4_smlad(p2, xs[0], a10);
-        a10 = mote_s4_smlad(p3, xs[1], a10);
-        a11 = mote_s4_smlad(p2, xs[2], a11);
-        a11 = mote_s4_smlad(p3, xs[3], a11);
-    }
+        const uint32_t m = MOTE_S4_MASK;
+        for (; xs != end; w++, xs += 4) {
+            const uint32_t v = *w, p0 = v & m, p1 = (v >> 4) & m, p2 = (v >> 8) & m, p3 = (v >> 12) & m;
+            a00 = mote_s4_smlad(p0, xs[0], a00);
+            a00 = mote_s4_smlad(p1, xs[1], a00);
+            a01 = mote_s4_smlad(p0, xs[2], a01);
+            a01 = mote_s4_smlad(p1, xs[3], a01);
+            a10 = mote_s4_smlad(p2, xs[0], a10);
+            a10 = mote_s4_smlad(p3, xs[1], a10);
+            a11 = mote_s4_smlad(p2, xs[2], a11);
+            a11 = mote_s4_smlad(p3, xs[3], a11);
+        }
 #endif
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
+        dots[0] = a00;
+        dots[1] = a01;
+        dots[2] = a10;
+        dots[3] = a11;
+    }
 }
 
-MOTE_GEMM_INLINE void s4_pixels_as(const mote_conv_data *d, const uint32_t *xs, const int32_t sx[2], int8_t *out0,
-                                   int8_t *out1, const int full)
+MOTE_GEMM_INLINE void s4_pixels_as(const mote_conv_data *d, const uint32_t *xs, const int32_t sx[2], int32_t *dots,
+                                   int8_t *out0, int8_t *out1, const int full)
 {
     const mote_gemm_s8_pack *g = mote_gemm_s8_pack_of(d);
     const mote_gemm_s8_pair *pr = mote_gemm_s8_pairs(g);
-    const int32_t slices = g->kp >> 2;
-    const uint32_t *w = (const uint32_t *)(const void *)(pr + g->pairs);
     const int32_t oc = d->channels, off = d->output_offset, lo = d->act_min, hi = d->act_max;
-    /* the offset weights (w + 8) add 8 sum x to every dot product */
-    const int32_t e0 = 8 * sx[0], e1 = 8 * sx[1];
-    for (int32_t c = 0; c < oc; c += 2, w += slices, pr++) {
-        int32_t acc[4] = {pr->bias[0] - e0, pr->bias[0] - e1, pr->bias[1] - e0, pr->bias[1] - e1};
-        s4_2x2(xs, w, slices, acc);
-        out0[c] = mote_gemm_s8_out(acc[0], pr, 0, off, full, lo, hi);
-        if (out1) out1[c] = mote_gemm_s8_out(acc[1], pr, 0, off, full, lo, hi);
+    const int32_t e[2] = {8 * sx[0], 8 * sx[1]};
+    s4_dots(xs, (const uint32_t *)(const void *)(pr + g->pairs), g->kp >> 2, pr, g->pairs, e, dots);
+    for (int32_t c = 0; c < oc; c += 2, dots += 4, pr++) {
+        out0[c] = mote_gemm_s8_out(dots[0], pr, 0, off, full, lo, hi);
+        if (out1) out1[c] = mote_gemm_s8_out(dots[1], pr, 0, off, full, lo, hi);
         if (c + 1 < oc) {
-            out0[c + 1] = mote_gemm_s8_out(acc[2], pr, 1, off, full, lo, hi);
-            if (out1) out1[c + 1] = mote_gemm_s8_out(acc[3], pr, 1, off, full, lo, hi);
+            out0[c + 1] = mote_gemm_s8_out(dots[2], pr, 1, off, full, lo, hi);
+            if (out1) out1[c + 1] = mote_gemm_s8_out(dots[3], pr, 1, off, full, lo, hi);
         }
     }
 }
@@ -190,7 +207,8 @@ void mote_conv_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t)
     const int one = kh == 1 && kw == 1;
     const int full = d->act_min <= -128 && d->act_max >= 127;
     uint32_t *xs = n->scratch;
-    int8_t *row = (int8_t *)(xs + g->kp);
+    int32_t *dots = (int32_t *)(xs + g->kp);
+    int8_t *row = (int8_t *)(dots + 4 * g->pairs);
     for (int32_t p = 0; p < total; p += 2) {
         int32_t sx[2];
         /* both pixels are read into the scratch before either is written */
@@ -206,6 +224,17 @@ void mote_conv_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t)
                 int8_t *dst = row;
                 for (int32_t fy = 0; fy < kh; fy++) {
                     int32_t iy = y0 + fy * dh;
+                    /* a window row all padding, or all inside: one fill or one copy */
+                    if (iy < 0 || iy >= ih) {
+                        memset(dst, (int8_t)g->pad_x, (size_t)(kw * ic));
+                        dst += kw * ic;
+                        continue;
+                    }
+                    if (dw == 1 && x0 >= 0 && x0 + kw <= iw) {
+                        memcpy(dst, x + (((size_t)b * ih + iy) * iw + x0) * ic, (size_t)(kw * ic));
+                        dst += kw * ic;
+                        continue;
+                    }
                     for (int32_t fx = 0; fx < kw; fx++, dst += ic) {
                         int32_t ix = x0 + fx * dw;
                         if (iy < 0 || iy >= ih || ix < 0 || ix >= iw)
@@ -219,8 +248,8 @@ void mote_conv_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t)
         }
         int8_t *o0 = y + (size_t)p * oc, *o1 = p + 1 < total ? o0 + oc : NULL;
         if (full)
-            s4_pixels_as(d, xs, sx, o0, o1, 1);
+            s4_pixels_as(d, xs, sx, dots, o0, o1, 1);
         else
-            s4_pixels_as(d, xs, sx, o0, o1, 0);
+            s4_pixels_as(d, xs, sx, dots, o0, o1, 0);
     }
 }
