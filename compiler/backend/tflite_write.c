@@ -43,6 +43,7 @@ static int tfl_type(uint8_t dt)
     case MOTE_I8: return 9;
     case MOTE_U64: return 12;
     case MOTE_U32: return 15;
+    case MOTE_I4: return 17;
     default: return -1;
     }
 }
@@ -477,7 +478,7 @@ static int check_tensor(const mote_ir_graph *g, int32_t i, char *err, size_t err
         if (t->dims[d] < 0)
             return fail(err, errlen, "tensor %d (%s): dimension %d is %d", (int)i, tname(g, i), d, (int)t->dims[d]);
     if (t->flags & MOTE_TENSOR_CONST) {
-        size_t want = (size_t)mote_tensor_elems(t) * mote_dtype_size((mote_dtype)t->type);
+        size_t want = mote_dtype_bytes((mote_dtype)t->type, mote_tensor_elems(t));
         if (!t->data && t->bytes)
             return fail(err, errlen, "tensor %d (%s): constant without data", (int)i, tname(g, i));
         if (t->bytes != want)

@@ -65,7 +65,7 @@ int32_t mote_irb_tensor(mote_irb *b, const char *name, mote_dtype type, int rank
         if (dims[d] < 1) return mote_irb_fail(b, "tensor '%s': dimension %d is %d", name, d, (int)dims[d]);
         n *= (size_t)(it->t.dims[d] = dims[d]);
     }
-    it->t.bytes = n * mote_dtype_size(type);
+    it->t.bytes = mote_dtype_bytes(type, (int64_t)n);
     return g->n_tensors - 1;
 }
 

@@ -70,6 +70,18 @@ mote_status mote_conv_quant_s8(mote_ctx *ctx, const mote_node *n, const mote_ten
     return MOTE_OK;
 }
 
+mote_status mote_conv_quant_s4(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *filter, const mote_tensor *bias,
+                               const mote_tensor *out, int filter_axis, mote_conv_data *d)
+{
+    /* int4 weights are symmetric by construction: a zero point other than 0
+     * is a model this kernel would misread, so it is refused, not ignored. */
+    for (int32_t c = 0; c < filter->q.n; c++)
+        if (filter->q.zero_point && filter->q.zero_point[c] != 0)
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "int4 filter zero point must be 0");
+    return mote_conv_quant_s8(ctx, n, in, filter, bias, out, filter_axis, d);
+}
+
 static mote_status prepare_hybrid(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
                                   const mote_tensor *filter, mote_conv_data *d)
 {
@@ -134,6 +146,13 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         }
         return mote_conv_s8_opt_choose(ctx, n, t);
     }
+    if (in->type == MOTE_I8 && filter->type == MOTE_I4 && out->type == MOTE_I8) {
+        s = mote_conv_quant_s4(ctx, n, in, filter, bias, out, 0, d);
+        if (s != MOTE_OK) return s;
+        n->eval = mote_conv_s8_s4_eval;
+        if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        return mote_conv_s8_s4_opt_choose(ctx, n, t);
+    }
     if (in->type != MOTE_F32 || out->type != MOTE_F32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CONV_2D supports int8 or float32 activations");
     if (bias && bias->type != MOTE_F32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "CONV_2D float bias must be float32");
@@ -158,6 +177,9 @@ static const mote_kernel conv_2d_kernels[] = {
     {"conv_s8_1x1", mote_conv_s8_1x1_eval, (1u << 1) | (1u << 2), 0, 0},
     {"conv_s8_im2col", mote_conv_s8_im2col_eval, (1u << 1) | (1u << 2), 0, 0},
     {"conv_s8_neon", mote_conv_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
+    MOTE_KERNEL("conv_s8_s4", mote_conv_s8_s4_eval),
+    /* int4 weights and folded bias in the parameter block (conv_s8_s4_opt.c) */
+    {"conv_s8_s4_opt", mote_conv_s8_s4_opt_eval, (1u << 1) | (1u << 2), 0, 0},
 };
 
 const mote_op_def mote_op_conv_2d = {conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

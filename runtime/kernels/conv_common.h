@@ -99,6 +99,20 @@ mote_status mote_depthwise_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mot
 void mote_conv_s8_neon_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_neon_eval(const mote_node *n, const mote_tensor *t);
 
+/* int8 activations with int4 weights (MOTE_I4, s4.h): mote_conv_quant_s8's
+ * parameters once the filter's zero points are checked to be 0; reference
+ * kernels conv_s8_s4.c, depthwise_s8_s4.c. */
+mote_status mote_conv_quant_s4(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
+                               const mote_tensor *filter, const mote_tensor *bias,
+                               const mote_tensor *out, int filter_axis, mote_conv_data *d);
+void mote_conv_s8_s4_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_s4_eval(const mote_node *n, const mote_tensor *t);
+/* optimized (conv_s8_s4_opt.c, depthwise_s8_s4_opt.c): int4 weights kept packed in the parameter block */
+mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_depthwise_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_conv_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t);
+
 /* Hybrid scratch: per batch scale (float) and zero point (int32), then the
  * int8 copy of the input. */
 static inline size_t mote_conv_hybrid_scratch(int32_t batches, int64_t in_elems)

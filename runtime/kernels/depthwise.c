@@ -55,7 +55,16 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
         n->eval = mote_depthwise_f32_eval;
         return MOTE_OK;
     }
-    return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid)");
+    if (in->type == MOTE_I8 && filter->type == MOTE_I4 && out->type == MOTE_I8) {
+        s = mote_conv_quant_s4(ctx, n, in, filter, bias, out, 3, d);
+        if (s != MOTE_OK) return s;
+        n->eval = mote_depthwise_s8_s4_eval;
+        if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        s = mote_depthwise_s8_opt_choose(ctx, n, t); /* the 3x3 kernel: int16 weights in its block */
+        if (s != MOTE_OK || n->eval != mote_depthwise_s8_s4_eval) return s;
+        return mote_depthwise_s8_s4_opt_choose(ctx, n, t);
+    }
+    return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid), or int8 with int4 weights");
 }
 
 static const mote_kernel depthwise_conv_2d_kernels[] = {
@@ -64,6 +73,9 @@ static const mote_kernel depthwise_conv_2d_kernels[] = {
     {"depthwise_s8_x86", MOTE_X86_EVAL(mote_depthwise_s8_x86_eval), 0x6, 0, 0}, /* weights, bias packed */
     {"depthwise_s8_3x3", mote_depthwise_s8_3x3_eval, 0x6, 2, 0}, /* weights, bias packed; pixel pairs */
     {"depthwise_s8_neon", mote_depthwise_s8_neon_eval, 0x6, 0, 0}, /* weights, bias packed */
+    MOTE_KERNEL("depthwise_s8_s4", mote_depthwise_s8_s4_eval),
+    /* int4 weights unpacked per inference into scratch (depthwise_s8_s4_opt.c) */
+    MOTE_KERNEL("depthwise_s8_s4_opt", mote_depthwise_s8_s4_opt_eval),
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

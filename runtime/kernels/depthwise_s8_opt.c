@@ -3,7 +3,16 @@
  * an output stage the fast requantization reproduces exactly, go to
  * depthwise_s8_3x3.c; everything else stays on the reference kernel. */
 #include "depthwise_s8_3x3.h"
+#include "s4_simd.h"
 #include "simd_s8.h"
+
+/* Weight i of an int8 or int4 (MOTE_I4) filter: the kernel's records hold
+ * int16 weights either way, so int4 filters get the same kernel. */
+static int32_t dw3_w(const mote_tensor *filter, size_t i)
+{
+    if (filter->type == MOTE_I4) return mote_s4_at(filter->data, i);
+    return ((const int8_t *)filter->data)[i];
+}
 
 /* Channel ch's output stage for the kernel (mote_requant_fit): its own, or
  * for a dead channel one that gives the same constant. The kernel doubles
@@ -12,10 +21,12 @@
 static int dw3_chan(const mote_conv_data *d, const mote_tensor *filter, const mote_tensor *bias, int32_t ch,
                     mote_requant_chan *f)
 {
-    const int8_t *w = filter->data;
     const int32_t c = d->channels, zp = -d->input_offset;
     int64_t lo, hi, sabs;
-    mote_s8_dot_range(w + ch, (size_t)c, 9, zp, &lo, &hi, &sabs);
+    if (filter->type == MOTE_I4)
+        mote_s4_dot_range(filter->data, (size_t)ch, (size_t)c, 9, zp, &lo, &hi, &sabs);
+    else
+        mote_s8_dot_range((const int8_t *)filter->data + ch, (size_t)c, 9, zp, &lo, &hi, &sabs);
     const int64_t b = bias ? ((const int32_t *)bias->data)[ch] : 0;
     if (!mote_requant_fit(b, mote_conv_mult(d)[ch], mote_conv_shift(d)[ch], lo, hi, 256 * sabs, (int64_t)1 << 29, 1,
                           d->output_offset, d->act_min, d->act_max, f))
@@ -53,7 +64,6 @@ static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, 
     int32_t *rec = (int32_t *)(void *)(h + 1);
     h->row = mote_dw3_row(in->dims[2], out->dims[2], n->opts.stride_w, d->pad_w);
     h->full = d->act_min <= -128 && d->act_max >= 127;
-    const int8_t *w = filter->data;
     for (int32_t ch = 0; ch < c; ch++, rec += MOTE_DW3_REC) {
         mote_requant_chan f = {0, 0, -1};
         (void)dw3_chan(d, filter, bias, ch, &f); /* accepted by dw3_fits */
@@ -61,8 +71,9 @@ static mote_status dw3_pack(mote_ctx *ctx, mote_node *n, const mote_tensor *in, 
         for (int32_t r = 0; r < 3; r++) {
             int32_t t[3];
             for (int32_t k = 0; k < 3; k++) {
-                t[k] = 2 * w[(size_t)(3 * r + k) * c + ch];
-                sum += w[(size_t)(3 * r + k) * c + ch];
+                const int32_t v = dw3_w(filter, (size_t)(3 * r + k) * c + ch);
+                t[k] = 2 * v;
+                sum += v;
             }
             rec[2 * r] = (int32_t)(((uint32_t)t[0] & 0xFFFFu) | ((uint32_t)t[1] << 16));
             rec[2 * r + 1] = (int32_t)(((uint32_t)t[1] & 0xFFFFu) | ((uint32_t)t[2] << 16));
@@ -83,7 +94,7 @@ mote_status mote_depthwise_s8_opt_choose(mote_ctx *ctx, mote_node *n, const mote
 {
     const mote_tensor *in = mote_in(n, t, 0), *filter = mote_in(n, t, 1), *bias = mote_in(n, t, 2);
     const mote_tensor *out = mote_out(n, t, 0);
-    if (n->eval != mote_depthwise_s8_eval) return MOTE_OK;
+    if (n->eval != mote_depthwise_s8_eval && n->eval != mote_depthwise_s8_s4_eval) return MOTE_OK;
     if (dw3_fits(n, n->data, in, filter, bias)) return dw3_pack(ctx, n, in, out, filter, bias);
     return MOTE_OK;
 }

@@ -38,6 +38,10 @@ mote_status mote_fc_s8_neon_choose(mote_ctx *ctx, mote_node *n, const mote_tenso
 void mote_fc_s8_neon_eval(const mote_node *n, const mote_tensor *t);
 
 void mote_fc_s8_eval(const mote_node *node, const mote_tensor *tensors);
+/* int4 weights (MOTE_I4): reference fc_s8_s4.c, optimized fc_s8_s4_opt.c */
+void mote_fc_s8_s4_eval(const mote_node *node, const mote_tensor *tensors);
+mote_status mote_fc_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_fc_s8_s4_opt_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_per_channel_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_f32_eval(const mote_node *node, const mote_tensor *tensors);
 

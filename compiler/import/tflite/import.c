@@ -69,6 +69,7 @@ static int map_dtype(int8_t tfl, mote_dtype *out)
     case 9: *out = MOTE_I8; return 0;
     case 12: *out = MOTE_U64; return 0;
     case 15: *out = MOTE_U32; return 0;
+    case 17: *out = MOTE_I4; return 0;
     default: return -1;
     }
 }
@@ -128,6 +129,7 @@ static int import_quant(importer *im, mote_ir_tensor *it, uint32_t idx, const ch
         if (dt == MOTE_I8) zlo = INT8_MIN, zhi = INT8_MAX;
         if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
         if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
+        if (dt == MOTE_I4) zlo = -8, zhi = 7;
         if (z < zlo || z > zhi)
             return fail(im, "tensor %u (%s): zero_point %lld out of range for %s", idx, label, (long long)z,
                         mote_dtype_name(dt));
@@ -172,7 +174,7 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
             return fail(im, "tensor %u (%s): too large", idx, label);
         elems *= (size_t)v;
     }
-    mt->bytes = elems * mote_dtype_size(dt);
+    mt->bytes = mote_dtype_bytes(dt, (int64_t)elems);
     if (mt->bytes > MAX_TENSOR_BYTES) return fail(im, "tensor %u (%s): too large", idx, label);
     if (fb_u8(r, t, T_IS_VARIABLE, 0)) mt->flags |= MOTE_TENSOR_VARIABLE;
     if (fb_has(r, t, T_SPARSITY)) return fail(im, "tensor %u (%s): sparse tensors are not supported", idx, label);
@@ -196,6 +198,9 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
         mt->data = (void *)(uintptr_t)data;
         mt->flags |= MOTE_TENSOR_CONST;
     }
+    /* mote's int4 is for weights (conv, depthwise, fully connected filters) */
+    if (dt == MOTE_I4 && !(mt->flags & MOTE_TENSOR_CONST))
+        return fail(im, "tensor %u (%s): int4 tensors must be constant weights", idx, label);
 
     fb_table q = fb_subtable(r, t, T_QUANT);
     if (q.pos) {
