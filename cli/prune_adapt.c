@@ -9,9 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/compile_job.h"
+#include "estimate.h"
 #include "prune_adapt.h"
-#include "target/cost.h"
 
 /* Estimated ms per inference of m (with the front end) on target, from its int8 export; < 0 on failure. */
 static double latency_ms(tp_retrain *r, tr_model *m, const char *target, const char *dir, char *err, size_t errlen)
@@ -19,23 +18,10 @@ static double latency_ms(tp_retrain *r, tr_model *m, const char *target, const c
     char fp[4096], qp[4096];
     snprintf(fp, sizeof fp, "%s/adapt_float.tflite", dir);
     snprintf(qp, sizeof qp, "%s/adapt_int8.tflite", dir);
-    if (tp_retrain_export(r, m, fp, qp, err, errlen)) return -1;
-    compile_job j;
-    if (compile_job_open(&j, qp, target, NULL)) {
-        snprintf(err, errlen, "compiling a candidate for %s failed (above)", target);
-        return -1;
-    }
-    mote_cost_model cm;
-    char note[256];
-    double ms = -1;
-    if (mote_cost_load_for(&j.prof, &cm, note, sizeof note, err, errlen) == 0) {
-        mote_cost_node *nodes = calloc((size_t)j.hm->m.n_nodes + 1, sizeof *nodes);
-        if (nodes) ms = mote_cost_ms(&cm, mote_cost_estimate(&cm, &j.hm->m, nodes), j.prof.clock_mhz);
-        free(nodes);
-        mote_cost_free(&cm);
-    }
-    compile_job_close(&j);
-    return ms;
+    cli_estimate_t e;
+    if (tp_retrain_export(r, m, fp, qp, err, errlen) || cli_estimate(qp, target, &e, err, errlen)) return -1;
+    if (e.ms < 0) snprintf(err, errlen, "no cost model for %s's core", target);
+    return e.ms;
 }
 
 static double val_accuracy(tr_model *m, const tp_retrain *r)
