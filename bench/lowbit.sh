@@ -109,9 +109,11 @@ def fit(rows):
     feats = [(r[0], r[1], 1.0, r[2]) for r in rows]
     y = [r[3] for r in rows]
     most = 4 if len(rows) >= 8 else 3 if len(rows) >= 6 else 2 if len(rows) >= 3 else 1
+    # from fewer than 3 layers the per-MAC term alone: a constant fitted on two small layers would not scale
+    terms = range(4) if len(rows) >= 3 else (0,)
     best = None
     for size in range(1, most + 1):
-        for cols in itertools.combinations(range(4), size):
+        for cols in itertools.combinations(terms, size):
             x = lsq([[f[j] for j in cols] for f in feats], y)
             if x is None or min(x) < 0:
                 continue

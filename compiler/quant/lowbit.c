@@ -105,6 +105,9 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
               mote_tensor_elems(b) != oc))
         return fail(err, errlen, "op %d (%s): bias tensor %d must be a constant int32 or float32 of %d values",
                     (int)op_index, name, (int)bi, (int)oc);
+    if (b && b->type == MOTE_I32 && b->q.n < 1 && f->type == MOTE_F32)
+        return fail(err, errlen, "op %d (%s): int32 bias tensor %d has no scale to read it with", (int)op_index, name,
+                    (int)bi);
     if (b && b->type == MOTE_I32 && b->q.n > 1 && b->q.n != oc)
         return fail(err, errlen, "op %d (%s): bias tensor %d has %d scales for %d channels", (int)op_index, name,
                     (int)bi, (int)b->q.n, (int)oc);

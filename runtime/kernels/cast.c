@@ -92,6 +92,7 @@ static mote_status cast_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     const mote_tensor *in = mote_in(n, t, 0), *out = mote_out(n, t, 0);
     if (!in) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "CAST input missing");
     if (in->type >= MOTE_DTYPE_COUNT) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CAST input dtype unknown");
+    if (in->type == MOTE_I4) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CAST does not support int4");
     if (out->type >= MOTE_DTYPE_COUNT) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "CAST output dtype unknown");
     if (mote_tensor_elems(in) != mote_tensor_elems(out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CAST output element count differs from input");

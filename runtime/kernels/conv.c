@@ -151,6 +151,10 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         if (s != MOTE_OK) return s;
         n->eval = mote_conv_s8_s4_eval;
         if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
+            s = mote_conv_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_conv_s8_s4_eval) return s;
+        }
         return mote_conv_s8_s4_opt_choose(ctx, n, t);
     }
     if (in->type != MOTE_F32 || out->type != MOTE_F32)

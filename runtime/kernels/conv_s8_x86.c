@@ -75,7 +75,7 @@ mote_status mote_conv_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tens
     if (zp < -128 || zp > 127 || !mote_const_bytes(ft) || (bt && !mote_const_bytes(bt))) return MOTE_OK;
     if (k > (1 << 20)) return MOTE_OK;
     if (!mote_x86_shifts_ok(mote_conv_mult(d), mote_conv_shift(d), oc, 1)) return MOTE_OK;
-    mote_x86_pack *h = mote_x86_pack_gemm(ctx, n, ft->data, bias, oc, k, zp, mote_conv_mult(d), mote_conv_shift(d), 1);
+    mote_x86_pack *h = mote_x86_pack_gemm(ctx, n, ft, bias, oc, k, zp, mote_conv_mult(d), mote_conv_shift(d), 1);
     if (!h) return MOTE_ERR_ARENA;
     d = n->data;
     h->out_off = d->output_offset, h->act_min = d->act_min, h->act_max = d->act_max;

@@ -60,6 +60,10 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
         if (s != MOTE_OK) return s;
         n->eval = mote_depthwise_s8_s4_eval;
         if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
+            s = mote_depthwise_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_depthwise_s8_s4_eval) return s;
+        }
         s = mote_depthwise_s8_opt_choose(ctx, n, t); /* the 3x3 kernel: int16 weights in its block */
         if (s != MOTE_OK || n->eval != mote_depthwise_s8_s4_eval) return s;
         return mote_depthwise_s8_s4_opt_choose(ctx, n, t);

@@ -114,12 +114,12 @@ mote_status mote_depthwise_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote
     d = n->data;
     uint8_t *b = n->data;
     int32_t *w = (int32_t *)(void *)(b + h->w), *bs = (int32_t *)(void *)(b + h->bias_s);
-    const int8_t *f = ft->data;
     for (int32_t ch = 0; ch < c; ch++) {
         int64_t sum = 0;
         for (int32_t i = 0; i < taps; i++) {
-            w[(size_t)i * (size_t)cp + (size_t)ch] = f[(size_t)i * (size_t)c + (size_t)ch];
-            sum += f[(size_t)i * (size_t)c + (size_t)ch];
+            const int32_t wv = mote_x86_wv(ft, (size_t)i * (size_t)c + (size_t)ch); /* int8 or int4 */
+            w[(size_t)i * (size_t)cp + (size_t)ch] = wv;
+            sum += wv;
         }
         bs[ch] = (int32_t)((bias ? bias[ch] : 0) - (int64_t)zp * sum);
     }

@@ -156,7 +156,13 @@ static mote_status fc_choose_s8(mote_ctx *ctx, mote_node *n, const mote_tensor *
 {
     if (s != MOTE_OK || (ctx->isa & MOTE_ISA_REFERENCE)) return s;
     mote_eval_fn ref = n->eval;
-    if (ref == mote_fc_s8_s4_eval) return mote_fc_s8_s4_opt_choose(ctx, n, t);
+    if (ref == mote_fc_s8_s4_eval) {
+        if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
+            s = mote_fc_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != ref) return s;
+        }
+        return mote_fc_s8_s4_opt_choose(ctx, n, t);
+    }
     if (ctx->isa & MOTE_ISA_X86) {
         s = mote_fc_s8_x86_choose(ctx, n, t);
         if (s != MOTE_OK || n->eval != ref) return s;

@@ -36,14 +36,15 @@ mote_status mote_fc_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
     const mote_tensor *in = mote_in(n, t, 0), *w = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
     const mote_fc_params *p = n->data;
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
-    const int per_channel = w->q.n > 1; /* the reference prepare took its per-channel branch */
+    /* the reference prepare took its per-channel branch (int4: always) */
+    const int per_channel = w->q.n > 1 || w->type == MOTE_I4;
     if (mote_x86_level() < 1) return MOTE_OK;
     if (p->filter_offset != 0 || !mote_const_bytes(w) || (bt && !mote_const_bytes(bt)) || p->depth > (1 << 20)) return MOTE_OK;
     const int32_t *mult = per_channel ? mote_fc_ch_multiplier(p) : &p->multiplier;
     const int32_t *shift = per_channel ? mote_fc_ch_shift(p) : &p->shift;
     const int32_t step = per_channel ? 1 : 0;
     if (!mote_x86_shifts_ok(mult, shift, per_channel ? p->units : 1, step)) return MOTE_OK;
-    mote_x86_pack *h = mote_x86_pack_gemm(ctx, n, w->data, bias, p->units, p->depth, in->q.zero_point[0], mult,
+    mote_x86_pack *h = mote_x86_pack_gemm(ctx, n, w, bias, p->units, p->depth, in->q.zero_point[0], mult,
                                           shift, step);
     if (!h) return MOTE_ERR_ARENA;
     p = n->data;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "mote/quant.h"
+#include "s4.h"
 
 #define MOTE_SSE41 __attribute__((target("sse4.1")))
 #define MOTE_AVX2 __attribute__((target("avx2")))
@@ -394,9 +395,16 @@ static inline void mote_x86_gemm(int level, const mote_x86_view *v, const void *
         mote_x86_gemm_sse(v, a, lda, rows, out);
 }
 
+/* Weight i of an int8 or int4 (MOTE_I4) filter: int4 filters are widened
+ * to int8 in the x86 kernels' parameter blocks (hosts have no flash limit). */
+static inline int8_t mote_x86_wv(const mote_tensor *w, size_t i)
+{
+    return w->type == MOTE_I4 ? (int8_t)mote_s4_at(w->data, i) : ((const int8_t *)w->data)[i];
+}
+
 /* Prepare for a GEMM node: pack weights w (element (c, k) at w[c * k_len + k])
  * and fold bias (may be NULL) and the input zero point. */
-static inline mote_x86_pack *mote_x86_pack_gemm(mote_ctx *ctx, mote_node *n, const int8_t *w, const int32_t *bias,
+static inline mote_x86_pack *mote_x86_pack_gemm(mote_ctx *ctx, mote_node *n, const mote_tensor *w, const int32_t *bias,
                                                 int32_t c, int32_t k, int32_t in_zp, const int32_t *mult,
                                                 const int32_t *shift, int32_t step)
 {
@@ -409,7 +417,7 @@ static inline mote_x86_pack *mote_x86_pack_gemm(mote_ctx *ctx, mote_node *n, con
     for (int32_t ch = 0; ch < c; ch++) {
         int64_t sum = 0;
         for (int32_t i = 0; i < k; i++) {
-            const int8_t wv = w[(size_t)ch * (size_t)k + (size_t)i];
+            const int8_t wv = mote_x86_wv(w, (size_t)ch * (size_t)k + (size_t)i);
             pw[((size_t)(i / 4) * (size_t)cp + (size_t)ch) * 4 + (size_t)(i % 4)] = wv;
             sum += wv;
         }

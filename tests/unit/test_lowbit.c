@@ -19,6 +19,7 @@
 #include "host_model.h"
 #include "mote/kernel.h"
 #include "import/import.h"
+#include "ir/build.h"
 #include "quant/lowbit.h"
 #include "s4.h"
 
@@ -172,12 +173,69 @@ static void test_refusals(void **state)
     mote_ir_free(g);
 }
 
+/* A float32 filter and bias on int8 activations (as a quantizer may leave them): quantized from the
+ * float values; the chosen scale is optimal over the grid, weights inside -7..7, the run gives the
+ * float layer's outputs to a few output steps. */
+static void test_float_filter(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    mote_irb b;
+    mote_ir_graph *g = mote_irb_begin(&b, err, sizeof err);
+    assert_non_null(g);
+    const int32_t din[2] = {1, 5}, dw[2] = {3, 5}, db[1] = {3}, dout[2] = {1, 3};
+    static const float w[15] = {0.7f, -0.35f, 0.0f, 0.14f, 0.2f, -1.0f, 0.5f, 0.25f, -0.125f, 0.9f,
+                                0.01f, 0.02f, -0.03f, 0.04f, 0.05f};
+    static const float bias[3] = {0.5f, -0.25f, 0.01f};
+    const float s_in = 0.05f, s_out = 0.02f;
+    const int32_t z_in = 3, z_out = -5;
+    int32_t x = mote_irb_tensor(&b, "x", MOTE_I8, 2, din), y = mote_irb_tensor(&b, "y", MOTE_I8, 2, dout);
+    int32_t wt = mote_irb_const(&b, "w", MOTE_F32, 2, dw, w), bt = mote_irb_const(&b, "b", MOTE_F32, 1, db, bias);
+    mote_irb_quant(&b, x, 1, 0, &s_in, &z_in);
+    mote_irb_quant(&b, y, 1, 0, &s_out, &z_out);
+    const int32_t in[3] = {x, wt, bt}, out[1] = {y};
+    mote_opts o = mote_irb_opts();
+    mote_irb_op(&b, MOTE_OP_FULLY_CONNECTED, in, 3, out, 1, &o);
+    assert_int_equal(mote_irb_io(&b, &x, 1, &y, 1), 0);
+    assert_int_equal(mote_lowbit_weights(g, 0, 4, err, sizeof err), 0);
+    const mote_tensor *f = &g->tensors[wt].t, *bq = &g->tensors[bt].t;
+    assert_int_equal(f->type, MOTE_I4);
+    assert_int_equal(f->bytes, 8);
+    assert_int_equal(bq->type, MOTE_I32);
+    for (int c = 0; c < 3; c++) {
+        float mx = 0;
+        for (int j = 0; j < 5; j++) mx = fmaxf(mx, fabsf(w[5 * c + j]));
+        assert_true(f->q.scale[c] >= mx / 14 && f->q.scale[c] <= mx / 7 * 1.0001f);
+        for (int j = 0; j < 5; j++) assert_true(fabs(mote_s4_at(f->data, (size_t)(5 * c + j)) * f->q.scale[c] - w[5 * c + j]) <= 0.5 * f->q.scale[c] + 1e-6 || fabsf(w[5 * c + j]) > 7 * f->q.scale[c]);
+        assert_true(fabs(((const int32_t *)bq->data)[c] * bq->q.scale[c] - bias[c]) <= 0.5 * bq->q.scale[c] + 1e-7);
+    }
+    /* the layer as the int4 values and the quantized bias say, in float */
+    double want[3], wq[15];
+    for (int c = 0; c < 3; c++) {
+        want[c] = ((const int32_t *)bq->data)[c] * (double)bq->q.scale[c];
+        for (int j = 0; j < 5; j++) wq[5 * c + j] = mote_s4_at(f->data, (size_t)(5 * c + j)) * (double)f->q.scale[c];
+    }
+    mote_host_model *hm = mote_host_model_new_isa(g, "float_filter", MOTE_ISA_PORTABLE, err, sizeof err);
+    if (!hm) fail_msg("%s", err);
+    const int8_t xin[5] = {10, -20, 30, 0, 50};
+    int8_t yout[3];
+    mote_host_run(hm, (const uint8_t *)xin, (uint8_t *)yout);
+    for (int c = 0; c < 3; c++) {
+        double r = want[c];
+        for (int j = 0; j < 5; j++) r += wq[5 * c + j] * s_in * (xin[j] - z_in);
+        const double q = r / s_out + z_out;
+        if (fabs(yout[c] - q) > 0.5 + 1e-6) fail_msg("channel %d: %d, float %.3f", c, yout[c], q);
+    }
+    mote_host_model_free(hm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kws),
         cmocka_unit_test(test_resnet8),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_float_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
