@@ -249,8 +249,8 @@ static int feed_any(void *src, long i, const mote_tensor *in, uint8_t *dst, char
 
 static void mixed_progress(void *user, int stage, int done, int n)
 {
-    const source *s = user;
-    if (s->bar)
+    const quant_mixed_ctx *c = user;
+    if (c->bar)
         fprintf(stderr, "\rmixed precision: %s %d/%d   %s", stage ? "search     " : "sensitivity", done, n,
                 stage && done == n ? "\n" : "");
 }
@@ -262,7 +262,7 @@ static int choose_mixed(source *s, mote_host_model *fm, mote_ir_graph **q, const
 {
     const mote_tensor *fi = &fm->m.tensors[fm->m.inputs[0]], *fo = &fm->m.tensors[fm->m.outputs[0]];
     const size_t out_n = fo->bytes / mote_dtype_size((mote_dtype)fo->type);
-    quant_mixed_ctx c = {.n = s->n, .feed = feed_any, .src = s, .out_n = out_n, .target = target};
+    quant_mixed_ctx c = {.n = s->n, .feed = feed_any, .src = s, .out_n = out_n, .target = target, .bar = s->bar};
     int *labels = malloc(sizeof(int) * (size_t)(s->n + 1));
     double *ref = malloc(sizeof(double) * out_n * (size_t)(s->n + 1));
     uint8_t *x = malloc(fi->bytes + 1), *y = malloc(mote_host_output_bytes(fm) + 1);

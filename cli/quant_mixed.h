@@ -23,6 +23,7 @@ typedef struct {
     const char *target;
     char dir[64];           /* a temporary folder for candidate files */
     int evals;              /* candidates scored so far */
+    int bar;                /* progress on stderr */
 } quant_mixed_ctx;
 
 int quant_mixed_eval(void *user, const mote_ir_graph *g, double *accuracy, double *error, char *err, size_t errlen);
