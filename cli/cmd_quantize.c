@@ -13,7 +13,10 @@
 #include "import/import.h"
 #include "ir/build.h"
 #include "labelled.h"
+#include "quant/lowbit.h"
+#include "quant/mixed.h"
 #include "quant/quant.h"
+#include "quant_mixed.h"
 #include "quant_report.h"
 #include "train_cli.h"
 
@@ -31,7 +34,11 @@ static void help(FILE *f)
             "  --skip N           leave out the first N files of y_labels.csv\n"
             "  --limit N          calibrate on at most N samples (default 300)\n"
             "Quantization:\n"
-            "  --bits 8           weight bits (8; int4 and mixed precision are not in this version)\n"
+            "  --bits 8|4|auto    weight bits: 8 (default); 4: every conv/depthwise/dense filter int4 (two per\n"
+            "                     byte, per-channel scales; activations stay int8); auto: mixed precision, each\n"
+            "                     layer's width chosen for --target within --max-drop (docs/quantization.md)\n"
+            "  --target P         the device profile --bits auto costs candidates on (flash, latency estimate)\n"
+            "  --max-drop PP      accuracy points below the float model allowed on the calibration samples (1)\n"
             "  --method M         activation ranges: minmax, percentile (default), mse, or auto (per tensor,\n"
             "                     the least quantization error of the three); min/max always for the model's\n"
             "                     inputs, outputs and the logits a SOFTMAX reads\n"
@@ -189,7 +196,8 @@ static int run_check(source *s, mote_host_model *fm, mote_host_model *qm, check 
 }
 
 static void print_summary(const char *model, const char *out, size_t in_len, size_t out_len, const mote_ptq_opts *o,
-                          const mote_ptq_report *r, const check *ck, int json)
+                          const mote_ptq_report *r, const check *ck, const mote_mixed_result *mixed,
+                          const mote_ir_graph *q, int bits, int n4, int json)
 {
     int by[3] = {0, 0, 0};
     for (int32_t i = 0; i < r->n_acts; i++) by[r->acts[i].method]++;
@@ -199,6 +207,8 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                model, out, (int)r->n_acts, mote_range_method_name(o->method), by[0], by[1], by[2], (int)r->n_weights,
                (int)r->n_bias_corrected);
         printf("  file: %zu -> %zu bytes\n", in_len, out_len);
+        if (bits == 4) printf("  int4 weights: %d layers\n", n4);
+        if (mixed) quant_mixed_print(stdout, mixed, q);
         if (ck->n && !ck->autoencoder)
             printf("  on the %ld calibration samples: float %.2f%%, int8 %.2f%%, same top-1 %.2f%%\n", ck->n,
                    100.0 * ck->float_right / ck->n, 100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
@@ -217,6 +227,9 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                             mote_range_method_name(o->method), "bytes_in", (json_int_t)in_len, "bytes_out",
                             (json_int_t)out_len, "weights", (int)r->n_weights, "bias_corrected",
                             (int)r->n_bias_corrected, "calibration_samples", (json_int_t)ck->n, "activations", acts);
+    json_object_set_new(doc, "bits", bits ? json_integer(bits) : json_string("auto"));
+    if (bits == 4) json_object_set_new(doc, "int4_layers", json_integer(n4));
+    if (mixed) json_object_set_new(doc, "mixed", quant_mixed_json(mixed, q));
     if (ck->n) json_object_set_new(doc, "output_rel_rms_error", json_real(ck->ref2 > 0 ? sqrt(ck->diff2 / ck->ref2) : 0.0));
     if (ck->n && !ck->autoencoder) {
         json_object_set_new(doc, "float_accuracy", json_real((double)ck->float_right / ck->n));
@@ -229,6 +242,68 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
     json_decref(doc);
 }
 
+static int feed_any(void *src, long i, const mote_tensor *in, uint8_t *dst, char *err, size_t errlen)
+{
+    return feed(src, i, in, dst, err, errlen);
+}
+
+static void mixed_progress(void *user, int stage, int done, int n)
+{
+    const quant_mixed_ctx *c = user;
+    if (c->bar)
+        fprintf(stderr, "\rmixed precision: %s %d/%d   %s", stage ? "search     " : "sensitivity", done, n,
+                stage && done == n ? "\n" : "");
+}
+
+/* --bits auto: the float model's outputs on the calibration samples, then the search; *q becomes the chosen
+ * graph. */
+static int choose_mixed(source *s, mote_host_model *fm, mote_ir_graph **q, const char *target, double max_drop,
+                        mote_mixed_result *r, char *err, size_t errlen)
+{
+    const mote_tensor *fi = &fm->m.tensors[fm->m.inputs[0]], *fo = &fm->m.tensors[fm->m.outputs[0]];
+    const size_t out_n = fo->bytes / mote_dtype_size((mote_dtype)fo->type);
+    quant_mixed_ctx c = {.n = s->n, .feed = feed_any, .src = s, .out_n = out_n, .target = target, .bar = s->bar};
+    int *labels = malloc(sizeof(int) * (size_t)(s->n + 1));
+    double *ref = malloc(sizeof(double) * out_n * (size_t)(s->n + 1));
+    uint8_t *x = malloc(fi->bytes + 1), *y = malloc(mote_host_output_bytes(fm) + 1);
+    int rc = -1;
+    long right = 0;
+    snprintf(c.dir, sizeof c.dir, "/tmp/mote_mixed_XXXXXX");
+    if (!labels || !ref || !x || !y || !mkdtemp(c.dir)) {
+        snprintf(err, errlen, "out of memory or no temporary folder");
+        c.dir[0] = 0;
+        goto out;
+    }
+    for (long i = 0; i < s->n; i++) {
+        if (feed(s, i, fi, x, err, errlen)) goto out;
+        mote_host_run(fm, x, y);
+        size_t best = 0;
+        for (size_t k = 0; k < out_n; k++) {
+            ref[(size_t)i * out_n + k] = out_real(fo, y, k);
+            if (ref[(size_t)i * out_n + k] > ref[(size_t)i * out_n + best]) best = k;
+        }
+        labels[i] = label_of(s, i);
+        right += (int)best == labels[i];
+    }
+    c.labels = labels;
+    c.ref = ref;
+    if (mote_mixed_search(*q, (double)right / (double)s->n, max_drop, quant_mixed_eval, quant_mixed_cost,
+                          mixed_progress, &c, r, err, errlen))
+        goto out;
+    mote_ir_graph *chosen = mote_mixed_apply(*q, r, r->chosen, err, errlen);
+    if (!chosen) goto out;
+    mote_ir_free(*q);
+    *q = chosen;
+    rc = 0;
+out:
+    if (c.dir[0]) rmdir(c.dir);
+    free(labels);
+    free(ref);
+    free(x);
+    free(y);
+    return rc;
+}
+
 int cmd_quantize(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -239,7 +314,9 @@ int cmd_quantize(int argc, char **argv)
     tp_config_default(&c);
     mote_ptq_opts o = mote_ptq_defaults();
     source s = {.conv = {CLI_FROM_RAW, 1.0, 0.0}};
-    const char *model = NULL, *calib = NULL, *out = NULL, *report = NULL;
+    const char *model = NULL, *calib = NULL, *out = NULL, *report = NULL, *target = NULL;
+    int bits = 8;
+    double max_drop = 1.0;
     long skip = 0, limit = 300;
     int json = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
@@ -276,9 +353,17 @@ int cmd_quantize(int argc, char **argv)
                 return 2;
             }
         } else if (!strcmp(a, "--bits")) {
-            if (strcmp(argv[++i], "8") != 0) {
-                fprintf(stderr, "mote quantize: --bits %s: only 8-bit weights in this version (int4 and mixed "
-                                "precision are not built yet)\n", argv[i]);
+            const char *b = argv[++i];
+            bits = !strcmp(b, "8") ? 8 : !strcmp(b, "4") ? 4 : !strcmp(b, "auto") ? 0 : -1;
+            if (bits < 0) {
+                fprintf(stderr, "mote quantize: --bits must be 8, 4 or auto, not %s\n", b);
+                return 2;
+            }
+        } else if (!strcmp(a, "--target")) target = argv[++i];
+        else if (!strcmp(a, "--max-drop")) {
+            max_drop = atof(argv[++i]);
+            if (!(max_drop >= 0 && max_drop <= 100)) {
+                fprintf(stderr, "mote quantize: --max-drop wants accuracy points (0..100), got %s\n", argv[i]);
                 return 2;
             }
         } else if (a[0] != '-' && !model) model = a;
@@ -289,6 +374,10 @@ int cmd_quantize(int argc, char **argv)
     }
     if (!model || !calib || !out) {
         fprintf(stderr, "mote quantize: MODEL, --calib DIR and -o OUT are required (see --help)\n");
+        return 2;
+    }
+    if (bits == 0 && !target) {
+        fprintf(stderr, "mote quantize: --bits auto needs --target PROFILE (the device it chooses for)\n");
         return 2;
     }
     char err[1024] = "";
@@ -304,6 +393,7 @@ int cmd_quantize(int argc, char **argv)
     mote_ir_graph *q = NULL;
     mote_host_model *fm = NULL, *qm = NULL;
     mote_ptq_report rep = {0};
+    mote_mixed_result mixed = {0};
     uint8_t *tfl = NULL;
     size_t tfl_len = 0;
     check ck = {0};
@@ -315,17 +405,33 @@ int cmd_quantize(int argc, char **argv)
     s.bar = !quiet && isatty(2);
     if (open_source(&s, calib, skip, limit, &c, g)) goto done;
     if (!(cal = mote_calib_new(g, &o, err, sizeof err)) || mote_calib_run(cal, s.n, fetch, progress, &s, err, sizeof err) ||
-        !(q = mote_ptq(g, cal, &o, &rep, err, sizeof err)) || mote_tflite_write(q, &tfl, &tfl_len, err, sizeof err)) {
+        !(q = mote_ptq(g, cal, &o, &rep, err, sizeof err))) {
         if (err[0]) fprintf(stderr, "mote quantize: %s: %s\n", model, err);
+        goto done;
+    }
+    mote_ir_graph *gc = mote_ir_clone(g, err, sizeof err);
+    if (!gc || !(fm = mote_host_model_new(gc, model, err, sizeof err))) {
+        fprintf(stderr, "mote quantize: %s: %s\n", model, err);
+        goto done;
+    }
+    int32_t n4 = 0;
+    if (bits == 4 && mote_lowbit_all(q, 4, &n4, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: %s: int4: %s\n", model, err);
+        goto done;
+    }
+    if (bits == 0 && choose_mixed(&s, fm, &q, target, max_drop / 100.0, &mixed, err, sizeof err)) {
+        if (err[0]) fprintf(stderr, "mote quantize: %s: --bits auto: %s\n", model, err);
+        goto done;
+    }
+    if (mote_tflite_write(q, &tfl, &tfl_len, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: %s: %s\n", out, err);
         goto done;
     }
     if (cli_write_file(out, tfl, tfl_len)) goto done;
     /* the file as written, read back, against the float model */
-    mote_ir_graph *gc = mote_ir_clone(g, err, sizeof err), *qr = mote_import_bytes(tfl, tfl_len, out, err, sizeof err);
-    fm = gc ? mote_host_model_new(gc, model, err, sizeof err) : NULL;
-    qm = qr && fm ? mote_host_model_new(qr, out, err, sizeof err) : NULL;
+    mote_ir_graph *qr = mote_import_bytes(tfl, tfl_len, out, err, sizeof err);
+    qm = qr ? mote_host_model_new(qr, out, err, sizeof err) : NULL;
     if (!qm) {
-        if (!fm) mote_ir_free(qr);
         fprintf(stderr, "mote quantize: checking %s: %s\n", out, err);
         goto done;
     }
@@ -338,15 +444,17 @@ int cmd_quantize(int argc, char **argv)
                            .samples = s.n, .bytes_in = in_len, .bytes_out = tfl_len, .has_accuracy = ck.n && !ck.autoencoder,
                            .float_accuracy = ck.n ? (double)ck.float_right / ck.n : 0, .int8_accuracy = ck.n ? (double)ck.int8_right / ck.n : 0,
                            .agreement = ck.n ? (double)ck.agree / ck.n : 0,
-                           .output_rel_error = ck.ref2 > 0 ? sqrt(ck.diff2 / ck.ref2) : 0};
+                           .output_rel_error = ck.ref2 > 0 ? sqrt(ck.diff2 / ck.ref2) : 0,
+                           .mixed = mixed.n_points ? &mixed : NULL, .q = q, .target = target};
         if (quant_report_write_html(&qr, report)) goto done;
     }
-    print_summary(model, out, in_len, tfl_len, &o, &rep, &ck, json);
+    print_summary(model, out, in_len, tfl_len, &o, &rep, &ck, mixed.n_points ? &mixed : NULL, q, bits, n4, json);
     rc = 0;
 done:
     mote_host_model_free(fm);
     mote_host_model_free(qm);
     mote_ptq_report_free(&rep);
+    mote_mixed_free(&mixed);
     free(tfl);
     mote_ir_free(q);
     mote_calib_free(cal);

@@ -87,6 +87,83 @@ static void sqnr_chart(FILE *f, const quant_report *r)
     fprintf(f, "</svg>\n");
 }
 
+/* --bits auto: every combination scored, accuracy against flash; the front joined, the choice ringed. */
+static void pareto_chart(FILE *f, const quant_report *r)
+{
+    const mote_mixed_result *m = r->mixed;
+    const int w = 640, h = 320, l = 70, b = 40, t = 10, rt = 20;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < m->n_points; k++) {
+        x0 = fmin(x0, m->points[k].flash), x1 = fmax(x1, m->points[k].flash);
+        y0 = fmin(y0, m->points[k].accuracy), y1 = fmax(y1, m->points[k].accuracy);
+    }
+    y0 = fmin(y0, m->float_accuracy), y1 = fmax(y1, m->float_accuracy);
+    if (!(x1 > x0)) x1 = x0 + 1;
+    if (!(y1 > y0)) y1 = y0 + 0.01;
+    const double px = (w - l - rt) / (x1 - x0), py = (h - t - b) / (y1 - y0);
+#define X(v) (l + ((v) - x0) * px)
+#define Y(v) (h - b - ((v) - y0) * py)
+    fprintf(f, "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"accuracy against flash\">\n", w, h);
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/><line x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+               "y2=\"%d\" stroke=\"#888\"/>\n", l, h - b, w - rt, h - b, l, t, l, h - b);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"l\">%.0f</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"l\">%.0f "
+               "bytes of flash</text>\n", l, h - b + 14, x0, w - rt, h - b + 14, x1);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"l\">%.1f%%</text><text x=\"%d\" y=\"%d\" "
+               "text-anchor=\"end\" class=\"l\">%.1f%%</text>\n", l - 4, h - b, 100 * y0, l - 4, t + 8, 100 * y1);
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+               "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"l\">float</text>\n",
+            l, Y(m->float_accuracy), w - rt, Y(m->float_accuracy), w - rt, Y(m->float_accuracy) - 3);
+    /* the front, left to right */
+    fprintf(f, "<polyline fill=\"none\" stroke=\"#1f77b4\" points=\"");
+    for (int pass = 0, last = -1; pass < m->n_points; pass++) {
+        int next = -1;
+        for (int k = 0; k < m->n_points; k++)
+            if (m->points[k].pareto && (last < 0 || m->points[k].flash > m->points[last].flash ||
+                                        (m->points[k].flash == m->points[last].flash && k > last)) &&
+                (next < 0 || m->points[k].flash < m->points[next].flash))
+                next = k;
+        if (next < 0) break;
+        fprintf(f, "%.1f,%.1f ", X(m->points[next].flash), Y(m->points[next].accuracy));
+        last = next;
+    }
+    fprintf(f, "\"/>\n");
+    for (int k = 0; k < m->n_points; k++) {
+        const mote_mixed_point *p = &m->points[k];
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>%s: %.2f%%, %.0f bytes, %.3f ms</title></circle>\n",
+                X(p->flash), Y(p->accuracy), k == m->chosen ? 6 : 3, p->pareto ? "#1f77b4" : "#bbb", p->label,
+                100 * p->accuracy, p->flash, p->ms);
+    }
+    const mote_mixed_point *c = &m->points[m->chosen];
+    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"none\" stroke=\"#e8710a\" stroke-width=\"2\"/>"
+               "<text x=\"%.1f\" y=\"%.1f\" class=\"l\">chosen</text>\n</svg>\n",
+            X(c->flash), Y(c->accuracy), X(c->flash) + 10, Y(c->accuracy) - 10);
+#undef X
+#undef Y
+}
+
+static void mixed_section(FILE *f, const quant_report *r)
+{
+    const mote_mixed_result *m = r->mixed;
+    fprintf(f, "<h2>Mixed precision for ");
+    esc(f, r->target);
+    fprintf(f, "</h2>\n<p>Every combination scored on the calibration samples (blue: the Pareto front of accuracy, "
+               "flash and estimated latency; hover for numbers). The choice: the least flash within --max-drop of "
+               "the float model (%.2f %%), then the least latency.</p>\n", 100 * m->float_accuracy);
+    pareto_chart(f, r);
+    fprintf(f, "<table><tr><th>op</th><th>layer</th><th>accuracy, this layer alone int4</th><th>flash saved</th>"
+               "<th>width</th><th>why</th></tr>\n");
+    for (int i = 0; i < m->n_layers; i++) {
+        const mote_mixed_layer *l = &m->layers[i];
+        const mote_ir_op *op = &r->q->ops[l->op];
+        fprintf(f, "<tr><td>%d %s</td><td>", (int)l->op, mote_op_name(op->op));
+        chart_label(f, r->q, op->io[op->n_in]);
+        fprintf(f, "</td><td>%.2f %%</td><td>%.0f</td><td>int%d</td><td>", 100 * l->accuracy, l->saved, l->bits);
+        esc(f, l->why);
+        fprintf(f, "</td></tr>\n");
+    }
+    fprintf(f, "</table>\n");
+}
+
 int quant_report_write_html(const quant_report *r, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -121,6 +198,7 @@ int quant_report_write_html(const quant_report *r, const char *path)
                 100 * r->int8_accuracy, 100 * r->agreement);
     fprintf(f, "Output error against float: %.2f %% of its RMS. Score held-out data with <code>mote classify</code> or "
                "<code>mote eval</code>.</p>\n", 100 * r->output_rel_error);
+    if (r->mixed) mixed_section(f, r);
     fprintf(f, "<h2>Activation ranges</h2>\n");
     range_chart(f, r);
     fprintf(f, "<h2>Signal to quantization noise</h2>\n");

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "quant/mixed.h"
 #include "quant/quant.h"
 
 typedef struct {
@@ -18,6 +19,9 @@ typedef struct {
     int has_accuracy;              /* a classifier: the three numbers below mean something */
     double float_accuracy, int8_accuracy, agreement;
     double output_rel_error;       /* RMS(int8 - float) / RMS(float) over the outputs */
+    const mote_mixed_result *mixed; /* --bits auto, or NULL */
+    const mote_ir_graph *q;        /* the written graph (layer names for the mixed table) */
+    const char *target;
 } quant_report;
 
 /* 0, or -1 with a message naming the file on stderr. */

@@ -35,6 +35,29 @@ print("kws: float", f["accuracy"], "int8", q["accuracy"], "agreement on calibrat
 PY
 "$mote" compile "$out/kws.tflite" --target nrf52840 -o "$out/kws_c" > "$out/compile.log" || fail "the int8 KWS does not compile for nrf52840"
 
+# int4 everywhere, then mixed precision for nrf52840 within 2 pp (on the 100 calibration clips)
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 --bits 4 -o "$out/kws4.tflite" --json > "$out/kws4.json"
+"$mote" quantize "$models/kws_float32.tflite" --calib "$kws" "${conv[@]}" --limit 100 --bits auto --target nrf52840 \
+    --max-drop 2 -o "$out/kws_mixed.tflite" --report "$out/kws_mixed.html" --json > "$out/kws_mixed.json"
+for f in kws kws4 kws_mixed; do "$mote" inspect "$out/$f.tflite" --target nrf52840 --json > "$out/$f.inspect.json"; done
+python3 - "$out" <<'PY'
+import json, sys
+d = sys.argv[1]
+j = lambda n: json.load(open(f"{d}/{n}.json"))
+i8, i4, im = (j(n + ".inspect")["totals"]["param_bytes"] for n in ("kws", "kws4", "kws_mixed"))
+assert j("kws4")["int4_layers"] == 10 and i4 < 0.75 * i8, (i8, i4)
+m = j("kws_mixed")["mixed"]
+pts, ch = m["points"], m["points"][m["chosen"]]
+labels = [p["label"] for p in pts]
+assert labels[0] == "uniform int8" and labels[-1] == "uniform int4" and len(pts) == 12, labels
+assert m["float_accuracy"] - ch["accuracy"] <= 0.02 + 1e-9 and ch["fits"], ch
+assert ch["flash"] <= pts[0]["flash"] and any(p["pareto"] for p in pts)
+assert all(l["bits"] in (4, 8) and l["why"] for l in m["layers"]) and sum(l["bits"] == 4 for l in m["layers"]) == len(ch["int4_ops"])
+assert i4 <= im <= i8, (i8, im, i4)
+print("int4:", i4, "mixed:", im, "int8:", i8, "param bytes; chosen", len(ch["int4_ops"]), "int4 layers at", ch["accuracy"])
+PY
+[ "$(grep -c '<svg' "$out/kws_mixed.html")" -eq 4 ] || fail "mixed report.html: expected the Pareto plot too"
+
 # a mote-trained float model, front end included, calibrated on its dataset's training split
 "$mote" quantize "$trained/run/model_float.tflite" --calib "$trained/data" --task audio -o "$out/fsdd.tflite" --quiet
 a=$("$mote" eval "$out/fsdd.tflite" --data "$trained/data" --json)
