@@ -33,7 +33,7 @@ mote_ir_graph *mote_import(uint8_t *buf, size_t len, const char *name, char *err
     case MOTE_FORMAT_ONNX: g = mote_onnx_import(buf, len, name, err, errlen); break;
     default:
         free(buf);
-        snprintf(err, errlen, "%s: neither a TFLite model (no TFL3 identifier) nor an ONNX model (no ModelProto "
+        snprintf(err, errlen, "%s: not a TFLite model (no TFL3 identifier) nor an ONNX model (no ModelProto "
                  "with a graph)", name);
         return NULL;
     }

@@ -58,11 +58,16 @@ static mote_status transpose_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
     const int pad = MOTE_MAX_DIMS - in->rank;
     unsigned seen = 0;
     for (int i = 0; i < MOTE_MAX_DIMS; i++) p->dims[i] = 1, p->stride[i] = 0;
+    int32_t axes[MOTE_MAX_DIMS];
     for (int i = 0; i < in->rank; i++) {
         const int64_t a = perm->type == MOTE_I32 ? ((const int32_t *)pd)[i] : ((const int64_t *)pd)[i];
         if (a < 0 || a >= in->rank || (seen & (1u << a)))
             return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "TRANSPOSE perm is not a permutation of the input dims");
         seen |= 1u << a;
+        axes[i] = (int32_t)a;
+    }
+    for (int i = 0; i < in->rank; i++) {
+        const int32_t a = axes[i];
         if (out->dims[i] != in->dims[a])
             return mote_fail(ctx, MOTE_ERR_SHAPE, out_idx, "TRANSPOSE output shape is not the permuted input shape");
         p->dims[pad + i] = out->dims[i];

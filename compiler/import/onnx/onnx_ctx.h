@@ -18,13 +18,17 @@ typedef MoteOnnx__TensorProto onnx_tensor;
 
 #define ONNX_MAX_ELEMS ((int64_t)1 << 28) /* 1 GiB of float32 */
 
-typedef struct {
+typedef struct onnx_value_s {
     char *name;
     int rank;
     int32_t dims[MOTE_MAX_DIMS]; /* ONNX order (NCHW for images) */
     uint8_t dtype;               /* MOTE_F32 or MOTE_I64 */
     void *cdata;                 /* host copy when the value is a constant (owned), else NULL */
     int32_t plain, nhwc;         /* mote tensors holding it as ONNX orders it / rank 4 as NHWC, or -1 */
+    /* a 2-D [N, C*H*W] flatten of the NCHW value flat_of, held (nhwc_flat) in NHWC element order
+     * [N, H*W*C]: a following Gemm/MatMul permutes its weight columns instead of a TRANSPOSE */
+    struct onnx_value_s *flat_of;
+    int32_t nhwc_flat;
 } onnx_value;
 
 typedef struct {
@@ -72,6 +76,8 @@ int64_t onnx_ci(const onnx_value *v, int64_t i);
  * constant, RESHAPE or TRANSPOSE when needed; -1 on error. */
 int32_t onnx_plain(onnx_imp *im, onnx_value *v);
 int32_t onnx_nhwc(onnx_imp *im, onnx_value *v);
+/* The tensor v is in now, NHWC when it has one (*nhwc set), else plain (made if needed). */
+int32_t onnx_any(onnx_imp *im, onnx_value *v, int *nhwc);
 /* A new float activation tensor for v in the given layout. */
 int32_t onnx_act(onnx_imp *im, onnx_value *v, int nhwc);
 /* A float constant tensor (data copied). */

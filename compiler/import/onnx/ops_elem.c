@@ -172,8 +172,9 @@ static int clamp(onnx_imp *im, onnx_value *x, float lo, float hi)
         }
         return 0;
     }
-    int nhwc = x->nhwc >= 0;
-    int32_t src = nhwc ? x->nhwc : x->plain;
+    int nhwc;
+    int32_t src = onnx_any(im, x, &nhwc);
+    if (src < 0) return -1;
     int32_t p = (x->nhwc >= 0) + (x->plain >= 0) == 1 ? onnx_producer(im, src) : -1;
     if (p >= 0 && onnx_uses(im, x->name) == 1 && onnx_tensor_refs(im, src) == 1) {
         mote_ir_op *po = &im->g->ops[p];
@@ -189,6 +190,7 @@ static int clamp(onnx_imp *im, onnx_value *x, float lo, float hi)
         if (nact >= 0 && takes_activation(po->op) && act != MOTE_ACT_TANH && act != MOTE_ACT_SIGN_BIT) {
             po->opts.activation = (uint8_t)nact;
             *(nhwc ? &out->nhwc : &out->plain) = src; /* the producer now writes the clamped value */
+            x->plain = x->nhwc = -1;                 /* which this node alone read */
             return 0;
         }
     }
@@ -248,8 +250,8 @@ static int unary(onnx_imp *im, mote_op op)
     if (x->dtype != MOTE_F32) return onnx_fail(im, "input must be float32");
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     if (!out) return -1;
-    int nhwc = x->nhwc >= 0 && !x->cdata;
-    int32_t src = nhwc ? x->nhwc : onnx_plain(im, x);
+    int nhwc;
+    int32_t src = onnx_any(im, x, &nhwc);
     int32_t dst = src < 0 ? -1 : onnx_act(im, out, nhwc);
     mote_opts o = mote_irb_opts();
     return dst < 0 || onnx_emit(im, op, &src, 1, dst, &o) < 0 ? -1 : 0;
@@ -265,8 +267,8 @@ static int op_leaky_relu(onnx_imp *im)
     if (x->dtype != MOTE_F32 || x->cdata) return onnx_fail(im, "input must be a float32 activation");
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     if (!out) return -1;
-    int nhwc = x->nhwc >= 0;
-    int32_t src = nhwc ? x->nhwc : onnx_plain(im, x);
+    int nhwc;
+    int32_t src = onnx_any(im, x, &nhwc);
     if (src < 0) return -1;
     const mote_tensor *st = &im->g->tensors[src].t;
     int one = 1;

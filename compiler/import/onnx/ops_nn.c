@@ -213,9 +213,24 @@ static int fully_connected(onnx_imp *im, onnx_value *a, const float *w, int32_t 
     d[a->rank - 1] = N;
     onnx_value *out = onnx_out(im, 0, a->rank, d, MOTE_F32);
     if (!out) return -1;
-    int32_t src = onnx_plain(im, a);
+    int32_t src;
+    float *perm = NULL;
+    if (a->plain < 0 && a->nhwc_flat >= 0) {
+        /* input flattened in NHWC order: weight column c*H*W + p moves to p*C + c */
+        const onnx_value *f = a->flat_of;
+        int32_t C = f->dims[1], HW = f->dims[2] * f->dims[3];
+        if (!(perm = malloc((size_t)N * (size_t)K * 4 + 4))) return onnx_fail(im, "out of memory");
+        for (int32_t n = 0; n < N; n++)
+            for (int32_t c = 0; c < C; c++)
+                for (int32_t q = 0; q < HW; q++) perm[(size_t)n * K + (size_t)q * C + c] = w[(size_t)n * K + (size_t)c * HW + q];
+        w = perm;
+        src = a->nhwc_flat;
+    } else {
+        src = onnx_plain(im, a);
+    }
     int32_t wd[2] = {N, K};
     int32_t ins[3] = {src, onnx_const_f(im, "/weights", 2, wd, w), onnx_const_f(im, "/bias", 1, &N, bias)};
+    free(perm);
     if (src < 0) return -1;
     if (ins[1] < 0 || ins[2] < 0) return onnx_fail(im, "%s", im->berr);
     mote_opts o = mote_irb_opts();
@@ -318,8 +333,9 @@ static int op_batchnorm(onnx_imp *im)
     }
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     int rc = out ? 0 : -1;
-    int nhwc = x->nhwc >= 0;
-    int32_t src = nhwc ? x->nhwc : x->plain;
+    int nhwc;
+    int32_t src = rc ? -1 : onnx_any(im, x, &nhwc);
+    if (src < 0) rc = -1;
     int32_t prod = rc == 0 && (x->nhwc >= 0) + (x->plain >= 0) == 1 ? onnx_producer(im, src) : -1;
     mote_ir_op *po = prod >= 0 ? &im->g->ops[prod] : NULL;
     int chan_last = nhwc || x->rank == 2;
@@ -336,6 +352,7 @@ static int op_batchnorm(onnx_imp *im)
         for (int64_t i = 0; i < n; i++) wd[i] *= s[dw ? i % C : i / per];
         for (int32_t c = 0; c < C; c++) bd[c] = bd[c] * s[c] + t[c];
         *(nhwc ? &out->nhwc : &out->plain) = src;
+        x->plain = x->nhwc = -1; /* read by this node alone */
         free(s);
         return 0;
     }
@@ -344,7 +361,6 @@ static int op_batchnorm(onnx_imp *im)
         for (int i = 0; i < r; i++) d[i] = 1;
         if (nhwc) d[3] = C;
         else d[1] = C;
-        if ((src = nhwc ? x->nhwc : onnx_plain(im, x)) < 0) rc = -1;
         int32_t sc = rc ? -1 : onnx_const_f(im, "/bn_scale", r, d, s), sh = rc ? -1 : onnx_const_f(im, "/bn_shift", r, d, t);
         const mote_tensor *st = rc ? NULL : &im->g->tensors[src].t;
         int32_t mid = rc ? -1 : mote_irb_tensor(&im->b, "bn_scaled", MOTE_F32, st->rank, st->dims);

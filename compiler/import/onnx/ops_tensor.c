@@ -36,9 +36,19 @@ static int reshape_to(onnx_imp *im, onnx_value *in, int rank, const int32_t *dim
                          (long long)onnx_elems(in->rank, in->dims));
     if (in->cdata) return set_const(im, out, in->cdata);
     if (in->dtype != MOTE_F32) return onnx_fail(im, "int64 tensors are supported as constants only");
+    mote_opts o = mote_irb_opts();
+    if (in->rank == 4 && in->plain < 0 && in->nhwc >= 0 && rank == 2 && dims[0] == in->dims[0] && in->dims[1] > 1 &&
+        in->dims[2] * in->dims[3] > 1) {
+        /* flatten of an NHWC activation: keep NHWC order, the reader of out decides (onnx_ctx.h) */
+        int32_t fd[2] = {dims[0], dims[1]};
+        int32_t t = mote_irb_tensor(&im->b, out->name, MOTE_F32, 2, fd);
+        if (t < 0) return onnx_fail(im, "%s", im->berr);
+        out->flat_of = in;
+        out->nhwc_flat = t;
+        return onnx_emit(im, MOTE_OP_RESHAPE, &in->nhwc, 1, t, &o) < 0 ? -1 : 0;
+    }
     int32_t src = onnx_plain(im, in);
     int32_t dst = src < 0 ? -1 : onnx_act(im, out, 0);
-    mote_opts o = mote_irb_opts();
     return dst < 0 || onnx_emit(im, MOTE_OP_RESHAPE, &src, 1, dst, &o) < 0 ? -1 : 0;
 }
 

@@ -68,7 +68,7 @@ onnx_value *onnx_define(onnx_imp *im, const char *name, int rank, const int32_t 
     v->rank = rank;
     for (int i = 0; i < rank; i++) v->dims[i] = dims[i];
     v->dtype = dtype;
-    v->plain = v->nhwc = -1;
+    v->plain = v->nhwc = v->nhwc_flat = -1;
     return v;
 }
 
@@ -103,6 +103,8 @@ int onnx_alias(onnx_imp *im, onnx_value *out, const onnx_value *v)
     (void)im;
     out->plain = v->plain;
     out->nhwc = v->nhwc;
+    out->flat_of = v->flat_of;
+    out->nhwc_flat = v->nhwc_flat;
     if (v->cdata) {
         size_t bytes = (size_t)onnx_elems(v->rank, v->dims) * (v->dtype == MOTE_I64 ? 8 : 4);
         if (!(out->cdata = malloc(bytes ? bytes : 1))) return onnx_fail(im, "out of memory");
@@ -222,7 +224,19 @@ int32_t onnx_plain(onnx_imp *im, onnx_value *v)
     if (v->plain >= 0) return v->plain;
     if (v->cdata) return const_tensor(im, v, 0);
     if (v->nhwc >= 0) return relayout(im, v, 0);
+    if (v->flat_of) { /* the NCHW flatten after all: from the source's plain layout */
+        int32_t src = onnx_plain(im, v->flat_of);
+        int32_t dst = src < 0 ? -1 : onnx_act(im, v, 0);
+        mote_opts o = mote_irb_opts();
+        return dst < 0 || onnx_emit(im, MOTE_OP_RESHAPE, &src, 1, dst, &o) < 0 ? -1 : dst;
+    }
     return onnx_fail(im, "value '%s' has no data (internal)", v->name);
+}
+
+int32_t onnx_any(onnx_imp *im, onnx_value *v, int *nhwc)
+{
+    *nhwc = v->nhwc >= 0 && !v->cdata;
+    return *nhwc ? v->nhwc : onnx_plain(im, v);
 }
 
 int32_t onnx_nhwc(onnx_imp *im, onnx_value *v)
