@@ -172,7 +172,7 @@ static int clamp(onnx_imp *im, onnx_value *x, float lo, float hi)
         }
         return 0;
     }
-    int nhwc;
+    int nhwc = 0;
     int32_t src = onnx_any(im, x, &nhwc);
     if (src < 0) return -1;
     int32_t p = (x->nhwc >= 0) + (x->plain >= 0) == 1 ? onnx_producer(im, src) : -1;
@@ -250,7 +250,7 @@ static int unary(onnx_imp *im, mote_op op)
     if (x->dtype != MOTE_F32) return onnx_fail(im, "input must be float32");
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     if (!out) return -1;
-    int nhwc;
+    int nhwc = 0;
     int32_t src = onnx_any(im, x, &nhwc);
     int32_t dst = src < 0 ? -1 : onnx_act(im, out, nhwc);
     mote_opts o = mote_irb_opts();
@@ -267,7 +267,7 @@ static int op_leaky_relu(onnx_imp *im)
     if (x->dtype != MOTE_F32 || x->cdata) return onnx_fail(im, "input must be a float32 activation");
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     if (!out) return -1;
-    int nhwc;
+    int nhwc = 0;
     int32_t src = onnx_any(im, x, &nhwc);
     if (src < 0) return -1;
     const mote_tensor *st = &im->g->tensors[src].t;

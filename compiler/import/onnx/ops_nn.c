@@ -333,7 +333,7 @@ static int op_batchnorm(onnx_imp *im)
     }
     onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
     int rc = out ? 0 : -1;
-    int nhwc;
+    int nhwc = 0;
     int32_t src = rc ? -1 : onnx_any(im, x, &nhwc);
     if (src < 0) rc = -1;
     int32_t prod = rc == 0 && (x->nhwc >= 0) + (x->plain >= 0) == 1 ? onnx_producer(im, src) : -1;
