@@ -35,7 +35,7 @@ int onnx_fail(onnx_imp *im, const char *fmt, ...)
 
 int onnx_axis(onnx_imp *im, int64_t a, int rank, const char *what)
 {
-    if (a < -rank || a >= (rank ? rank : 1)) return onnx_fail(im, "%s %lld out of range for rank %d", what, (long long)a, rank);
+    if (a < -rank || a >= rank) return onnx_fail(im, "%s %lld out of range for rank %d", what, (long long)a, rank);
     return (int)(a < 0 ? a + rank : a);
 }
 

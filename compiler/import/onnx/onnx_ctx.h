@@ -17,6 +17,7 @@ typedef MoteOnnx__AttributeProto onnx_attr;
 typedef MoteOnnx__TensorProto onnx_tensor;
 
 #define ONNX_MAX_ELEMS ((int64_t)1 << 28) /* 1 GiB of float32 */
+#define ONNX_MAX_FOLD ((int64_t)1 << 22)  /* largest constant computed (not read) at import */
 
 typedef struct onnx_value_s {
     char *name;
@@ -80,6 +81,8 @@ int32_t onnx_nhwc(onnx_imp *im, onnx_value *v);
 int32_t onnx_any(onnx_imp *im, onnx_value *v, int *nhwc);
 /* A new float activation tensor for v in the given layout. */
 int32_t onnx_act(onnx_imp *im, onnx_value *v, int nhwc);
+/* A new float tensor shaped like tensor t (pointers into the tensor array die as it grows). */
+int32_t onnx_like(onnx_imp *im, int32_t t, const char *name);
 /* A float constant tensor (data copied). */
 int32_t onnx_const_f(onnx_imp *im, const char *suffix, int rank, const int32_t *dims, const float *data);
 /* Appends one op; returns its index or -1. */

@@ -47,6 +47,7 @@ static int64_t bcast_off(const onnx_value *v, int r, const int32_t *d, int64_t k
 static int fold_binary(onnx_imp *im, char op, onnx_value *a, onnx_value *b, onnx_value *out)
 {
     int64_t n = onnx_elems(out->rank, out->dims);
+    if (n > ONNX_MAX_FOLD) return onnx_fail(im, "constant too large to compute at import");
     int f = out->dtype == MOTE_F32;
     if (!(out->cdata = malloc((size_t)n * (f ? 4 : 8) + 1))) return onnx_fail(im, "out of memory");
     for (int64_t k = 0; k < n; k++) {
@@ -136,8 +137,7 @@ static int op_binary(onnx_imp *im, char op)
             int one = 1;
             float m1 = -1.0f;
             int32_t c = onnx_const_f(im, "/minus_one", 1, &one, &m1);
-            const mote_tensor *bt = &im->g->tensors[y].t;
-            int32_t neg = mote_irb_tensor(&im->b, "neg", MOTE_F32, bt->rank, bt->dims);
+            int32_t neg = c < 0 ? -1 : onnx_like(im, y, "neg");
             int32_t in2[2] = {y, c};
             if (c < 0 || neg < 0 || onnx_emit(im, MOTE_OP_MUL, in2, 2, neg, &o) < 0) return onnx_fail(im, "%s", im->berr);
             y = neg;
@@ -203,7 +203,7 @@ static int clamp(onnx_imp *im, onnx_value *x, float lo, float hi)
         int32_t c = onnx_const_f(im, pass == 0 ? "/min" : "/max", 1, &one, &bound);
         int last = pass == 1 || isinf(hi);
         int32_t dst = last ? onnx_act(im, out, nhwc)
-                           : mote_irb_tensor(&im->b, "clamp_lo", MOTE_F32, im->g->tensors[src].t.rank, im->g->tensors[src].t.dims);
+                           : onnx_like(im, src, "clamp_lo");
         int32_t in2[2] = {cur, c};
         if (c < 0 || dst < 0 || onnx_emit(im, pass == 0 ? MOTE_OP_MAXIMUM : MOTE_OP_MINIMUM, in2, 2, dst, &o) < 0)
             return onnx_fail(im, "%s", im->berr);
@@ -270,13 +270,12 @@ static int op_leaky_relu(onnx_imp *im)
     int nhwc = 0;
     int32_t src = onnx_any(im, x, &nhwc);
     if (src < 0) return -1;
-    const mote_tensor *st = &im->g->tensors[src].t;
     int one = 1;
     float zero = 0.0f;
     int32_t z = onnx_const_f(im, "/zero", 1, &one, &zero), a = onnx_const_f(im, "/alpha", 1, &one, &alpha);
-    int32_t pos = mote_irb_tensor(&im->b, "leaky_pos", MOTE_F32, st->rank, st->dims);
-    int32_t neg = mote_irb_tensor(&im->b, "leaky_neg", MOTE_F32, st->rank, st->dims);
-    int32_t sneg = mote_irb_tensor(&im->b, "leaky_scaled", MOTE_F32, st->rank, st->dims);
+    int32_t pos = onnx_like(im, src, "leaky_pos");
+    int32_t neg = onnx_like(im, src, "leaky_neg");
+    int32_t sneg = onnx_like(im, src, "leaky_scaled");
     int32_t dst = onnx_act(im, out, nhwc);
     if (z < 0 || a < 0 || pos < 0 || neg < 0 || sneg < 0 || dst < 0) return onnx_fail(im, "%s", im->berr);
     mote_opts o = mote_irb_opts();

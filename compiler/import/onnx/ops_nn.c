@@ -47,9 +47,9 @@ static int read_window(onnx_imp *im, const onnx_value *x, window *w, int32_t kh,
     if (onnx_attr_s(im, "auto_pad", "NOTSET", ap, sizeof ap)) return -1;
     if (onnx_attr_ints(im, "pads", v, 8, &n)) return -1;
     for (int d = 0; d < 2; d++) {
-        int32_t in = x->dims[2 + d], ke = (w->k[d] - 1) * w->dil[d] + 1;
-        int32_t out = (in + w->stride[d] - 1) / w->stride[d];
-        int64_t total = (int64_t)(out - 1) * w->stride[d] + ke - in;
+        int64_t in = x->dims[2 + d], ke = (int64_t)(w->k[d] - 1) * w->dil[d] + 1;
+        int64_t out = (in + w->stride[d] - 1) / w->stride[d];
+        int64_t total = (out - 1) * w->stride[d] + ke - in;
         if (total < 0) total = 0;
         if (!strcmp(ap, "NOTSET")) {
             if (n >= 0 && n != 4) return onnx_fail(im, "pads must be 4 values");
@@ -86,9 +86,9 @@ static int32_t window_out(const window *w, int32_t in, int d)
 static int is_same(const window *w, const onnx_value *x)
 {
     for (int d = 0; d < 2; d++) {
-        int32_t in = x->dims[2 + d], ke = (w->k[d] - 1) * w->dil[d] + 1;
-        int32_t out = (in + w->stride[d] - 1) / w->stride[d];
-        int64_t total = (int64_t)(out - 1) * w->stride[d] + ke - in;
+        int64_t in = x->dims[2 + d], ke = (int64_t)(w->k[d] - 1) * w->dil[d] + 1;
+        int64_t out = (in + w->stride[d] - 1) / w->stride[d];
+        int64_t total = (out - 1) * w->stride[d] + ke - in;
         if (total < 0) total = 0;
         if (w->pb[d] != total / 2 || w->pe[d] != total - total / 2) return 0;
     }
@@ -362,8 +362,7 @@ static int op_batchnorm(onnx_imp *im)
         if (nhwc) d[3] = C;
         else d[1] = C;
         int32_t sc = rc ? -1 : onnx_const_f(im, "/bn_scale", r, d, s), sh = rc ? -1 : onnx_const_f(im, "/bn_shift", r, d, t);
-        const mote_tensor *st = rc ? NULL : &im->g->tensors[src].t;
-        int32_t mid = rc ? -1 : mote_irb_tensor(&im->b, "bn_scaled", MOTE_F32, st->rank, st->dims);
+        int32_t mid = rc ? -1 : onnx_like(im, src, "bn_scaled");
         int32_t dst = rc ? -1 : onnx_act(im, out, nhwc);
         mote_opts o = mote_irb_opts();
         int32_t i1[2] = {src, sc}, i2[2] = {mid, sh};

@@ -133,6 +133,7 @@ static int op_gather(onnx_imp *im)
     for (int i = 0; i < axis; i++) dims[r++] = data->dims[i];
     for (int i = 0; i < idx->rank; i++) dims[r++] = idx->dims[i];
     for (int i = axis + 1; i < data->rank; i++) dims[r++] = data->dims[i];
+    if (onnx_elems(rank, dims) > ONNX_MAX_FOLD) return onnx_fail(im, "constant too large to compute at import");
     int64_t outer = onnx_elems(axis, data->dims), inner = onnx_elems(data->rank - axis - 1, data->dims + axis + 1);
     int64_t ni = onnx_elems(idx->rank, idx->dims), n = data->dims[axis];
     size_t es = esize(data);
@@ -181,6 +182,7 @@ static int op_constant_of_shape(onnx_imp *im)
         free(c);
         im->nv--;
     }
+    if (onnx_elems(n, dims) > ONNX_MAX_FOLD) return onnx_fail(im, "constant too large to compute at import");
     onnx_value *out = onnx_out(im, 0, n, dims, dt);
     if (!out) return -1;
     int64_t cnt = onnx_elems(n, dims);
@@ -376,7 +378,8 @@ static int op_concat(onnx_imp *im)
         if (in[i]->rank != in[0]->rank || in[i]->dtype != in[0]->dtype) return onnx_fail(im, "input %d rank or type differs", i);
         for (int d = 0; d < in[0]->rank; d++)
             if (d != axis && in[i]->dims[d] != in[0]->dims[d]) return onnx_fail(im, "input %d shape differs off the axis", i);
-        if ((dims[axis] += in[i]->dims[axis]) > ONNX_MAX_ELEMS) return onnx_fail(im, "too large");
+        if ((int64_t)dims[axis] + in[i]->dims[axis] > ONNX_MAX_ELEMS) return onnx_fail(im, "too large");
+        dims[axis] += in[i]->dims[axis];
     }
     onnx_value *out = onnx_out(im, 0, in[0]->rank, dims, in[0]->dtype);
     if (!out) return -1;

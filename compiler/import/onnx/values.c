@@ -254,3 +254,15 @@ int32_t onnx_tensor_refs(onnx_imp *im, int32_t t)
     for (int32_t i = 0; i < im->nv; i++) n += (im->v[i]->plain == t) + (im->v[i]->nhwc == t);
     return n;
 }
+
+int32_t onnx_like(onnx_imp *im, int32_t t, const char *name)
+{
+    /* copy the shape first: a new tensor may move the tensor array */
+    int32_t d[MOTE_MAX_DIMS];
+    const mote_tensor *src = &im->g->tensors[t].t;
+    int rank = src->rank;
+    memcpy(d, src->dims, sizeof d);
+    int32_t n = mote_irb_tensor(&im->b, name, MOTE_F32, rank, d);
+    if (n < 0) onnx_fail(im, "%s", im->berr);
+    return n;
+}
