@@ -173,9 +173,10 @@ static int32_t new_tensor(onnx_imp *im, const char *base, const char *suffix, mo
 
 int32_t onnx_act(onnx_imp *im, onnx_value *v, int nhwc)
 {
-    int32_t d[MOTE_MAX_DIMS];
+    int32_t d[MOTE_MAX_DIMS] = {0};
+    if (nhwc && v->rank != 4) return onnx_fail(im, "value '%s' has rank %d, not 4 (internal)", v->name, v->rank);
     for (int i = 0; i < v->rank; i++) d[i] = nhwc ? v->dims[TO_NHWC[i]] : v->dims[i];
-    int32_t t = new_tensor(im, v->name, nhwc ? "" : "", (mote_dtype)v->dtype, v->rank, d, NULL);
+    int32_t t = new_tensor(im, v->name, "", (mote_dtype)v->dtype, v->rank, d, NULL);
     if (t >= 0) *(nhwc ? &v->nhwc : &v->plain) = t;
     return t;
 }
