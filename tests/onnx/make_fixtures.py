@@ -44,7 +44,7 @@ class Cnn(nn.Module):
 
 class Mlp(nn.Module):
     """Gemm, MatMul with a constant weight, BN1d folded into a Gemm, sigmoid, tanh, leaky relu,
-    relu6, clip, dropout."""
+    relu6, clip, dropout, a linear layer on 3-D input (MatMul + Add)."""
 
     def __init__(self):
         super().__init__()
@@ -54,6 +54,7 @@ class Mlp(nn.Module):
         self.l3 = nn.Linear(32, 24)
         self.w = nn.Parameter(torch.randn(24, 16) * 0.3)
         self.l4 = nn.Linear(16, 8)
+        self.l5 = nn.Linear(8, 6)
         self.drop = nn.Dropout(0.5)
 
     def forward(self, x):
@@ -63,7 +64,7 @@ class Mlp(nn.Module):
         x = self.drop(x)
         x = F.relu6(torch.matmul(x, self.w))
         x = torch.clamp(self.l4(x), -0.5, 0.7)
-        return x
+        return self.l5(x.unsqueeze(1)).squeeze(1)  # 3-D linear: MatMul + Add
 
 
 class Misc(nn.Module):

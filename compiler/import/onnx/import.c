@@ -39,12 +39,17 @@ int onnx_axis(onnx_imp *im, int64_t a, int rank, const char *what)
     return (int)(a < 0 ? a + rank : a);
 }
 
-/* Protobuf field 1 (ir_version, varint) or 8 (opset_import) or 7 (graph) leads every model the
- * exporters write; a full parse decides. */
+/* Exporters write ModelProto fields in number order, ir_version (field 1, a varint) first; any
+ * leading key of field 1 to 20 with a varint or length-delimited value is let through to a full
+ * parse, which decides. */
 int mote_onnx_probe(const uint8_t *buf, size_t len)
 {
-    if (len < 4 || (buf[0] != 0x08 && buf[0] != 0x42 && buf[0] != 0x3a && buf[0] != 0x12 && buf[0] != 0x1a))
-        return 0;
+    if (len < 4) return 0;
+    unsigned field = buf[0] >> 3, wire = buf[0] & 7;
+    if (field < 1 || field > 15 || (wire != 0 && wire != 2)) {
+        /* two-byte key (fields 16 to 20) */
+        if (!(buf[0] & 0x80) || buf[1] > 2 || (wire != 0 && wire != 2)) return 0;
+    }
     MoteOnnx__ModelProto *m = mote_onnx__model_proto__unpack(NULL, len, buf);
     if (!m) return 0;
     int ok = m->graph != NULL && m->n_opset_import > 0;

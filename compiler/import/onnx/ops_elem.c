@@ -112,6 +112,26 @@ static int32_t bcast_act(onnx_imp *im, onnx_value *v, int r, int nhwc)
     return onnx_nhwc(im, t);
 }
 
+/* x + c where x is a fully connected op's output read by nothing else and c a constant along x's
+ * last dimension (MatMul + Add, as exporters write a linear layer on 3-D input): c joins the bias. */
+static int fold_bias(onnx_imp *im, onnx_value *x, const onnx_value *c, onnx_value *out)
+{
+    if (!c->cdata || x->cdata || x->plain < 0 || x->nhwc >= 0 || x->rank < 1) return 0;
+    int32_t units = x->dims[x->rank - 1];
+    if (c->rank > x->rank || onnx_elems(c->rank, c->dims) != units || (c->rank && c->dims[c->rank - 1] != units))
+        return 0;
+    int32_t p = onnx_producer(im, x->plain);
+    if (p < 0 || onnx_uses(im, x->name) != 1 || onnx_tensor_refs(im, x->plain) != 1) return 0;
+    mote_ir_op *po = &im->g->ops[p];
+    if (po->op != MOTE_OP_FULLY_CONNECTED || po->opts.activation != MOTE_ACT_NONE || po->n_in != 3 || po->io[2] < 0)
+        return 0;
+    float *bias = (float *)im->g->tensors[po->io[2]].t.data; /* the importer's own copy */
+    for (int32_t n = 0; n < units; n++) bias[n] += onnx_cf(c, n);
+    out->plain = x->plain;
+    x->plain = -1;
+    return 1;
+}
+
 static int op_binary(onnx_imp *im, char op)
 {
     onnx_value *a = onnx_in(im, 0), *b = a ? onnx_in(im, 1) : NULL;
@@ -124,6 +144,7 @@ static int op_binary(onnx_imp *im, char op)
     if (!out) return -1;
     if (a->cdata && b->cdata) return fold_binary(im, op, a, b, out);
     if (a->dtype != MOTE_F32) return onnx_fail(im, "int64 arithmetic is supported on constants only");
+    if (op == '+' && fold_bias(im, a->cdata ? b : a, a->cdata ? a : b, out)) return 0;
     int nhwc = r == 4 && ((!a->cdata && (a->nhwc >= 0 || a->rank < 4)) || (!b->cdata && (b->nhwc >= 0 || b->rank < 4)));
     if (r == 4 && !((!a->cdata && a->nhwc >= 0) || (!b->cdata && b->nhwc >= 0))) nhwc = 0;
     int32_t x, y;

@@ -47,7 +47,9 @@ static int reshape_to(onnx_imp *im, onnx_value *in, int rank, const int32_t *dim
         out->nhwc_flat = t;
         return onnx_emit(im, MOTE_OP_RESHAPE, &in->nhwc, 1, t, &o) < 0 ? -1 : 0;
     }
-    int32_t src = onnx_plain(im, in);
+    /* an NHWC image whose channel or spatial extent is 1 holds the ONNX order already */
+    int same = in->rank == 4 && in->plain < 0 && in->nhwc >= 0 && (in->dims[1] == 1 || in->dims[2] * in->dims[3] == 1);
+    int32_t src = same ? in->nhwc : onnx_plain(im, in);
     int32_t dst = src < 0 ? -1 : onnx_act(im, out, 0);
     return dst < 0 || onnx_emit(im, MOTE_OP_RESHAPE, &src, 1, dst, &o) < 0 ? -1 : 0;
 }
