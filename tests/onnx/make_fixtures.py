@@ -128,12 +128,25 @@ class Squeeze11(nn.Module):
         return torch.sigmoid(y.squeeze(3).squeeze(0) * 3.0)
 
 
+class Lstm(nn.Module):
+    """A forward LSTM over a time-major sequence, then a linear layer on every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):          # x: [seq 6, batch 2, 3]
+        return self.fc(self.lstm(x)[0])
+
+
 MODELS = [
     ("cnn", Cnn, (1, 3, 16, 16), 13),
     ("mlp", Mlp, (1, 20), 13),
     ("misc", Misc, (1, 4, 6, 6), 13),
     ("residual", Residual, (1, 6, 8, 8), 13),
     ("squeeze11", Squeeze11, (1, 5), 11),
+    ("lstm", Lstm, (6, 2, 3), 13),
 ]
 
 

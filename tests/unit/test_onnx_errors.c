@@ -95,7 +95,12 @@ static void test_good_model_imports(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    expect(&(spec){.op = "LSTM"}, "m.onnx: node 0 (n0, LSTM): recurrent operator not supported yet");
+    expect(&(spec){.op = "GRU"}, "m.onnx: node 0 (n0, GRU): recurrent operator not supported yet");
+    attr dir = MOTE_ONNX__ATTRIBUTE_PROTO__INIT;
+    dir.name = "direction", dir.has_type = 1, dir.type = 3, dir.has_s = 1;
+    dir.s.data = (uint8_t *)"bidirectional", dir.s.len = 13;
+    expect(&(spec){.op = "LSTM", .attrs = {&dir}, .n_attrs = 1},
+           "m.onnx: node 0 (n0, LSTM): direction 'bidirectional' not supported yet (forward only)");
     expect(&(spec){.op = "Erf"}, "m.onnx: node 0 (n0, Erf): operator not supported");
     expect(&(spec){.op = "MatMul", .domain = "com.example"}, "node 0 (n0, MatMul): operator domain 'com.example' not supported");
     expect(&(spec){.op = "MatMul", .in1 = "nope"}, "node 0 (n0, MatMul): input 1 'nope' is not defined");

@@ -67,6 +67,7 @@ static void test_mlp(void **state) { (void)state; check_fixture("mlp"); }
 static void test_misc(void **state) { (void)state; check_fixture("misc"); }
 static void test_residual(void **state) { (void)state; check_fixture("residual"); }
 static void test_squeeze11(void **state) { (void)state; check_fixture("squeeze11"); }
+static void test_lstm(void **state) { (void)state; check_fixture("lstm"); }
 
 /* Every prefix of a fixture: an error or (a prefix that happens to parse) a graph, never a crash. */
 static void test_truncated(void **state)
@@ -125,7 +126,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cnn),       cmocka_unit_test(test_mlp),       cmocka_unit_test(test_misc),
-        cmocka_unit_test(test_residual),  cmocka_unit_test(test_squeeze11), cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_residual),  cmocka_unit_test(test_squeeze11), cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

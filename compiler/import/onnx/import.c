@@ -109,8 +109,9 @@ static int import_node(onnx_imp *im)
         return onnx_fail(im, "operator domain '%s' not supported", n->domain);
     if (n->n_input > 64 || n->n_output > 16) return onnx_fail(im, "too many inputs or outputs");
     int r;
-    if ((r = onnx_op_nn(im, op)) || (r = onnx_op_elem(im, op)) || (r = onnx_op_tensor(im, op))) return r < 0 ? -1 : 0;
-    if (!strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN"))
+    if ((r = onnx_op_nn(im, op)) || (r = onnx_op_elem(im, op)) || (r = onnx_op_tensor(im, op)) || (r = onnx_op_rnn(im, op)))
+        return r < 0 ? -1 : 0;
+    if (!strcmp(op, "GRU") || !strcmp(op, "RNN"))
         return onnx_fail(im, "recurrent operator not supported yet (export the cell unrolled or use TFLite)");
     return onnx_fail(im, "operator not supported");
 }

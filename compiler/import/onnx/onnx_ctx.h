@@ -113,6 +113,7 @@ int32_t onnx_uses(onnx_imp *im, const char *name);
 int onnx_op_nn(onnx_imp *im, const char *op);
 int onnx_op_tensor(onnx_imp *im, const char *op);
 int onnx_op_elem(onnx_imp *im, const char *op);
+int onnx_op_rnn(onnx_imp *im, const char *op);
 
 /* Normalizes an axis of a rank-r tensor (negative from the end); -1 error. */
 int onnx_axis(onnx_imp *im, int64_t a, int rank, const char *what);

@@ -468,6 +468,47 @@ static int op_slice(onnx_imp *im)
     return 0;
 }
 
+/* Expand of a constant (the zero initial states exporters build for LSTM): numpy broadcast of
+ * the data and the shape input. */
+static int op_expand(onnx_imp *im)
+{
+    onnx_value *in = onnx_in(im, 0);
+    if (!in) return -1;
+    if (!in->cdata) return onnx_fail(im, "supported only on constants");
+    int64_t sh[MOTE_MAX_DIMS];
+    int n;
+    if (const_ints(im, 1, sh, MOTE_MAX_DIMS, &n, "shape")) return -1;
+    int r = n > in->rank ? n : in->rank;
+    int32_t dims[MOTE_MAX_DIMS];
+    for (int i = 0; i < r; i++) {
+        int is = i - (r - n), ii = i - (r - in->rank);
+        int64_t a = is >= 0 ? sh[is] : 1, b = ii >= 0 ? in->dims[ii] : 1;
+        if (a < 1 || a > ONNX_MAX_ELEMS || (a != b && a != 1 && b != 1))
+            return onnx_fail(im, "shape does not broadcast with the input");
+        dims[i] = (int32_t)(a > b ? a : b);
+    }
+    if (onnx_elems(r, dims) > ONNX_MAX_FOLD) return onnx_fail(im, "constant too large to compute at import");
+    onnx_value *out = onnx_out(im, 0, r, dims, in->dtype);
+    if (!out) return -1;
+    int64_t total = onnx_elems(r, dims);
+    size_t es = esize(in);
+    if (!(out->cdata = malloc((size_t)total * es + 1))) return onnx_fail(im, "out of memory");
+    for (int64_t k = 0; k < total; k++) {
+        int64_t rem = k, off = 0, stride = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            int64_t idx = rem % dims[i];
+            rem /= dims[i];
+            int ii = i - (r - in->rank);
+            if (ii >= 0) {
+                if (in->dims[ii] != 1) off += idx * stride;
+                stride *= in->dims[ii];
+            }
+        }
+        memcpy((char *)out->cdata + k * (int64_t)es, (char *)in->cdata + off * (int64_t)es, es);
+    }
+    return 0;
+}
+
 static int op_pad(onnx_imp *im)
 {
     onnx_value *in = onnx_in(im, 0);
@@ -536,5 +577,6 @@ int onnx_op_tensor(onnx_imp *im, const char *op)
     if (!strcmp(op, "Concat")) return op_concat(im) ? -1 : 1;
     if (!strcmp(op, "Slice")) return op_slice(im) ? -1 : 1;
     if (!strcmp(op, "Pad")) return op_pad(im) ? -1 : 1;
+    if (!strcmp(op, "Expand")) return op_expand(im) ? -1 : 1;
     return 0;
 }
