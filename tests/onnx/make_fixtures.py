@@ -99,20 +99,20 @@ class Misc(nn.Module):
 
 
 class Residual(nn.Module):
-    """A residual block (Add of two branches), then a flatten of a 4x4 map into a linear layer
-    (the NCHW flatten order)."""
+    """A residual block (Add of two branches, one a grouped conv), a max pool in ceil mode, then a
+    flatten of a 4x4 map into a linear layer (the NCHW flatten order)."""
 
     def __init__(self):
         super().__init__()
         self.a1 = nn.Conv2d(6, 6, 3, padding=1)
         self.a2 = nn.Conv2d(6, 6, 3, padding=1)
-        self.b = nn.Conv2d(6, 6, 1)
+        self.b = nn.Conv2d(6, 6, 1, groups=2)  # grouped: per-group slices and a concatenation
         self.fc = nn.Linear(6 * 4 * 4, 5)
 
     def forward(self, x):
         y = self.a2(F.relu(self.a1(x))) + self.b(x)
         y = F.relu(y)
-        y = F.max_pool2d(y, 2)
+        y = F.max_pool2d(y, 3, stride=2, ceil_mode=True)  # ceil mode adds a window: 8 -> 4
         return self.fc(y.view(y.size(0), -1))
 
 

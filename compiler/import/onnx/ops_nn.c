@@ -1,7 +1,8 @@
 /* Layers: Conv (regular and depthwise), Gemm, MatMul with a constant
  * weight, BatchNormalization (folded into the conv or fully connected op
  * before it, else MUL + ADD), MaxPool, AveragePool, GlobalAveragePool.
- * Images are NHWC here: filters OIHW become OHWI (depthwise 1HWC). ONNX's
+ * Images are NHWC here: filters OIHW become OHWI (depthwise 1HWC; grouped:
+ * one CONV_2D per group between a channel slice and a concatenation). ONNX's
  * explicit pads become TFLite SAME when they are what SAME computes, else
  * an explicit PAD before a VALID op. */
 #include <math.h>
@@ -156,6 +157,38 @@ static onnx_value *float_const(onnx_imp *im, int k, const char *what, int need)
     return v;
 }
 
+/* A grouped convolution (1 < group < channels): per group a STRIDED_SLICE of its input channels
+ * and a CONV_2D with its rows of the OHWI filter (contiguous), then one CONCATENATION on channels. */
+static int grouped_conv(onnx_imp *im, int32_t src, onnx_value *out, int32_t G, const float *wt, const float *bias,
+                        int32_t kh, int32_t kw, const mote_opts *o)
+{
+    int32_t in_d[4], four = 4;
+    memcpy(in_d, im->g->tensors[src].t.dims, sizeof in_d);
+    int32_t Cg = in_d[3] / G, Og = out->dims[1] / G;
+    int32_t slice_d[4] = {in_d[0], in_d[1], in_d[2], Cg};
+    int32_t conv_d[4] = {out->dims[0], out->dims[2], out->dims[3], Og}, fd[4] = {Og, kh, kw, Cg};
+    int32_t parts[256];
+    mote_opts so = mote_irb_opts();
+    for (int32_t g = 0; g < G; g++) {
+        int32_t begin[4] = {0, 0, 0, g * Cg}, end[4] = {in_d[0], in_d[1], in_d[2], (g + 1) * Cg}, step[4] = {1, 1, 1, 1};
+        int32_t si[4] = {src, mote_irb_const(&im->b, "begin", MOTE_I32, 1, &four, begin),
+                         mote_irb_const(&im->b, "end", MOTE_I32, 1, &four, end),
+                         mote_irb_const(&im->b, "strides", MOTE_I32, 1, &four, step)};
+        int32_t slice = mote_irb_tensor(&im->b, "group_in", MOTE_F32, 4, slice_d);
+        int32_t ci[3] = {slice, onnx_const_f(im, "/filter", 4, fd, wt + (size_t)g * Og * kh * kw * Cg),
+                         onnx_const_f(im, "/bias", 1, &Og, bias + (size_t)g * Og)};
+        parts[g] = mote_irb_tensor(&im->b, "group_out", MOTE_F32, 4, conv_d);
+        if (si[1] < 0 || si[2] < 0 || si[3] < 0 || slice < 0 || ci[1] < 0 || ci[2] < 0 || parts[g] < 0)
+            return onnx_fail(im, "%s", im->berr);
+        if (onnx_emit(im, MOTE_OP_STRIDED_SLICE, si, 4, slice, &so) < 0 ||
+            onnx_emit(im, MOTE_OP_CONV_2D, ci, 3, parts[g], o) < 0)
+            return -1;
+    }
+    so.axis = 3;
+    int32_t dst = onnx_act(im, out, 1);
+    return dst < 0 || onnx_emit(im, MOTE_OP_CONCATENATION, parts, G, dst, &so) < 0 ? -1 : 0;
+}
+
 static int op_conv(onnx_imp *im)
 {
     onnx_value *x = onnx_in(im, 0);
@@ -173,7 +206,7 @@ static int op_conv(onnx_imp *im)
         return onnx_fail(im, "weights [%d, %d, %d, %d] do not fit %d input channels in %lld groups", O, wv->dims[1], kh,
                          kw, I, (long long)group);
     int depthwise = group == I && group > 1;
-    if (group > 1 && !depthwise) return onnx_fail(im, "grouped convolution with %lld groups of %lld channels is not supported (only depthwise)", (long long)group, (long long)(I / group));
+    if (group > 256 && !depthwise) return onnx_fail(im, "more than 256 groups (not depthwise) are not supported");
     if (bv && onnx_elems(bv->rank, bv->dims) != O) return onnx_fail(im, "bias has %lld values for %d output channels", (long long)onnx_elems(bv->rank, bv->dims), O);
     window w;
     if (read_window(im, x, &w, kh, kw, 0)) return -1;
@@ -194,12 +227,17 @@ static int op_conv(onnx_imp *im)
     static const int IHWO[4] = {1, 2, 3, 0};
     onnx_permute(wv->cdata, wt, 4, 4, wv->dims, depthwise ? IHWO : OHWI);
     if (bv) memcpy(bias, bv->cdata, (size_t)O * 4);
+    o.stride_h = (int16_t)w.stride[0], o.stride_w = (int16_t)w.stride[1];
+    o.dilation_h = (int16_t)w.dil[0], o.dilation_w = (int16_t)w.dil[1];
+    if (group > 1 && !depthwise) {
+        int rc = grouped_conv(im, src, out, (int32_t)group, wt, bias, kh, kw, &o);
+        free(wt), free(bias);
+        return rc;
+    }
     int32_t wd[4] = {depthwise ? 1 : O, kh, kw, depthwise ? O : I}, bd = O;
     int32_t ins[3] = {src, onnx_const_f(im, "/filter", 4, wd, wt), onnx_const_f(im, "/bias", 1, &bd, bias)};
     free(wt), free(bias);
     if (ins[1] < 0 || ins[2] < 0) return onnx_fail(im, "%s", im->berr);
-    o.stride_h = (int16_t)w.stride[0], o.stride_w = (int16_t)w.stride[1];
-    o.dilation_h = (int16_t)w.dil[0], o.dilation_w = (int16_t)w.dil[1];
     if (depthwise) o.depth_multiplier = (int16_t)(O / I);
     int32_t dst = onnx_act(im, out, 1);
     return dst < 0 || onnx_emit(im, depthwise ? MOTE_OP_DEPTHWISE_CONV_2D : MOTE_OP_CONV_2D, ins, 3, dst, &o) < 0 ? -1 : 0;
@@ -392,6 +430,15 @@ static int op_pool(onnx_imp *im, int is_max, int global)
     } else {
         if (read_window(im, x, &w, 0, 0, 1)) return -1;
         if (w.dil[0] != 1 || w.dil[1] != 1) return onnx_fail(im, "dilations are not supported for pooling");
+        if (w.ceil && is_max) {
+            /* ceil mode's extra window at the end is a window over more -inf padding */
+            for (int d = 0; d < 2; d++) {
+                int32_t oc = window_out(&w, x->dims[2 + d], d);
+                int64_t need = (int64_t)(oc - 1) * w.stride[d] + w.k[d] - (x->dims[2 + d] + w.pb[d] + w.pe[d]);
+                if (oc > 0 && need > 0) w.pe[d] += need;
+            }
+            w.ceil = 0;
+        }
         int64_t cip = 0;
         if (!is_max && onnx_attr_i(im, "count_include_pad", 0, &cip)) return -1;
         int padded = w.pb[0] || w.pb[1] || w.pe[0] || w.pe[1];
