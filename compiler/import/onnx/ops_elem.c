@@ -145,8 +145,8 @@ static int op_binary(onnx_imp *im, char op)
     if (a->cdata && b->cdata) return fold_binary(im, op, a, b, out);
     if (a->dtype != MOTE_F32) return onnx_fail(im, "int64 arithmetic is supported on constants only");
     if (op == '+' && fold_bias(im, a->cdata ? b : a, a->cdata ? a : b, out)) return 0;
-    int nhwc = r == 4 && ((!a->cdata && (a->nhwc >= 0 || a->rank < 4)) || (!b->cdata && (b->nhwc >= 0 || b->rank < 4)));
-    if (r == 4 && !((!a->cdata && a->nhwc >= 0) || (!b->cdata && b->nhwc >= 0))) nhwc = 0;
+    /* NHWC when an activation operand already is (an image), else ONNX order */
+    int nhwc = r == 4 && ((!a->cdata && a->nhwc >= 0) || (!b->cdata && b->nhwc >= 0));
     int32_t x, y;
     mote_opts o = mote_irb_opts();
     if (a->cdata) x = bcast_const(im, a, r, nhwc, 1.0f, "/a");
