@@ -69,7 +69,8 @@ class Mlp(nn.Module):
 
 class Misc(nn.Module):
     """Concat on channels, broadcast arithmetic with constants, pad, transpose, squeeze,
-    unsqueeze, reshape (through the Shape/Gather/Unsqueeze/Concat chain of x.view)."""
+    unsqueeze, reshape (through the Shape/Gather/Unsqueeze/Concat chain of x.view); three outputs,
+    two of them softmax of an image over W and over channels."""
 
     def __init__(self):
         super().__init__()
@@ -95,7 +96,8 @@ class Misc(nn.Module):
         t = t.squeeze(1)
         t = t.reshape(t.size(0), 7, -1)                # [1, 7, 72]
         t = t.transpose(1, 2)                          # [1, 72, 7]
-        return t.reshape(t.size(0), -1)
+        # three outputs: softmax over W (ONNX order) and over channels (NHWC's last) of an image
+        return t.reshape(t.size(0), -1), F.softmax(y, dim=-1), F.softmax(y, dim=1)
 
 
 class Residual(nn.Module):
@@ -165,12 +167,17 @@ def main():
         x = torch.randn(*shape)
         with torch.no_grad():
             y = m(x)
+        ys = y if isinstance(y, tuple) else (y,)
         path = os.path.join(OUT, name + ".onnx")
         torch.onnx.export(m, (x,), path, opset_version=opset, input_names=["input"],
-                          output_names=["output"])
+                          output_names=["output%d" % i if i else "output" for i in range(len(ys))])
         x.numpy().astype("<f4").tofile(os.path.join(OUT, name + ".in.bin"))
-        y.numpy().astype("<f4").tofile(os.path.join(OUT, name + ".out.bin"))
-        print(name, "opset", opset, "in", tuple(x.shape), "out", tuple(y.shape), os.path.getsize(path), "bytes")
+        # all outputs concatenated in order, as `mote run` writes them
+        with open(os.path.join(OUT, name + ".out.bin"), "wb") as f:
+            for t in ys:
+                f.write(t.numpy().astype("<f4").tobytes())
+        print(name, "opset", opset, "in", tuple(x.shape), "out", [tuple(t.shape) for t in ys],
+              os.path.getsize(path), "bytes")
     return 0
 
 

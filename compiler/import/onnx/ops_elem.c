@@ -307,6 +307,28 @@ static int op_leaky_relu(onnx_imp *im)
     return 0;
 }
 
+/* Softmax over the trailing `inner` elements of x in ONNX order: SOFTMAX normalizes the last
+ * dimension, so other shapes go through a 2-D RESHAPE and back. */
+static int softmax_rows(onnx_imp *im, onnx_value *x, onnx_value *out, int32_t inner)
+{
+    mote_opts o = mote_irb_opts();
+    int32_t src = onnx_plain(im, x);
+    if (src < 0) return -1;
+    if (x->dims[x->rank - 1] == inner) {
+        int32_t dst = onnx_act(im, out, 0);
+        return dst < 0 || onnx_emit(im, MOTE_OP_SOFTMAX, &src, 1, dst, &o) < 0 ? -1 : 0;
+    }
+    int32_t d2[2] = {(int32_t)(onnx_elems(x->rank, x->dims) / inner), inner};
+    int32_t a = mote_irb_tensor(&im->b, "softmax_in", MOTE_F32, 2, d2);
+    int32_t c = a < 0 ? -1 : mote_irb_tensor(&im->b, "softmax_out", MOTE_F32, 2, d2);
+    if (a < 0 || c < 0) return onnx_fail(im, "%s", im->berr);
+    int32_t dst = onnx_act(im, out, 0);
+    return dst < 0 || onnx_emit(im, MOTE_OP_RESHAPE, &src, 1, a, &o) < 0 || onnx_emit(im, MOTE_OP_SOFTMAX, &a, 1, c, &o) < 0 ||
+                   onnx_emit(im, MOTE_OP_RESHAPE, &c, 1, dst, &o) < 0
+               ? -1
+               : 0;
+}
+
 static int op_softmax(onnx_imp *im)
 {
     onnx_value *x = onnx_in(im, 0);
@@ -315,14 +337,20 @@ static int op_softmax(onnx_imp *im)
     if (onnx_attr_i(im, "axis", im->opset >= 13 ? -1 : 1, &ax)) return -1;
     int axis = onnx_axis(im, ax, x->rank, "axis");
     if (axis < 0) return -1;
-    /* before opset 13 the input is read as 2-D [before axis, from axis]: the last axis when axis = rank-1 */
-    int last = axis == x->rank - 1;
-    if (!last && im->opset < 13) {
-        last = 1;
-        for (int i = axis; i < x->rank - 1; i++) last &= x->dims[i] == 1;
+    if (x->dtype != MOTE_F32 || x->cdata) return onnx_fail(im, "input must be a float32 activation");
+    onnx_value *out = onnx_out(im, 0, x->rank, x->dims, MOTE_F32);
+    if (!out) return -1;
+    if (im->opset >= 13 && x->rank == 4 && axis == 1 && x->nhwc >= 0) { /* channels: last in NHWC */
+        mote_opts o = mote_irb_opts();
+        int32_t dst = onnx_act(im, out, 1);
+        return dst < 0 || onnx_emit(im, MOTE_OP_SOFTMAX, &x->nhwc, 1, dst, &o) < 0 ? -1 : 0;
     }
-    if (!last) return onnx_fail(im, "softmax over axis %d of rank %d: only the last axis is supported", axis, x->rank);
-    return unary(im, MOTE_OP_SOFTMAX);
+    /* before opset 13 the input is read as 2-D [before axis, from axis]; from 13 the axis alone,
+     * which is the same rows when every later dimension is 1 */
+    int64_t inner = onnx_elems(x->rank - axis, x->dims + axis);
+    if (im->opset >= 13 && inner != x->dims[axis])
+        return onnx_fail(im, "softmax over axis %d of shape with later dimensions > 1 is not supported", axis);
+    return softmax_rows(im, x, out, (int32_t)inner);
 }
 
 int onnx_op_elem(onnx_imp *im, const char *op)
