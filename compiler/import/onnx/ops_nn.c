@@ -115,6 +115,7 @@ static int32_t window_input(onnx_imp *im, onnx_value *x, const window *w, int al
     int32_t p32[8] = {0, 0, (int32_t)w->pb[0], (int32_t)w->pe[0], (int32_t)w->pb[1], (int32_t)w->pe[1], 0, 0};
     int32_t pd[2] = {4, 2}, one = 1;
     int32_t d[4] = {x->dims[0], x->dims[2] + p32[2] + p32[3], x->dims[3] + p32[4] + p32[5], x->dims[1]};
+    if (onnx_elems(4, d) > ONNX_MAX_ELEMS) return onnx_fail(im, "padded input too large");
     int32_t ins[3] = {src, mote_irb_const(&im->b, "paddings", MOTE_I32, 2, pd, p32),
                       fill != 0.0f ? onnx_const_f(im, "/pad_fill", 1, &one, &fill) : -1};
     int32_t dst = mote_irb_tensor(&im->b, "padded", MOTE_F32, 4, d);
