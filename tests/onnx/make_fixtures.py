@@ -142,6 +142,28 @@ class Lstm(nn.Module):
         return self.fc(self.lstm(x)[0])
 
 
+class Edges(nn.Module):
+    """Layout and padding corners: a stride-2 conv on an even size (explicit PAD), average pool
+    without counting pads (SAME), a squeeze-excitation gate (Mul by an [N, C, 1, 1] activation),
+    Sub and Div of two activations, Concat on H, global max pool; two outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.c2 = nn.Conv2d(6, 6, 1)
+        self.se1 = nn.Linear(6, 3)
+        self.se2 = nn.Linear(3, 6)
+
+    def forward(self, x):                                  # [1, 3, 8, 8]
+        y = F.relu(self.c1(x))                             # [1, 6, 4, 4]
+        y = F.avg_pool2d(y, 3, stride=1, padding=1, count_include_pad=False)
+        g = torch.sigmoid(self.se2(F.relu(self.se1(F.adaptive_avg_pool2d(y, 1).flatten(1)))))
+        y = y * g.view(1, 6, 1, 1)
+        z = (self.c2(y) - y) / (torch.sigmoid(y) + 0.5)
+        z = torch.cat([z, y], dim=2)                       # [1, 6, 8, 4]
+        return z, F.adaptive_max_pool2d(z, 1).flatten(1)
+
+
 MODELS = [
     ("cnn", Cnn, (1, 3, 16, 16), 13),
     ("mlp", Mlp, (1, 20), 13),
@@ -149,6 +171,7 @@ MODELS = [
     ("residual", Residual, (1, 6, 8, 8), 13),
     ("squeeze11", Squeeze11, (1, 5), 11),
     ("lstm", Lstm, (6, 2, 3), 13),
+    ("edges", Edges, (1, 3, 8, 8), 13),
 ]
 
 

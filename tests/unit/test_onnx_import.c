@@ -68,6 +68,7 @@ static void test_misc(void **state) { (void)state; check_fixture("misc"); }
 static void test_residual(void **state) { (void)state; check_fixture("residual"); }
 static void test_squeeze11(void **state) { (void)state; check_fixture("squeeze11"); }
 static void test_lstm(void **state) { (void)state; check_fixture("lstm"); }
+static void test_edges(void **state) { (void)state; check_fixture("edges"); }
 
 /* Every prefix of a fixture: an error or (a prefix that happens to parse) a graph, never a crash. */
 static void test_truncated(void **state)
@@ -127,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cnn),       cmocka_unit_test(test_mlp),       cmocka_unit_test(test_misc),
         cmocka_unit_test(test_residual),  cmocka_unit_test(test_squeeze11), cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_edges),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_errors),
     };
