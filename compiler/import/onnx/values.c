@@ -100,7 +100,6 @@ onnx_value *onnx_out(onnx_imp *im, int k, int rank, const int32_t *dims, uint8_t
 
 int onnx_alias(onnx_imp *im, onnx_value *out, const onnx_value *v)
 {
-    (void)im;
     out->plain = v->plain;
     out->nhwc = v->nhwc;
     out->flat_of = v->flat_of;
