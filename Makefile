@@ -23,7 +23,8 @@ help:
 	@echo "                compile it for the NUCLEO-L4R5ZI and verify it on an emulated Cortex-M4"
 	@echo "make test       build and run the CTest suite"
 	@echo "make test-asan  the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
-	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), then the .mote loader for half that,"
+	@echo "make fuzz       fuzz the TFLite reader for FUZZ_SECONDS (default 60), then the .mote loader and the ONNX reader"
+	@echo "                for half that each,"
 	@echo "                the device agent's readers and moted's request handling for a quarter each;"
 	@echo "                FUZZ_SEED (default 1: reproducible; 0: random)"
 	@echo "make build-types build (not test) Release and MinSizeRel with gcc and clang, and clang Debug"
@@ -50,18 +51,21 @@ test-asan:
 
 fuzz:
 	CC=clang cmake -S . -B build-fuzz $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOTE_FUZZ=ON
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite fuzz_mote_file fuzz_agent_codec fuzz_moted_request mote
-	mkdir -p build-fuzz/corpus build-fuzz/corpus_mote build-fuzz/corpus_agent build-fuzz/corpus_moted
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_tflite fuzz_mote_file fuzz_onnx fuzz_agent_codec fuzz_moted_request mote
+	mkdir -p build-fuzz/corpus_onnx build-fuzz/corpus build-fuzz/corpus_mote build-fuzz/corpus_agent build-fuzz/corpus_moted
 	cp tests/fuzz/corpus/* build-fuzz/corpus/
 	cp tests/fuzz/corpus_mote/* build-fuzz/corpus_mote/
 	cp tests/fuzz/corpus_agent/* build-fuzz/corpus_agent/
 	cp tests/fuzz/corpus_moted/* build-fuzz/corpus_moted/
+	cp tests/onnx/*.onnx build-fuzz/corpus_onnx/
 	for m in $(MOTE_SEEDS); do build-fuzz/bin/mote compile $(SHARED)/models/$$m.tflite --target host \
 	    -o build-fuzz/corpus_mote --format mote >/dev/null || exit 1; done
 	build-fuzz/bin/fuzz_tflite build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=70000 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ -print_final_stats=1
 	build-fuzz/bin/fuzz_mote_file build-fuzz/corpus_mote -max_total_time=$(FUZZ_MOTE_SECONDS) -seed=$(FUZZ_SEED) \
 	    -max_len=70000 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/mote- -print_final_stats=1
+	build-fuzz/bin/fuzz_onnx build-fuzz/corpus_onnx -max_total_time=$(FUZZ_MOTE_SECONDS) -seed=$(FUZZ_SEED) \
+	    -max_len=70000 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/onnx- -print_final_stats=1
 	build-fuzz/bin/fuzz_agent_codec build-fuzz/corpus_agent -max_total_time=$(FUZZ_QUARTER_SECONDS) -seed=$(FUZZ_SEED) \
 	    -max_len=16384 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/agent- -print_final_stats=1
 	build-fuzz/bin/fuzz_moted_request build-fuzz/corpus_moted -max_total_time=$(FUZZ_QUARTER_SECONDS) -seed=$(FUZZ_SEED) \

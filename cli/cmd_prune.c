@@ -12,6 +12,7 @@
 #include "import/import.h"
 #include "mote/prune.h"
 #include "prune_adapt.h"
+#include "prune_report.h"
 #include "train_cli.h"
 
 static void help(FILE *f)
@@ -21,7 +22,8 @@ static void help(FILE *f)
             "Removes whole channels (convolution filters, dense units) from a float model, rewires the layers\n"
             "that read them, fine-tunes what is left on DIR's training split, and writes OUT/model_float.tflite\n"
             "and OUT/model_int8.tflite (with the model's front end, as mote train writes them). MODEL: a float\n"
-            "TFLite classifier, e.g. model_float.tflite from mote train. Scores are on DIR's test split.\n\n"
+            "TFLite classifier, e.g. model_float.tflite from mote train. Scores are on DIR's test split;\n"
+            "OUT/report.html plots MACs, size, accuracy and the channels each group kept.\n\n"
             "  --structured R       remove the fraction R of the channels of every group that can be pruned\n"
             "                       (default 0.5; a group's channels go together: see docs/pruning.md)\n"
             "  --target P --max-latency-ms X\n"
@@ -264,6 +266,13 @@ int cmd_prune(int argc, char **argv)
     size_t b0 = 0, bf = 0, bq = 0;
     int64_t m0 = file_macs(model, &b0), mf = file_macs(fpath, &bf);
     file_macs(qpath, &bq);
+    char rpath[4096];
+    snprintf(rpath, sizeof rpath, "%s/report.html", out);
+    prune_report pr = {.model = model, .out = out, .plan = &plan, .kept = choice.kept, .macs_before = m0,
+                       .macs_after = mf, .bytes_before = b0, .bytes_after = bq, .acc_before = n_test ? s0.accuracy : NAN,
+                       .acc_float = sf.accuracy, .acc_int8 = sq.accuracy, .target = target, .ms_before = ar.ms_before,
+                       .ms_after = ar.ms_after};
+    if (prune_report_write_html(&pr, rpath)) goto done;
     if (json) {
         json_t *groups = json_array();
         for (int k = 0; k < plan.n_groups; k++)

@@ -8,6 +8,8 @@ pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-de
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
 # Datasets (train/data): WAV through libsndfile, PNG through libpng, gzip'd CSV through zlib.
 pkgs+=(libsndfile1-dev libpng-dev zlib1g-dev)
+# ONNX import (compiler/import/onnx): protobuf-c runtime and the protoc-c generator.
+pkgs+=(libprotobuf-c-dev protobuf-c-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -58,6 +58,23 @@ expect 1 'tiny.tflite: not a TFLite model' -- "$mote" run "$tmp/tiny.tflite" --i
 expect 1 'text.tflite: not a TFLite model' -- "$mote" inspect "$tmp/text.tflite"
 expect 1 'badroot.tflite: .*outside' -- "$mote" inspect "$tmp/badroot.tflite"
 expect 1 'svdf.tflite: op 0 \(SVDF\): operator not supported' -- "$mote" inspect "$tmp/svdf.tflite"
+# ONNX (tests/onnx fixtures): a truncated file, an op mote lacks, a bad attribute, each naming the node.
+onnx=$(dirname "$0")/onnx
+head -c 3000 "$onnx/cnn.onnx" > "$tmp/truncated.onnx"
+python3 - "$onnx" "$tmp" <<'PY'
+import sys
+src, out = sys.argv[1], sys.argv[2]
+b = open(src + '/squeeze11.onnx', 'rb').read()
+# op_type (field 4) Sigmoid -> Sigmoix
+open(out + '/unsupported.onnx', 'wb').write(b.replace(b'\x22\x07Sigmoid', b'\x22\x07Sigmoix', 1))
+b = open(src + '/cnn.onnx', 'rb').read()
+open(out + '/badattr.onnx', 'wb').write(b.replace(b'group\x18\x01', b'group\x18\x03', 1))
+PY
+expect 1 'truncated.onnx: not a valid ONNX model' -- "$mote" inspect "$tmp/truncated.onnx"
+expect 1 'unsupported.onnx: node 7 \(/Sigmoid, Sigmoix\): operator not supported' -- "$mote" inspect "$tmp/unsupported.onnx"
+expect 1 'badattr.onnx: node 0 \(/c1/Conv, Conv\): weights .* do not fit 3 input channels in 3 groups' -- \
+  "$mote" run "$tmp/badattr.onnx" --input "$onnx/cnn.in.bin" --output "$tmp/o"
+expect 1 'short_input.bin' -- "$mote" run "$onnx/cnn.onnx" --input "$tmp/short_input.bin" --output "$tmp/o"
 expect 1 'short_input.bin: 100 bytes, but the model.s inputs take 490 bytes' -- "$mote" run "$model" --input "$tmp/short_input.bin" --output "$tmp/o"
 expect 1 'missing.tflite: cannot open' -- "$mote" inspect "$tmp/missing.tflite"
 expect 2 'unknown option --bogus' -- "$mote" run "$model" --bogus

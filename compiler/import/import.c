@@ -5,28 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/onnx/import.h"
 #include "import/tflite/import.h"
 #include "passes/passes.h"
 
 mote_model_format mote_detect_format(const uint8_t *b, size_t len)
 {
     if (len >= 8 && !memcmp(b + 4, "TFL3", 4)) return MOTE_FORMAT_TFLITE;
+    if (mote_onnx_probe(b, len)) return MOTE_FORMAT_ONNX;
     return MOTE_FORMAT_UNKNOWN;
 }
 
 const char *mote_format_name(mote_model_format f)
 {
-    return f == MOTE_FORMAT_TFLITE ? "TFLite" : "unknown";
+    return f == MOTE_FORMAT_TFLITE ? "TFLite" : f == MOTE_FORMAT_ONNX ? "ONNX" : "unknown";
 }
 
 mote_ir_graph *mote_import(uint8_t *buf, size_t len, const char *name, char *err, size_t errlen)
 {
     mote_ir_graph *g = NULL;
-    switch (mote_detect_format(buf, len)) {
+    mote_model_format f = mote_detect_format(buf, len);
+    /* a .onnx file that does not parse gets the ONNX reader's reason */
+    size_t nl = strlen(name);
+    if (f == MOTE_FORMAT_UNKNOWN && nl >= 5 && !strcmp(name + nl - 5, ".onnx")) f = MOTE_FORMAT_ONNX;
+    switch (f) {
     case MOTE_FORMAT_TFLITE: g = mote_tflite_import(buf, len, name, err, errlen); break;
+    case MOTE_FORMAT_ONNX: g = mote_onnx_import(buf, len, name, err, errlen); break;
     default:
         free(buf);
-        snprintf(err, errlen, "%s: not a TFLite model (no TFL3 identifier), the one format mote reads", name);
+        snprintf(err, errlen, "%s: not a TFLite model (no TFL3 identifier) nor an ONNX model (no ModelProto "
+                 "with a graph)", name);
         return NULL;
     }
     if (g && mote_passes_run(g, name, err, errlen) != 0) {

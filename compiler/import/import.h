@@ -1,6 +1,7 @@
 /* The compiler's front door: a model file in, the graph IR out, whatever the
  * file's format. The reader is picked by the file's content (a TFLite
- * FlatBuffer says "TFL3" at byte 4), then the passes stage (passes/passes.h)
+ * FlatBuffer says "TFL3" at byte 4; an ONNX ModelProto parses as protobuf with a
+ * graph and an opset, or the file is named .onnx), then the passes stage (passes/passes.h)
  * rewrites the graph, so every later stage sees one kind of graph. A new
  * format is a reader folder beside import/tflite/ and a line in import.c. */
 #ifndef MOTE_IMPORT_H
@@ -11,7 +12,7 @@
 
 #include "ir/graph.h"
 
-typedef enum { MOTE_FORMAT_UNKNOWN = 0, MOTE_FORMAT_TFLITE } mote_model_format;
+typedef enum { MOTE_FORMAT_UNKNOWN = 0, MOTE_FORMAT_TFLITE, MOTE_FORMAT_ONNX } mote_model_format;
 
 /* The format of a model file's bytes. */
 mote_model_format mote_detect_format(const uint8_t *bytes, size_t len);

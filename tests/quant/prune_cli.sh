@@ -13,6 +13,7 @@ model=$trained/run/model_float.tflite data=$trained/data
 
 "$mote" prune "$model" --data "$data" --structured 0.35 --epochs 10 --seed 3 -o "$out/ratio" --json > "$out/ratio.json"
 ev=$("$mote" eval "$out/ratio/model_int8.tflite" --data "$data" --json)
+[ "$(grep -c '<svg' "$out/ratio/report.html")" -eq 3 ] || fail "report.html: expected the MACs, size and channel plots"
 python3 - "$out/ratio.json" "$ev" <<'PY'
 import json, sys
 d, e = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
