@@ -145,17 +145,24 @@ static int train(run *u, am_trial *t, int epochs)
     return am_store_put(u->store, t, u->err, u->errlen);
 }
 
-static int by_val_desc(const void *a, const void *b)
+/* Trial indices, best validation accuracy first (equal: the faster first). qsort has no context argument. */
+static void sort_by_val(const am_trial *t, int *idx, int n)
 {
-    const am_trial *x = *(am_trial *const *)a, *y = *(am_trial *const *)b;
-    if (x->val_accuracy != y->val_accuracy) return x->val_accuracy < y->val_accuracy ? 1 : -1;
-    return x->ms < y->ms ? -1 : x->ms > y->ms; /* equal accuracy: the faster first */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0; j--) {
+            const am_trial *a = &t[idx[j - 1]], *b = &t[idx[j]];
+            if (a->val_accuracy > b->val_accuracy || (a->val_accuracy == b->val_accuracy && a->ms <= b->ms)) break;
+            int x = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = x;
+        }
 }
 
-/* One bracket of successive halving over the candidates proposed by `next`. */
+/* One bracket of successive halving over candidates cands. Trials are held by index: the trial array
+ * grows (and moves) as candidates are added. */
 static int bracket(run *u, am_candidate *cands, int n)
 {
-    am_trial **live = malloc(sizeof *live * (size_t)(n + 1));
+    int *live = malloc(sizeof *live * (size_t)(n + 1));
     int k = 0, rc = 0;
     if (!live) return -1;
     for (int i = 0; i < n; i++) {
@@ -164,14 +171,14 @@ static int bracket(run *u, am_candidate *cands, int n)
             free(live);
             return -1;
         }
-        int dup = 0;
-        for (int j = 0; j < k; j++) dup |= live[j] == t;
-        if (t->fits && !dup) live[k++] = t;
+        int ti = (int)(t - u->r->trials), dup = 0;
+        for (int j = 0; j < k; j++) dup |= live[j] == ti;
+        if (t->fits && !dup) live[k++] = ti;
     }
     for (int epochs = u->c->min_epochs; k > 0 && !rc; epochs = epochs * 3 > u->c->max_epochs ? u->c->max_epochs : epochs * 3) {
-        for (int i = 0; i < k && !rc; i++) rc = train(u, live[i], epochs);
+        for (int i = 0; i < k && !rc; i++) rc = train(u, &u->r->trials[live[i]], epochs);
         if (rc) break;
-        qsort(live, (size_t)k, sizeof *live, by_val_desc);
+        sort_by_val(u->r->trials, live, k);
         if (epochs >= u->c->max_epochs) break;
         k = k > 3 ? (k + 2) / 3 : 1;
     }
@@ -198,6 +205,20 @@ static int copy_file(const char *from, const char *to)
     return ok ? 0 : -1;
 }
 
+/* Is cands[i] a trial already, or one of cands[0..i-1]? */
+static int seen(const am_result *r, const am_candidate *cands, int i)
+{
+    char key[128], other[128];
+    am_key(&cands[i], key, sizeof key);
+    for (int j = 0; j < r->n_trials; j++)
+        if (!strcmp(r->trials[j].key, key)) return 1;
+    for (int j = 0; j < i; j++) {
+        am_key(&cands[j], other, sizeof other);
+        if (!strcmp(other, key)) return 1;
+    }
+    return 0;
+}
+
 int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -218,10 +239,12 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
             if (r->trials[i].epochs > 0 && (!best || r->trials[i].epochs > best->epochs ||
                                             (r->trials[i].epochs == best->epochs && r->trials[i].val_accuracy > best->val_accuracy)))
                 best = &r->trials[i];
-        for (int i = 0; i < n; i++) {
-            if (b == 0 || !best || i >= (2 * n) / 3) am_random(c->base->task, &rng, &cands[i]);
-            else am_mutate(&rng, &best->c, &cands[i]);
-        }
+        for (int i = 0; i < n; i++)
+            for (int tries = 0; tries < 20; tries++) { /* a candidate not seen yet, if one comes up */
+                if (b == 0 || !best || i >= (2 * n) / 3) am_random(c->base->task, &rng, &cands[i]);
+                else am_mutate(&rng, &best->c, &cands[i]);
+                if (!seen(r, cands, i)) break;
+            }
         int before = r->n_trials;
         rc = bracket(&u, cands, n);
         if (rc == 1) rc = 0; /* out of time: what is trained stands */
