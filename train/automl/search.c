@@ -231,7 +231,7 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
     uint64_t rng = c->seed ? c->seed : 1;
     const int n = c->bracket > 0 ? c->bracket : 9;
     am_candidate *cands = malloc(sizeof *cands * (size_t)n);
-    int rc = cands ? 0 : -1;
+    int rc = cands ? 0 : -1, stale = 0;
     /* first bracket: random candidates; later ones: mutations of the best so far */
     for (int b = 0; !rc && elapsed(&u) < c->budget_s; b++) {
         const am_trial *best = NULL;
@@ -249,7 +249,9 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
         rc = bracket(&u, cands, n);
         if (rc == 1) rc = 0; /* out of time: what is trained stands */
         say(&u, "bracket %d done: %d candidates, %d new", b + 1, n, r->n_trials - before);
-        if ((c->max_brackets > 0 && b + 1 >= c->max_brackets) || b > 50) break;
+        stale = r->n_trials == before ? stale + 1 : 0;
+        /* the space is small: when brackets stop finding anything new, it has been searched */
+        if ((c->max_brackets > 0 && b + 1 >= c->max_brackets) || stale >= 5) break;
     }
     free(cands);
     /* the choice: among the most trained, the best validation accuracy (or the fastest within 1 pp) */
