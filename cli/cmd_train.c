@@ -36,12 +36,7 @@ static void help(FILE *f)
             "Training:\n"
             "  --epochs N (30) --batch N (32) --lr F (0.003, cosine to 1e-4) --optimizer adam|sgd\n"
             "  --patience N (8, on validation loss; 0: off) --seed N (1) --threads N (all)\n"
-            "  --label-smoothing E  train towards 1 - E on the label and E / classes on every class\n"
             "  --augment N          N augmented copies of each training example (audio, motion)\n"
-            "  --augment-eq DB      audio copies also get a random equalisation within +-DB (mic colouring)\n"
-            "  --augment-trim MS    audio copies lose up to MS ms of the sound's start and end (tight cuts)\n"
-            "  --augment-snr DB     audio copies get a white noise floor DB..DB+30 dB below the sound\n"
-            "  --augment-warp F     audio copies' mel axis stretched by a random factor in 1 +- F (voices)\n"
             "%s",
             TRAIN_DATA_HELP);
 }
@@ -208,29 +203,6 @@ int cmd_train(int argc, char **argv)
                 fprintf(stderr, "mote train: --optimizer %s: not adam or sgd\n", val);
                 return 2;
             }
-        } else if (!strcmp(a, "--augment-trim") || !strcmp(a, "--augment-snr")) {
-            long v = cli_parse_count(a, argv[++i]);
-            if (v < 0 || v > 1000) return 2;
-            if (a[10] == 't') c.augment_trim_ms = (int)v;
-            else c.augment_snr_db = (float)v;
-        } else if (!strcmp(a, "--label-smoothing")) {
-            char *end;
-            double d = strtod(argv[++i], &end);
-            if (*end || !(d >= 0 && d < 1)) {
-                fprintf(stderr, "mote train: --label-smoothing %s: not a number in 0..1\n", argv[i]);
-                return 2;
-            }
-            c.train.label_smoothing = (float)d;
-        } else if (!strcmp(a, "--augment-eq") || !strcmp(a, "--augment-warp")) {
-            char *end;
-            int eq = a[10] == 'e';
-            double d = strtod(argv[++i], &end);
-            if (*end || !(d >= 0 && d <= (eq ? 40 : 0.5))) {
-                fprintf(stderr, "mote train: %s %s: not a number in 0..%s\n", a, argv[i], eq ? "40" : "0.5");
-                return 2;
-            }
-            if (eq) c.augment_eq_db = (float)d;
-            else c.augment_warp = (float)d;
         } else if (!strcmp(a, "--lr") || !strcmp(a, "--dropout")) {
             char *end;
             double d = strtod(argv[++i], &end);

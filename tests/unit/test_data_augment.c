@@ -1,7 +1,7 @@
 /* train/data augmentation: the PRNG is the standard xoshiro256** (seeded by splitmix64), every
  * augmentation keeps the example's shape, gives the same result for the same seed, and does what it says:
  * a shift moves samples, gain scales energy by gain^2, noise adds volume x a stretch of the noise clip,
- * equalisation colours tones by at most its filters' gains, masks blank whole bands, jitter has the asked deviation, scaling is one factor per axis, rotation keeps
+ * masks blank whole bands, jitter has the asked deviation, scaling is one factor per axis, rotation keeps
  * lengths and angles. */
 #define _XOPEN_SOURCE 700
 #include <math.h>
@@ -143,70 +143,7 @@ static void audio_speed(void **state)
     for (int i = 0; i < 8; i++) assert_float_equal(y[i], slow[i], 1e-6f);
 }
 
-/* Gain in dB of a sine of f Hz through ds_aug_eq (the second half, after the filters settle). */
-static double eq_gain_db(double f, float max_db, uint64_t seed)
-{
-    enum { N = 8000 };
-    static float x[N];
-    double e0 = 0, e1 = 0;
-    for (int i = 0; i < N; i++) x[i] = (float)(0.25 * sin(6.283185307179586 * f * i / 8000.0));
-    for (int i = N / 2; i < N; i++) e0 += (double)x[i] * x[i];
-    ds_rng r;
-    ds_rng_seed(&r, seed);
-    ds_aug_eq(x, N, 8000, max_db, &r);
-    for (int i = N / 2; i < N; i++) e1 += (double)x[i] * x[i];
-    return 10.0 * log10(e1 / e0);
-}
-
-/* Three filters of at most max_db each: every tone stays within 3 max_db; tones are coloured differently
- * from seed to seed; 0 dB and silence change nothing; the same seed gives the same result. */
-static void audio_eq(void **state)
-{
-    (void)state;
-    double tilt_sum = 0, tilt_sq = 0;
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        for (double f = 100; f < 4000; f *= 1.7) assert_true(fabs(eq_gain_db(f, 6.0f, seed)) <= 18.1);
-        double g = eq_gain_db(3500, 6.0f, seed) - eq_gain_db(150, 6.0f, seed);
-        tilt_sum += g, tilt_sq += g * g;
-    }
-    assert_true(sqrt(tilt_sq / 20 - (tilt_sum / 20) * (tilt_sum / 20)) > 2.0);
-    assert_true(fabs(eq_gain_db(1000, 0.0f, 3)) < 1e-9);
-    assert_true(eq_gain_db(700, 6.0f, 9) == eq_gain_db(700, 6.0f, 9));
-    float z[64] = {0}, zero[64] = {0};
-    ds_rng r;
-    ds_rng_seed(&r, 5);
-    ds_aug_eq(z, 64, 8000, 6.0f, &r);
-    assert_memory_equal(z, zero, sizeof z);
-}
-
-/* Trim drops the head and zeros the end of the sound, not the padding; the noise floor covers the sound
- * only, at the asked SNR. */
-static void audio_trim_noise_floor(void **state)
-{
-    (void)state;
-    float x[10] = {1, 2, 3, 4, 5, 6, 0, 0, 0, 0};
-    ds_aug_trim(x, 10, 2, 1);
-    const float trimmed[10] = {3, 4, 5, 0, 0, 0, 0, 0, 0, 0};
-    assert_memory_equal(x, trimmed, sizeof x);
-    ds_aug_trim(x, 10, 0, 5);
-    const float zero[10] = {0};
-    assert_memory_equal(x, zero, sizeof x);
-
-    enum { N = 4000 };
-    static float y[N + 1000];
-    for (int i = 0; i < N + 1000; i++) y[i] = i < N ? (i % 2 ? 0.25f : -0.25f) : 0.0f;
-    ds_rng r;
-    ds_rng_seed(&r, 11);
-    ds_aug_noise_floor(y, N + 1000, 20.0f, &r);
-    double e = 0;
-    for (int i = 0; i < N; i++) e += (y[i] - (i % 2 ? 0.25 : -0.25)) * (y[i] - (i % 2 ? 0.25 : -0.25));
-    assert_true(fabs(10.0 * log10(0.0625 / (e / N)) - 20.0) < 0.3); /* noise power 20 dB below */
-    for (int i = N; i < N + 1000; i++) assert_true(y[i] == 0.0f);
-}
-
 static void spec_masks(void **state)
-
-
 {
     (void)state;
     enum { T = 49, F = 40 };
@@ -325,8 +262,6 @@ int main(void)
         cmocka_unit_test(rng_is_xoshiro256starstar),
         cmocka_unit_test(audio_shift_gain_noise),
         cmocka_unit_test(audio_speed),
-        cmocka_unit_test(audio_eq),
-        cmocka_unit_test(audio_trim_noise_floor),
         cmocka_unit_test(spec_masks),
         cmocka_unit_test(motion_jitter_scale_rotate),
     };

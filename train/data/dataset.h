@@ -119,23 +119,10 @@ void ds_aug_time_shift(float *x, int frames, int channels, int shift); /* shift 
 void ds_aug_speed(float *x, int frames, float factor);     /* played factor times faster (tempo and pitch,
                                                               as resampling), zeros after the end */
 void ds_aug_gain(float *x, size_t n, float gain);          /* times gain, clipped to [-1, 32767/32768] */
-void ds_aug_eq(float *x, int frames, int sample_rate, float max_db, ds_rng *r);
-                                                           /* a random microphone colouring: low shelf, high
-                                                              shelf and peak filters of gain within +-max_db */
-void ds_aug_trim(float *x, int frames, int head, int tail); /* mono: the first head samples dropped (the rest
-                                                              earlier) and the last tail of the sound, before
-                                                              its zero padding, zeroed: a tighter cut */
-void ds_aug_noise_floor(float *x, int frames, float snr_db, ds_rng *r);
-                                                           /* mono: white noise over the sound (up to its zero
-                                                              padding) at snr_db below its power */
 void ds_aug_mix_noise(float *x, size_t n, const float *noise, size_t noise_n, float volume, ds_rng *r);
                                                            /* + volume * a random stretch of noise (wraps) */
 void ds_aug_spec_mask(float *feat, int frames, int bins, int time_masks, int max_time, int freq_masks,
                       int max_freq, float fill, ds_rng *r); /* SpecAugment: bands of width 0..max set to fill */
-void ds_aug_freq_warp(float *feat, int frames, int bins, float factor);
-                                                           /* features [frames, bins] (<= 256): the frequency axis
-                                                              stretched by factor (vocal tract length, as VTLP),
-                                                              linear interpolation */
 void ds_aug_jitter(float *x, size_t n, float sigma, ds_rng *r);                /* + N(0, sigma^2) each value */
 void ds_aug_scale(float *x, int frames, int channels, float lo, float hi, ds_rng *r); /* per channel */
 void ds_aug_rotate(float *xyz, int frames, const float axis[3], float angle); /* rows (x, y, z), radians */
@@ -146,9 +133,6 @@ typedef struct {
     int max_shift;                   /* samples: shift uniform in [-max_shift, max_shift] */
     float speed_min, speed_max;      /* speed factor uniform in [min, max] (both 0: none; mono only) */
     float gain_db_min, gain_db_max;  /* gain uniform in dB (both 0: none) */
-    int trim_max;                    /* samples: head and tail cuts uniform in [0, trim_max] (ds_aug_trim) */
-    float snr_db_min, snr_db_max;    /* white noise floor at an SNR uniform in [min, max] dB; max 0: none */
-    float eq_max_db;                 /* random equalisation (ds_aug_eq) within +-eq_max_db; 0: none (mono) */
     const float *const *noise;       /* background clips (e.g. from ds_read_wav) */
     const size_t *noise_n;
     int n_noise;
@@ -160,8 +144,7 @@ typedef struct {
 } ds_aug_config;
 
 /* Applies cfg's augmentations that fit ds->kind to one example x (ds->example_size floats), in a fixed
- * order (audio: trim, shift, speed, equalisation, gain,
- * noise floor, noise; motion: rotate, scale, jitter), drawing from r. SpecAugment masks
+ * order (audio: shift, speed, gain, noise; motion: rotate, scale, jitter), drawing from r. SpecAugment masks
  * apply to features, after the front end: ds_aug_spec_mask. */
 void ds_augment(const ds_dataset *ds, float *x, const ds_aug_config *cfg, ds_rng *r);
 

@@ -98,9 +98,6 @@ static int features(run *u, const size_t *idx, size_t n, int augment, tr_shape s
         aug.max_shift = ds->sample_rate / 10; /* 100 ms */
         aug.speed_min = 0.9f, aug.speed_max = 1.1f; /* the voice's pitch and tempo: other speakers */
         aug.gain_db_min = -6.0f, aug.gain_db_max = 6.0f;
-        aug.eq_max_db = c->augment_eq_db;
-        aug.trim_max = ds->sample_rate * c->augment_trim_ms / 1000;
-        if (c->augment_snr_db > 0) aug.snr_db_min = c->augment_snr_db, aug.snr_db_max = c->augment_snr_db + 30.0f;
     } else {
         aug.jitter_sigma = 0.02f * 1000.0f, aug.scale_min = 0.9f, aug.scale_max = 1.1f; /* milli-g scale */
         aug.rotate_max = 0.15f;
@@ -130,9 +127,6 @@ static int features(run *u, const size_t *idx, size_t n, int augment, tr_shape s
                     float sc;
                     int32_t zp;
                     fe_feature_quant(u->r->fe, &sc, &zp);
-                    if (c->augment_warp > 0)
-                        ds_aug_freq_warp(dst, shape.dims[0], shape.dims[1],
-                                         1.0f + c->augment_warp * (2.0f * ds_rng_uniform(&rng) - 1.0f));
                     /* normalised features: the bin's mean (0) rather than silence */
                     float fill = c->audio.normalize_features ? 0.0f : sc * (float)(-128 - zp);
                     ds_aug_spec_mask(dst, shape.dims[0], shape.dims[1], 2, 5, 2, 4, fill, &rng);

@@ -146,19 +146,13 @@ static void loss_shard(tr_model *m, tr_exec *e, const tr_node *nd, int n0, int n
         double zmax = z[best], sum = 0.0;
         for (size_t j = 0; j < k; j++) sum += exp((double)z[j] - zmax);
         double lse = zmax + log(sum);
-        /* the target: 1 - eps on the label and eps / k on every class (label smoothing) */
-        const double eps = grad ? (double)e->smoothing : 0.0;
-        double zsum = 0.0;
-        if (eps > 0)
-            for (size_t j = 0; j < k; j++) zsum += z[j];
-        loss += lse - (1.0 - eps) * (double)z[y[s]] - eps * zsum / (double)k;
+        loss += lse - (double)z[y[s]];
         correct += best == (size_t)y[s];
         if (grad) {
             float *dz = e->dact[nd - m->nodes] + (size_t)s * k;
             for (size_t j = 0; j < k; j++) {
                 float p = (float)exp((double)z[j] - lse);
-                float q = (float)((j == (size_t)y[s] ? 1.0 - eps : 0.0) + eps / (double)k);
-                dz[j] = (p - q) * inv_n;
+                dz[j] = (p - (j == (size_t)y[s] ? 1.0f : 0.0f)) * inv_n;
             }
         }
     }

@@ -186,9 +186,7 @@ static int train_epoch(tr_model *m, const tr_train_config *c, fit_state *s, tr_r
         tr_exec_forward(m, nb, 1);
         double l;
         long k;
-        m->ex.smoothing = c->label_smoothing;
         tr_exec_loss(m, s->yb, &l, &k, 1);
-        m->ex.smoothing = 0.0f;
         if (!isfinite(l))
             return tr_fail(m, "epoch %d, batch %ld: the loss is %g; training diverged (lower the learning rate?)", epoch,
                            b + 1, l);

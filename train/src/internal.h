@@ -51,7 +51,6 @@ typedef struct {
     const int32_t *aux_y;   /* labels of the loss being computed */
     int zero_for;           /* backward: node whose inputs' gradients its first shard call zeroes, or -1 */
     int want_loss_grad;
-    float smoothing;        /* label smoothing of the training loss (0: none) */
 } tr_exec;
 
 struct tr_model {

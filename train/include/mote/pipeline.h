@@ -43,10 +43,6 @@ typedef struct {
     tp_arch arch;
     tr_train_config train;  /* epochs, batch, optimizer, schedule, patience, seed, callbacks */
     int augment;            /* extra augmented copies of each training example (audio, motion); 0: none */
-    float augment_warp;     /* audio copies: the mel axis stretched by a factor in 1 +- this (ds_aug_freq_warp) */
-    int augment_trim_ms;    /* audio copies: up to this much cut from the sound's start and end (ds_aug_trim) */
-    float augment_snr_db;   /* audio copies: a white noise floor at an SNR in [this, this + 30] dB; 0: none */
-    float augment_eq_db;    /* audio copies: random equalisation within +-this many dB (ds_aug_eq); 0: none */
     int calib;              /* calibration examples for int8 (from the training split); 0: 512 */
     int threads;            /* training threads; 0: all CPUs */
     const char *out_dir;    /* where the models go; NULL: not written (and not scored from files) */

@@ -195,7 +195,6 @@ typedef struct {
     float step_gamma;
     float lr_min;           /* TR_LR_COSINE: from lr down to lr_min over all steps */
     float val_split;        /* without a val set: hold out this fraction (seeded random pick) */
-    float label_smoothing;  /* training targets 1 - eps on the label, eps / classes on each class (0: none) */
     int patience;           /* early stopping: stop after this many epochs without improvement (0: off) */
     float min_delta;        /* smallest change that counts as an improvement */
     tr_monitor monitor;
