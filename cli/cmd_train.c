@@ -119,9 +119,9 @@ static json_t *config_json(const tp_config *c, const tp_result *r)
     const tr_train_config *t = &c->train;
     json_t *fe = json_null();
     if (r->fe && fe_get_kind(r->fe) == FE_AUDIO)
-        fe = json_pack("{s:s,s:i,s:i,s:i,s:i,s:b}", "kind", "audio", "sample_rate", r->ds->sample_rate, "stride_ms",
+        fe = json_pack("{s:s,s:i,s:i,s:i,s:i,s:b,s:b}", "kind", "audio", "sample_rate", r->ds->sample_rate, "stride_ms",
                        c->audio.stride_ms, "frame_ms", c->audio.stride_ms * c->audio.frame_strides, "bins", c->audio.bins,
-                       "noise_reduction", c->audio.noise_reduction);
+                       "noise_reduction", c->audio.noise_reduction, "normalize_features", c->audio.normalize_features);
     else if (r->fe)
         fe = json_pack("{s:s,s:i,s:i,s:i}", "kind", "motion", "window", r->ds->dims[0], "axes", r->ds->dims[1], "bands",
                        c->motion.bands);

@@ -22,6 +22,8 @@ int train_cli_data_option(tp_config *c, int argc, char **argv, int *i, const cha
     const char *a = argv[*i];
     if (!strcmp(a, "--noise-reduction")) return c->audio.noise_reduction = 1;
     if (!strcmp(a, "--no-normalize")) return !(c->audio.normalize = 0);
+    if (!strcmp(a, "--normalize-features")) return c->audio.normalize_features = 1;
+    if (!strcmp(a, "--no-normalize-features")) return !(c->audio.normalize_features = 0);
     if (!strcmp(a, "--raw")) return c->raw_motion = 1;
     const char **str = NULL;
     struct {

@@ -19,6 +19,8 @@
     "  --sample-rate HZ (the files') --seconds S (1) --stride-ms N (25) --frame-strides K (1)\n"              \
     "  --bins N (20) --lower-hz F (125) --upper-hz F (0.9 Nyquist) --noise-reduction\n"                       \
     "  --no-normalize       keep the recording level (default: each clip scaled to full range first)\n"                       \
+    "  --normalize-features subtract each mel bin's mean over the clip (in the graph): spectral tilt out\n"      \
+    "  --no-normalize-features\n"                                                                              \
     "Motion front end:\n"                                                                                     \
     "  --window N (26) --hop N (window/2) --axes N (3) --bands N (4) --rate HZ (for reports)\n"               \
     "  --value-scale F (1) --raw (no front end: raw windows into a 1-D CNN)\n"

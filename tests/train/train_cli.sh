@@ -4,7 +4,8 @@
 #   a deterministic short run reaches a stated accuracy, the int8 model (front end included, raw PCM in)
 #   scores within 1 pp of the float model, both scored from the written files; the same seed gives the
 #   same bytes; mote eval agrees with train.json; train.json and report.html hold what they should; three
-#   test clips are left in OUT/inputs for `mote verify` (tests train.cli.verify.*).
+#   test clips are left in OUT/inputs for `mote verify` (tests train.cli.verify.*); a short run with
+#   --normalize-features leaves OUT/cmn for the same verify tests.
 # Usage: train_cli.sh MOTE SHARED_DIR OUT_DIR
 set -eu
 mote=$1 shared=$2 out=$3
@@ -52,6 +53,16 @@ PY
 "$mote" train --data "$out/data" --task audio --epochs 2 --seed 7 --quiet --threads 1 -o "$out/b" > /dev/null
 cmp "$out/a/model_int8.tflite" "$out/b/model_int8.tflite" || fail "same seed, different int8 model"
 cmp "$out/a/model_float.tflite" "$out/b/model_float.tflite" || fail "same seed, different float model"
+
+# per-bin mean normalisation in the graph (MEAN + SUB): trains, and its model goes to mote verify too
+"$mote" train --data "$out/data" --task audio --epochs 2 --seed 7 --quiet --normalize-features -o "$out/cmn" > /dev/null
+python3 - "$out/cmn/train.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["config"]["frontend"]["normalize_features"] is True, doc["config"]["frontend"]
+assert doc["test"]["int8"]["accuracy"] > 0.4, doc["test"]["int8"]["accuracy"]
+PY
+grep -q "bin means subtracted" "$out/cmn/model_int8.tflite" || fail "the normalised model's description does not say so"
 
 # three test clips as the model's raw int16 input, for mote verify
 mkdir -p "$out/inputs"

@@ -5,12 +5,14 @@
  *   --SignalFilterBank (mel triangles, Q12)--> --SignalFilterBankSquareRoot (undoes the auto scale)-->
  *   [--SignalFilterBankSpectralSubtraction--> --SignalPCAN--> (noise reduction)]
  *   --SignalFilterBankLog--> int16 ln(amplitude) * 1024 --QUANTIZE--> int8 [F, bins]
+ *   [--MEAN over the frames (keep_dims) [1, bins], SUB (broadcast)--> int8 [F, bins]   (normalize_features)]
  *
  * Framing needs no framing op: a frame of k strides is k consecutive rows of the [chunks, stride] view,
  * so frame f is the concatenation of slices f..f+k-1 of that view. The signal ops see a stack of F
  * frames (runtime/include/mote/signal.h), so the whole second of audio is one invoke.
  *
- * The int8 scale covers the log values the training data produced (their min and max), fitted once. */
+ * The int8 scale covers the log values the training data produced (their min and max), fitted once; so
+ * does the normalised features' scale (their largest distance from the bin's mean). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,9 +141,17 @@ static void pcan_lut(int16_t *lut, double strength, double offset, int gain_bits
 #undef GAIN
 }
 
-/* Builds the graph; with int8 == 0 it ends at the int16 log features (for fitting the int8 range). */
-static mote_ir_graph *build(const fe_audio_params *p, const geometry *gm, float upper, int int8, float scale,
-                            int32_t zp, char *err, size_t errlen)
+/* How far the graph goes: the int16 log features (to fit the int8 range), their int8 values, or (with
+ * normalize_features) the int8 values minus each bin's mean over the frames. */
+enum { TO_LOG, TO_INT8, TO_NORMALIZED };
+
+typedef struct {
+    float scale;     /* the int8 log features: zero point -128 (silence) */
+    float cmn_scale; /* the normalised features: zero point 0 (the clip's mean) */
+} quant;
+
+static mote_ir_graph *build(const fe_audio_params *p, const geometry *gm, float upper, int upto, const quant *qp,
+                            char *err, size_t errlen)
 {
     mote_irb b;
     mote_ir_graph *g = mote_irb_begin(&b, err, errlen);
@@ -288,20 +298,40 @@ static mote_ir_graph *build(const fe_audio_params *p, const geometry *gm, float 
     so.n_iparams = MOTE_SIG_LOG_N;
     if (logt < 0 || mote_irb_op(&b, MOTE_OP_SIGNAL_FILTER_BANK_LOG, &amp, 1, &logt, 1, &so)) goto fail;
     int32_t out = logt;
-    if (int8) {
+    if (upto >= TO_INT8) {
         float s16 = 1.0f / LOG_SCALE;
-        int32_t z16 = 0;
+        int32_t z16 = 0, zp = -128;
         if (mote_irb_quant(&b, logt, 1, 0, &s16, &z16)) goto fail;
-        out = mote_irb_tensor(&b, "features", MOTE_I8, 2, cd);
-        if (out < 0 || mote_irb_quant(&b, out, 1, 0, &scale, &zp) ||
+        out = mote_irb_tensor(&b, upto == TO_NORMALIZED ? "fe/log_int8" : "features", MOTE_I8, 2, cd);
+        if (out < 0 || mote_irb_quant(&b, out, 1, 0, &qp->scale, &zp) ||
             mote_irb_op(&b, MOTE_OP_QUANTIZE, &logt, 1, &out, 1, &o))
             goto fail;
     }
+    if (upto == TO_NORMALIZED) {
+        /* cepstral mean normalisation: a constant gain per band (the speaker's or microphone's colouring)
+         * adds the same log value to every frame of the bin, and subtracting the bin's mean removes it */
+        int32_t zero = 0, one = 1, md[2] = {1, C}, z0 = 0;
+        int32_t axis = mote_irb_const(&b, "fe/mean_axis", MOTE_I32, 1, &one, &zero);
+        int32_t mean = mote_irb_tensor(&b, "fe/bin_mean", MOTE_I8, 2, md);
+        int32_t zp = -128;
+        mote_opts mo = o;
+        mo.keep_dims = 1;
+        int32_t mins[2] = {out, axis};
+        if (axis < 0 || mean < 0 || mote_irb_quant(&b, mean, 1, 0, &qp->scale, &zp) ||
+            mote_irb_op(&b, MOTE_OP_MEAN, mins, 2, &mean, 1, &mo))
+            goto fail;
+        int32_t sins[2] = {out, mean};
+        int32_t norm = mote_irb_tensor(&b, "features", MOTE_I8, 2, cd);
+        if (norm < 0 || mote_irb_quant(&b, norm, 1, 0, &qp->cmn_scale, &z0) ||
+            mote_irb_op(&b, MOTE_OP_SUB, sins, 2, &norm, 1, &o))
+            goto fail;
+        out = norm;
+    }
     if (mote_irb_io(&b, &in, 1, &out, 1)) goto fail;
     char desc[160];
-    snprintf(desc, sizeof desc, "mote audio front end: %d Hz, %d x %d ms frames every %d ms, %d mel bins%s%s", p->sample_rate,
-             F, K * p->stride_ms, p->stride_ms, C, p->normalize ? ", normalized" : "",
-             p->noise_reduction ? ", noise reduction" : "");
+    snprintf(desc, sizeof desc, "mote audio front end: %d Hz, %d x %d ms frames every %d ms, %d mel bins%s%s%s",
+             p->sample_rate, F, K * p->stride_ms, p->stride_ms, C, p->normalize ? ", normalized" : "",
+             p->noise_reduction ? ", noise reduction" : "", p->normalize_features ? ", bin means subtracted" : "");
     if (!(g->description = strdup(desc))) {
         mote_irb_fail(&b, "out of memory");
         goto fail;
@@ -312,6 +342,42 @@ fail:
     free(fb.w), free(fb.uw);
     mote_ir_free(g);
     return NULL;
+}
+
+/* The normalised features' scale: the largest |q - bin mean| of the int8 features over the training
+ * examples, so it spans -127..127 (a few outliers clamp where the graph's rounded mean differs). */
+static int fit_cmn(const fe_audio_params *p, const geometry *gm, float upper, const float *x, size_t n, quant *qp,
+                   char *err, size_t errlen)
+{
+    fe_frontend *q8 = fe_alloc(FE_AUDIO);
+    if (!q8) {
+        snprintf(err, errlen, "audio front end: out of memory");
+        return -1;
+    }
+    q8->raw = (size_t)gm->chunks * gm->stride;
+    q8->raw_scale = 32768.0f;
+    q8->feat = (tr_shape){3, {gm->frames, p->bins, 1}};
+    q8->scale = qp->scale;
+    q8->zp = -128;
+    if (!(q8->graph = build(p, gm, upper, TO_INT8, qp, err, errlen)) || fe_finish(q8, err, errlen)) {
+        fe_free(q8);
+        return -1;
+    }
+    double worst = 1.0;
+    const int F = gm->frames, C = p->bins;
+    for (size_t i = 0; i < n; i++) {
+        fe_to_int16(q8, x + i * q8->raw, q8->in);
+        fe_run_raw(q8);
+        for (int c = 0; c < C; c++) {
+            double sum = 0;
+            for (int f = 0; f < F; f++) sum += q8->out[f * C + c];
+            double mean = sum / F;
+            for (int f = 0; f < F; f++) worst = fmax(worst, fabs(q8->out[f * C + c] - mean));
+        }
+    }
+    fe_free(q8);
+    qp->cmn_scale = (float)(qp->scale * worst / 127.0);
+    return 0;
 }
 
 fe_frontend *fe_audio_new(const fe_audio_params *p, const float *x, size_t n, char *err, size_t errlen)
@@ -328,8 +394,9 @@ fe_frontend *fe_audio_new(const fe_audio_params *p, const float *x, size_t n, ch
     raw->feat = (tr_shape){1, {gm.frames * p->bins * 2}}; /* int16 bytes, as the finish check counts */
     /* the int8 range: the log features of the training data (0: silence, the floor) */
     float hi = 16.0f; /* ln(2^23): a loud full-band signal, when there is no data to fit */
+    quant qp;
     if (n > 0) {
-        if (!(raw->graph = build(p, &gm, upper, 0, 0, 0, err, errlen)) || fe_finish(raw, err, errlen)) goto fail;
+        if (!(raw->graph = build(p, &gm, upper, TO_LOG, NULL, err, errlen)) || fe_finish(raw, err, errlen)) goto fail;
         int16_t mx = 1;
         size_t nf = (size_t)gm.frames * p->bins;
         for (size_t i = 0; i < n; i++) {
@@ -341,9 +408,18 @@ fe_frontend *fe_audio_new(const fe_audio_params *p, const float *x, size_t n, ch
         }
         hi = (float)mx / LOG_SCALE;
     }
-    fe->scale = hi / 255.0f;
+    qp.scale = hi / 255.0f;
+    qp.cmn_scale = 2.0f * qp.scale; /* q - mean spans -255..255 at most */
+    fe->scale = qp.scale;
     fe->zp = -128; /* real 0 (silence) is q = -128 */
-    if (!(fe->graph = build(p, &gm, upper, 1, fe->scale, fe->zp, err, errlen)) || fe_finish(fe, err, errlen)) goto fail;
+    if (p->normalize_features) {
+        if (n > 0 && fit_cmn(p, &gm, upper, x, n, &qp, err, errlen)) goto fail;
+        fe->scale = qp.cmn_scale;
+        fe->zp = 0; /* real 0 is the bin's mean */
+    }
+    if (!(fe->graph = build(p, &gm, upper, p->normalize_features ? TO_NORMALIZED : TO_INT8, &qp, err, errlen)) ||
+        fe_finish(fe, err, errlen))
+        goto fail;
     fe_free(raw);
     return fe;
 oom:

@@ -127,7 +127,9 @@ static int features(run *u, const size_t *idx, size_t n, int augment, tr_shape s
                     float sc;
                     int32_t zp;
                     fe_feature_quant(u->r->fe, &sc, &zp);
-                    ds_aug_spec_mask(dst, shape.dims[0], shape.dims[1], 2, 5, 2, 4, sc * (float)(-128 - zp), &rng);
+                    /* normalised features: the bin's mean (0) rather than silence */
+                    float fill = c->audio.normalize_features ? 0.0f : sc * (float)(-128 - zp);
+                    ds_aug_spec_mask(dst, shape.dims[0], shape.dims[1], 2, 5, 2, 4, fill, &rng);
                 }
             } else {
                 memcpy(dst, ex, sizeof(float) * fs);

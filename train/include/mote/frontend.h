@@ -37,6 +37,9 @@ typedef struct {
     int noise_reduction;    /* 1: spectral subtraction + PCAN gain control (TFLM micro_speech's options) */
     int normalize;          /* 1 (default): the clip scaled to full range first (power-of-two gain), so the
                                features do not depend on the recording level */
+    int normalize_features; /* 1: each mel bin's mean over the clip's frames subtracted from its int8 features
+                               (cepstral mean normalisation, MEAN + SUB in the graph): a speaker's or
+                               microphone's spectral tilt out of the features */
 } fe_audio_params;
 
 /* ---- motion: windows of 3-axis samples, per-axis statistics and spectral power ------------------- */
