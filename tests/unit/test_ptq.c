@@ -75,8 +75,8 @@ static mote_ir_graph *small_net(mote_op op_last)
     mote_ir_graph *g = mote_irb_begin(&b, err, sizeof err);
     srand(7);
     float cw[3 * 3 * 3 * 2], cb[3], fw[5 * 12], fb[5];
-    for (size_t i = 0; i < sizeof cw / sizeof cw[0]; i++) cw[i] = (float)rand() / RAND_MAX - 0.5f;
-    for (size_t i = 0; i < sizeof fw / sizeof fw[0]; i++) fw[i] = (float)rand() / RAND_MAX - 0.5f;
+    for (size_t i = 0; i < sizeof cw / sizeof cw[0]; i++) cw[i] = (float)((double)rand() / RAND_MAX) - 0.5f;
+    for (size_t i = 0; i < sizeof fw / sizeof fw[0]; i++) fw[i] = (float)((double)rand() / RAND_MAX) - 0.5f;
     for (int i = 0; i < 3; i++) cb[i] = 0.1f * (float)i;
     for (int i = 0; i < 5; i++) fb[i] = -0.05f * (float)i;
     cw[0] = 0.0f; /* channel 0 gets tiny weights next to its bias: the weight scale floor */
