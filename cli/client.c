@@ -100,8 +100,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return add;
 }
 
-int client_raw(const mote_client *c, const char *cmd, const char *method, const char *path, const char *body,
-               size_t body_len, long *status, uint8_t **data, size_t *len)
+/* One request with a body of content type ctype (NULL: JSON). */
+static int request(const mote_client *c, const char *cmd, const char *method, const char *path, const char *ctype,
+                   const void *body, size_t body_len, long *status, uint8_t **data, size_t *len)
 {
     *status = 0;
     *data = NULL;
@@ -115,7 +116,9 @@ int client_raw(const mote_client *c, const char *cmd, const char *method, const 
     snprintf(url, sizeof url, "%s%s", c->url, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
     struct curl_slist *hdr = curl_slist_append(NULL, auth);
-    if (body) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    char ct[128];
+    snprintf(ct, sizeof ct, "Content-Type: %s", ctype ? ctype : "application/json");
+    if (body) hdr = curl_slist_append(hdr, ct);
     buf b = {0};
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
@@ -142,6 +145,24 @@ int client_raw(const mote_client *c, const char *cmd, const char *method, const 
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     return ret;
+}
+
+int client_raw(const mote_client *c, const char *cmd, const char *method, const char *path, const char *body,
+               size_t body_len, long *status, uint8_t **data, size_t *len)
+{
+    return request(c, cmd, method, path, NULL, body, body_len, status, data, len);
+}
+
+int client_upload(const mote_client *c, const char *cmd, const char *path, const char *ctype, const void *body,
+                  size_t body_len, long *status, json_t **resp)
+{
+    uint8_t *data;
+    size_t len;
+    *resp = NULL;
+    if (request(c, cmd, "POST", path, ctype, body, body_len, status, &data, &len)) return -1;
+    if (len) *resp = json_loadb((const char *)data, len, 0, NULL);
+    free(data);
+    return 0;
 }
 
 int client_request(const mote_client *c, const char *cmd, const char *method, const char *path, const char *body,

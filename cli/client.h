@@ -28,6 +28,9 @@ int client_request(const mote_client *c, const char *cmd, const char *method, co
 /* The same, keeping the raw response body (malloc'ed, NUL-terminated; *len excludes the NUL). */
 int client_raw(const mote_client *c, const char *cmd, const char *method, const char *path, const char *body,
                size_t body_len, long *status, uint8_t **data, size_t *len);
+/* POST raw bytes of a content type (a dataset tar); the answer as client_request's. */
+int client_upload(const mote_client *c, const char *cmd, const char *path, const char *ctype, const void *body,
+                  size_t body_len, long *status, json_t **resp);
 /* GET path into memory. */
 int client_download(const mote_client *c, const char *cmd, const char *path, long *status, uint8_t **data,
                     size_t *len);

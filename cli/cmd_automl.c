@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include "automl_remote.h"
 #include "cli.h"
 #include "import/import.h"
 #include "estimate.h"
@@ -24,7 +25,8 @@ static void help(FILE *f)
             "latency); only those that fit are trained, by successive halving ranked on validation accuracy\n"
             "(rungs of --min-epochs, x3, up to --max-epochs), in brackets of random then mutated candidates\n"
             "until the budget is spent. Trials live in OUT/automl.db: run the same command again to resume.\n"
-            "The chosen model goes to OUT/best (model_int8.tflite with its front end, model_float.tflite).\n\n"
+            "The chosen model goes to OUT/best (model_int8.tflite with its front end, model_float.tflite).\n"
+            "The same search as a job of moted: mote automl submit|status|jobs|cancel|log|report (--help).\n\n"
             "  --budget T           wall-clock budget: 90s, 20m, 1h (default 20m)\n"
             "  --max-latency-ms X --max-ram KB --max-flash KB   limits on top of the profile's fit\n"
             "  --objective accuracy|latency   the best validation accuracy (default), or the fastest within\n"
@@ -34,6 +36,7 @@ static void help(FILE *f)
             "  --verify             run the chosen model under the profile's emulator (mote verify, on three\n"
             "                       test examples) and require it bit-exact with the host runtime\n"
             "  --seed N --threads N --json --quiet\n"
+            "  --progress           status lines on stderr even with --json (what moted's AutoML jobs read)\n"
             "%s",
             TRAIN_DATA_HELP);
 }
@@ -161,6 +164,7 @@ out:
 
 int cmd_automl(int argc, char **argv)
 {
+    if (argc > 1 && automl_remote_sub(argv[1])) return cmd_automl_remote(argc, argv);
     if (cli_wants_help(argc, argv)) {
         help(stdout);
         return 0;
@@ -170,7 +174,7 @@ int cmd_automl(int argc, char **argv)
     c.train.seed = 1;
     am_config a = {.base = &c, .budget_s = 1200, .seed = 1, .bracket = 9, .min_epochs = 8, .max_epochs = 40};
     const char *target = NULL;
-    int json = 0, quiet = 0, verify = 0;
+    int json = 0, quiet = 0, verify = 0, lines = 0;
     for (int i = 1; i < argc; i++) {
         int r = train_cli_data_option(&c, argc, argv, &i, "automl");
         if (r < 0) return 2;
@@ -179,6 +183,7 @@ int cmd_automl(int argc, char **argv)
         if (!strcmp(o, "--json")) json = quiet = 1;
         else if (!strcmp(o, "--verify")) verify = 1;
         else if (!strcmp(o, "--quiet")) quiet = 1;
+        else if (!strcmp(o, "--progress")) lines = 1;
         else if (!v) {
             fprintf(stderr, "mote automl: %s: unknown option or missing value (see --help)\n", o);
             return 2;
@@ -219,7 +224,7 @@ int cmd_automl(int argc, char **argv)
         return 2;
     }
     if (a.min_epochs > a.max_epochs) a.min_epochs = a.max_epochs;
-    view vw = {target, quiet};
+    view vw = {target, quiet && !lines};
     a.cost = cost;
     a.progress = progress;
     a.user = &vw;

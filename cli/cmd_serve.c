@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "moted.h"
@@ -77,6 +78,13 @@ int cmd_serve(int argc, char **argv)
     if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
         fprintf(stderr, "mote serve: cannot set up signal handling\n");
         return 1;
+    }
+    /* AutoML jobs run this very binary (`mote automl`) as a child process. */
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        cfg.mote_exe = exe;
     }
     char err[1024];
     moted *m = moted_start(&cfg, err, sizeof err);

@@ -8,6 +8,8 @@ pkgs=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev libjansson-de
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
 # Datasets (train/data): WAV through libsndfile, PNG through libpng, gzip'd CSV through zlib.
 pkgs+=(libsndfile1-dev libpng-dev zlib1g-dev)
+# moted's AutoML jobs: dataset tars (service/automl/dataset.c, cli/cmd_dataset.c).
+pkgs+=(libarchive-dev)
 # ONNX import (compiler/import/onnx): protobuf-c runtime and the protoc-c generator.
 pkgs+=(libprotobuf-c-dev protobuf-c-compiler)
 missing=()

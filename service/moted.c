@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "moted_ctx.h"
+#include "automl/automl.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
 
@@ -25,6 +26,7 @@ struct moted {
     char bind[64];
     mote_store *store;
     moted_rollout *rollout;
+    moted_automl *automl;
     moted_http *http;
     atomic_uint_fast64_t telemetry_reports;
 };
@@ -37,6 +39,11 @@ mote_store *moted_store(moted *m)
 moted_rollout *moted_rollout_of(moted *m)
 {
     return m->rollout;
+}
+
+moted_automl *moted_automl_of(moted *m)
+{
+    return m->automl;
 }
 
 moted_http *moted_http_of(moted *m)
@@ -207,6 +214,8 @@ moted *moted_start(const moted_config *cfg, char *err, size_t errlen)
     if (datadir_init(m, err, errlen) != 0) goto fail;
     m->rollout = moted_rollout_start(m, m->store, m->data_dir, m->cfg.workers, err, errlen);
     if (!m->rollout) goto fail;
+    m->automl = moted_automl_start(m, m->store, m->data_dir, m->cfg.mote_exe, err, errlen);
+    if (!m->automl) goto fail;
     for (size_t i = 0; i < moted_api_n_tables; i++)
         if (moted_http_add_routes(m->http, moted_api_tables[i]->routes, moted_api_tables[i]->n) != 0) {
             snprintf(err, errlen, "out of memory");
@@ -233,8 +242,9 @@ int moted_port(moted *m)
 void moted_stop(moted *m)
 {
     if (!m) return;
-    /* Requests first (they use everything), then the rollout's threads, then storage. */
+    /* Requests first (they use everything), then the workers, then storage. */
     moted_http_free(m->http);
+    moted_automl_stop(m->automl);
     moted_rollout_stop(m->rollout);
     mote_store_close(m->store);
     free(m);

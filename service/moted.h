@@ -14,6 +14,7 @@ typedef struct {
     int threads;          /* HTTP worker threads, <= 0 = 2 */
     int workers;          /* compile workers, <= 0 = 1 */
     int log_json;         /* 1: a JSON log line per request on stderr; 0: only warnings and errors */
+    const char *mote_exe; /* the mote binary AutoML jobs run (`mote automl`); NULL: AutoML jobs are refused */
 } moted_config;
 
 /* Open the data dir (database, tokens, keys), start listening and serving.

@@ -104,6 +104,13 @@ expect 1 '--arch resnet: unknown architecture' -- "$mote" train --data "$fsdd" -
 expect 1 'audio front end: 8000 samples are not a whole number' -- "$mote" train --data "$fsdd" --task audio --stride-ms 30 -o "$tmp/t"
 printf '{"arch": "ds-cnn", "widht": 8}' > "$tmp/arch.json"
 expect 2 'arch.json: unknown key or wrong type: "widht"' -- "$mote" train --data "$fsdd" --task audio --arch-file "$tmp/arch.json"
+# mote dataset / automl jobs: client-side refusals before any request
+expect 2 'dataset push: needs DIR, --name and --version' -- "$mote" dataset push "$tmp" --name d --server http://x --token t
+mkdir -p "$tmp/empty"
+expect 1 'dataset push: .*empty: no files in it' -- "$mote" dataset push "$tmp/empty" --name d --version 1 --server http://x --token t
+expect 2 'automl submit: needs --data DIR .* or --dataset NAME --version V' -- "$mote" automl submit --task audio --server http://x --token t
+expect 2 'automl submit: --budget wants a time like 90s' -- "$mote" automl submit --data "$tmp" --budget soon --server http://x --token t
+expect 2 "automl status: 'x1' is not a job id|not a job id" -- "$mote" automl status x1 --server http://x --token t
 expect 2 'eval: MODEL and --data DIR are required' -- "$mote" eval "$model"
 expect 1 "model's input size differs from the dataset's examples" -- "$mote" eval "$model" --data "$shared/data/sklearn-digits"
 # mote quantize: missing options, weight widths not built, bad data, an already-int8 model

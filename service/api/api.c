@@ -7,8 +7,8 @@
 #include "moted_ctx.h"
 #include "store/store.h"
 
-const moted_api_table *const moted_api_tables[] = {&api_ops_table, &api_models_table, &api_devices_table,
-                                                   &api_rollout_table};
+const moted_api_table *const moted_api_tables[] = {&api_ops_table,     &api_models_table, &api_devices_table,
+                                                   &api_rollout_table, &api_datasets_table, &api_automl_table};
 const size_t moted_api_n_tables = sizeof moted_api_tables / sizeof moted_api_tables[0];
 
 int moted_api_authenticate(moted *m, const char *token, moted_role *role, char device_id[24], char *err,
@@ -48,5 +48,16 @@ int api_printable(const char *s, size_t max)
     if (n == 0 || n > max) return 0;
     for (; *s; s++)
         if (*s < 0x20 || *s > 0x7e) return 0;
+    return 1;
+}
+
+int api_ident(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max || s[0] == '.') return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
+            return 0;
     return 1;
 }

@@ -11,7 +11,12 @@ void api_storage_error(moted *m, moted_resp *resp, const char *what);
 /* Is s 1..max printable ASCII characters? */
 int api_printable(const char *s, size_t max);
 
-/* The route tables of ops.c, models.c, devices.c and rollout.c. */
-extern const moted_api_table api_ops_table, api_models_table, api_devices_table, api_rollout_table;
+/* Names and versions appear in URLs and folder names: 1..max letters, digits, '.', '_', '-', not starting
+ * with '.'. */
+int api_ident(const char *s, size_t max);
+
+/* The route tables of ops.c, models.c, devices.c, rollout.c, datasets.c and automl.c. */
+extern const moted_api_table api_ops_table, api_models_table, api_devices_table, api_rollout_table,
+    api_datasets_table, api_automl_table;
 
 #endif

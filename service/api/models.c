@@ -10,18 +10,6 @@
 #include "moted_ctx.h"
 #include "store/store.h"
 
-/* Names and versions appear in URLs: letters, digits, '.', '_', '-'. */
-static int ok_ident(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max || s[0] == '.') return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-              *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 /* Decode a base64 string field; 0 ok, -1 with a 400 set. */
 static int b64_field(json_t *v, const char *field, moted_resp *resp, uint8_t **out, size_t *len)
 {
@@ -87,11 +75,11 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
     const char *name = json_string_value(json_object_get(j, "name"));
     const char *version = json_string_value(json_object_get(j, "version"));
     json_t *meta = json_object_get(j, "metadata"), *st = json_object_get(j, "selftest");
-    if (!name || !ok_ident(name, sizeof rec.name - 1)) {
+    if (!name || !api_ident(name, sizeof rec.name - 1)) {
         moted_resp_error(resp, 400, "name: 1 to %zu letters, digits, '.', '_' or '-' are required", sizeof rec.name - 1);
         goto out;
     }
-    if (!version || !ok_ident(version, sizeof rec.version - 1)) {
+    if (!version || !api_ident(version, sizeof rec.version - 1)) {
         moted_resp_error(resp, 400, "version: 1 to %zu letters, digits, '.', '_' or '-' are required",
                          sizeof rec.version - 1);
         goto out;

@@ -70,9 +70,10 @@ void moted_resp_bytes(moted_resp *resp, int status, const char *content_type, co
 
 typedef void (*moted_handler)(moted *m, const moted_req *r, moted_resp *resp);
 
-/* Body limits a route declares: JSON requests, model uploads (base64 inside JSON). */
+/* Body limits a route declares: JSON requests, model uploads (base64 inside JSON), dataset tars. */
 #define MOTED_BODY_JSON ((size_t)64 << 10)
 #define MOTED_BODY_MODEL ((size_t)32 << 20)
+#define MOTED_BODY_DATASET ((size_t)256 << 20) /* a dataset tar (raw body) */
 
 /* One route: "GET", "/v1/models/{name}/{version}", roles allowed (bit mask;
  * 0 = public), the largest body it reads (413 past it), handler. */

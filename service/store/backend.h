@@ -78,12 +78,27 @@ typedef struct {
     int (*dd_device_has_artifact)(mote_store *s, const char *device, const char *sha256);
 } mote_store_deployment_ops;
 
+/* Datasets and AutoML jobs. */
+typedef struct {
+    int (*dataset_add)(mote_store *s, mote_dataset_rec *d);
+    int (*dataset_get)(mote_store *s, const char *name, const char *version, mote_dataset_rec *out);
+    json_t *(*dataset_list)(mote_store *s);
+    int (*add)(mote_store *s, mote_automl_rec *j);
+    int (*get)(mote_store *s, int64_t id, mote_automl_rec *out);
+    json_t *(*list)(mote_store *s);
+    int (*claim)(mote_store *s, mote_automl_rec *out);
+    int (*progress)(mote_store *s, int64_t id, const char *line);
+    int (*finish)(mote_store *s, int64_t id, const char *state, const char *error, json_t *result);
+    int (*requeue_running)(mote_store *s);
+} mote_store_automl_ops;
+
 typedef struct {
     const mote_store_core_ops *core;
     const mote_store_model_ops *models;
     const mote_store_device_ops *devices;
     const mote_store_job_ops *jobs;
     const mote_store_deployment_ops *deployments;
+    const mote_store_automl_ops *automl;
 } mote_store_ops;
 
 /* The part of every store that is the same for all backends. */

@@ -334,3 +334,89 @@ int mote_store_dd_device_has_artifact(mote_store *s, const char *device, const c
 {
     return s->ops->deployments->dd_device_has_artifact(s, device, sha256);
 }
+
+/* ---- datasets and AutoML jobs ---- */
+
+void mote_dataset_free(mote_dataset_rec *d)
+{
+    if (!d) return;
+    json_decref(d->metadata);
+    d->metadata = NULL;
+}
+
+json_t *mote_dataset_json(const mote_dataset_rec *d)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:O, s:s}", "name", d->name, "version", d->version,
+                     "sha256", d->sha256, "size", (json_int_t)d->size, "files", (json_int_t)d->files, "bytes",
+                     (json_int_t)d->bytes, "parent", d->parent[0] ? json_string(d->parent) : json_null(),
+                     "metadata", d->metadata ? d->metadata : json_object(), "created", d->created);
+}
+
+int mote_store_dataset_add(mote_store *s, mote_dataset_rec *d)
+{
+    return s->ops->automl->dataset_add(s, d);
+}
+
+int mote_store_dataset_get(mote_store *s, const char *name, const char *version, mote_dataset_rec *out)
+{
+    return s->ops->automl->dataset_get(s, name, version, out);
+}
+
+json_t *mote_store_dataset_list(mote_store *s)
+{
+    return s->ops->automl->dataset_list(s);
+}
+
+void mote_automl_free(mote_automl_rec *j)
+{
+    if (!j) return;
+    json_decref(j->spec);
+    json_decref(j->result);
+    j->spec = j->result = NULL;
+}
+
+json_t *mote_automl_json(const mote_automl_rec *j)
+{
+#define STR_OR_NULL(x) ((x)[0] ? json_string(x) : json_null())
+    return json_pack("{s:I, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:O, s:o, s:o, s:O, s:s, s:s}", "id", (json_int_t)j->id,
+                     "state", j->state, "dataset", "name", j->dataset, "version", j->dataset_version, "model", "name",
+                     j->model, "version", j->model_version, "spec", j->spec ? j->spec : json_object(), "progress",
+                     STR_OR_NULL(j->progress), "error", STR_OR_NULL(j->error), "result",
+                     j->result ? j->result : json_null(), "created", j->created, "updated", j->updated);
+#undef STR_OR_NULL
+}
+
+int mote_store_automl_add(mote_store *s, mote_automl_rec *j)
+{
+    return s->ops->automl->add(s, j);
+}
+
+int mote_store_automl_get(mote_store *s, int64_t id, mote_automl_rec *out)
+{
+    return s->ops->automl->get(s, id, out);
+}
+
+json_t *mote_store_automl_list(mote_store *s)
+{
+    return s->ops->automl->list(s);
+}
+
+int mote_store_automl_claim(mote_store *s, mote_automl_rec *out)
+{
+    return s->ops->automl->claim(s, out);
+}
+
+int mote_store_automl_progress(mote_store *s, int64_t id, const char *line)
+{
+    return s->ops->automl->progress(s, id, line);
+}
+
+int mote_store_automl_finish(mote_store *s, int64_t id, const char *state, const char *error, json_t *result)
+{
+    return s->ops->automl->finish(s, id, state, error, result);
+}
+
+int mote_store_automl_requeue_running(mote_store *s)
+{
+    return s->ops->automl->requeue_running(s);
+}

@@ -124,6 +124,57 @@ int mote_store_device_running(mote_store *s, const char *id, const char *target,
 /* Number of registered devices (the mote_devices gauge). */
 int mote_store_device_count(mote_store *s, int64_t *n);
 
+/* ---- datasets: named, versioned; each version is one tar blob of a dataset folder ---- */
+typedef struct {
+    int64_t id;
+    char name[128], version[64];
+    char sha256[65];          /* the tar blob */
+    int64_t size;             /* bytes of the tar */
+    int64_t files;            /* regular files in it */
+    int64_t bytes;            /* their total size */
+    char parent[200];         /* "NAME/VERSION" this version was derived from, "" for none (lineage) */
+    char created[32];
+    json_t *metadata;         /* owned: json_decref via mote_dataset_free */
+} mote_dataset_rec;
+void mote_dataset_free(mote_dataset_rec *d);
+/* The dataset document of docs/service.md; NULL when out of memory. */
+json_t *mote_dataset_json(const mote_dataset_rec *d);
+/* Insert a version; 1 if name+version exists (d->id, sha256, size, created then hold the existing row). */
+int mote_store_dataset_add(mote_store *s, mote_dataset_rec *d);
+int mote_store_dataset_get(mote_store *s, const char *name, const char *version, mote_dataset_rec *out);
+/* Every version, ordered by name then creation: a JSON array of dataset documents. */
+json_t *mote_store_dataset_list(mote_store *s);
+
+/* ---- AutoML jobs: a search run by moted on a stored dataset (service/automl/) ---- */
+typedef struct {
+    int64_t id;
+    char dataset[128], dataset_version[64];
+    char model[128], model_version[64]; /* what the chosen model is published as */
+    json_t *spec;             /* owned: the search's options as submitted */
+    char state[12];           /* "queued" | "running" | "done" | "failed" | "cancelled" */
+    char progress[256];       /* the search's last status line */
+    char error[512];
+    json_t *result;           /* owned, NULL until done: the chosen trial and the search summary */
+    char created[32], updated[32];
+} mote_automl_rec;
+void mote_automl_free(mote_automl_rec *j);
+/* The job document of docs/service.md; NULL when out of memory. */
+json_t *mote_automl_json(const mote_automl_rec *j);
+/* Insert as "queued" (id, state, created, updated are set). */
+int mote_store_automl_add(mote_store *s, mote_automl_rec *j);
+int mote_store_automl_get(mote_store *s, int64_t id, mote_automl_rec *out);
+/* Every job, newest first: a JSON array of job documents. */
+json_t *mote_store_automl_list(mote_store *s);
+/* Take the oldest queued job and mark it running; 1 when none is queued. */
+int mote_store_automl_claim(mote_store *s, mote_automl_rec *out);
+/* Record a running job's status line. */
+int mote_store_automl_progress(mote_store *s, int64_t id, const char *line);
+/* Final state "done" (result), "failed" (error) or "cancelled" (error says why) of a queued or running job;
+ * 1 when the job is unknown or already final (nothing changes). */
+int mote_store_automl_finish(mote_store *s, int64_t id, const char *state, const char *error, json_t *result);
+/* Jobs left "running" by a stopped server go back to "queued" (they resume from their search state). */
+int mote_store_automl_requeue_running(mote_store *s);
+
 /* ---- transactions (nest by counting; the outermost commits) ---- */
 int mote_store_begin(mote_store *s);
 /* A read transaction (one consistent snapshot, no write lock); commit or roll back as usual. */

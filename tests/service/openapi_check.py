@@ -22,7 +22,7 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ROLE_NAMES = {"MOTED_ROLE_ADMIN": "admin", "MOTED_ROLE_ENROLL": "enroll", "MOTED_ROLE_DEVICE": "device"}
 TABLE = re.compile(r"moted_route\s+\w+\s*\[\]\s*=\s*\{(.*?)\n\};", re.S)
 ENTRY = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([^,{}]+?)\s*,\s*(\w+)\s*,\s*\w+\s*\}')
-LIMITS = ("MOTED_BODY_JSON", "MOTED_BODY_MODEL")
+LIMITS = ("MOTED_BODY_JSON", "MOTED_BODY_MODEL", "MOTED_BODY_DATASET")
 
 
 def fail(errors, msg):

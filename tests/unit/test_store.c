@@ -1,6 +1,6 @@
 /* moted's store through its interface (store/store.h, no database type):
  * migrations on a fresh and a reopened data dir, models, devices, tokens,
- * blobs, transactions, several threads, on the default backend (SQLite). */
+ * blobs, datasets and AutoML jobs, transactions, several threads, on the default backend (SQLite). */
 /* mkdtemp */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -92,7 +92,7 @@ static void test_migrations(void **state)
 {
     (void)state;
     mote_store *s = open_ok();
-    assert_int_equal(schema_version(s), 2); /* core tables, then the rollout's */
+    assert_int_equal(schema_version(s), 3); /* core tables, the rollout's, datasets and AutoML jobs */
     assert_int_equal(mote_store_ping(s), 0);
     json_t *models = mote_store_model_list(s);
     assert_int_equal(json_array_size(models), 0);
@@ -110,7 +110,7 @@ static void test_migrations(void **state)
 
     /* Reopen: nothing re-applied, data kept. */
     s = open_ok();
-    assert_int_equal(schema_version(s), 2);
+    assert_int_equal(schema_version(s), 3);
     char role[16];
     assert_int_equal(mote_store_token_role(s, "aa", role, sizeof role), 0);
     assert_string_equal(role, "admin");
@@ -408,6 +408,83 @@ static void *worker(void *p)
     return NULL;
 }
 
+/* Datasets: versions never change; AutoML jobs: the queue, progress only while running, one final state,
+ * and a restart putting running jobs back in the queue. */
+static void test_automl(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    mote_dataset_rec d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.name, sizeof d.name, "digits");
+    snprintf(d.version, sizeof d.version, "v1");
+    memset(d.sha256, 'a', 64);
+    d.size = 10240, d.files = 3, d.bytes = 700;
+    assert_int_equal(mote_store_dataset_add(s, &d), 0);
+    mote_dataset_rec again = d;
+    memset(again.sha256, 'b', 64);
+    assert_int_equal(mote_store_dataset_add(s, &again), 1); /* exists: the stored row comes back */
+    assert_memory_equal(again.sha256, d.sha256, 64);
+    snprintf(d.version, sizeof d.version, "v2");
+    snprintf(d.parent, sizeof d.parent, "digits/v1");
+    assert_int_equal(mote_store_dataset_add(s, &d), 0);
+    mote_dataset_rec got;
+    assert_int_equal(mote_store_dataset_get(s, "digits", "v2", &got), 0);
+    assert_string_equal(got.parent, "digits/v1");
+    assert_int_equal(got.files, 3);
+    mote_dataset_free(&got);
+    assert_int_equal(mote_store_dataset_get(s, "digits", "v3", &got), 1);
+    json_t *list = mote_store_dataset_list(s);
+    assert_int_equal(json_array_size(list), 2);
+    json_decref(list);
+
+    mote_automl_rec j[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&j[i], 0, sizeof j[i]);
+        snprintf(j[i].dataset, sizeof j[i].dataset, "digits");
+        snprintf(j[i].dataset_version, sizeof j[i].dataset_version, "v1");
+        snprintf(j[i].model, sizeof j[i].model, "digits-automl");
+        j[i].spec = json_pack("{s:s, s:i}", "task", "audio", "seed", i);
+        assert_int_equal(mote_store_automl_add(s, &j[i]), 0);
+        assert_string_equal(j[i].state, "queued");
+    }
+    mote_automl_rec c;
+    assert_int_equal(mote_store_automl_progress(s, j[0].id, "not yet"), 0); /* queued: nothing recorded */
+    assert_int_equal(mote_store_automl_claim(s, &c), 0);
+    assert_int_equal(c.id, j[0].id); /* the oldest first */
+    assert_string_equal(c.state, "running");
+    assert_int_equal(json_integer_value(json_object_get(c.spec, "seed")), 0);
+    assert_string_equal(c.progress, "");
+    mote_automl_free(&c);
+    assert_int_equal(mote_store_automl_progress(s, j[0].id, "bracket 1 done"), 0);
+    mote_store_close(s);
+
+    s = open_ok(); /* a restart: the running job is queued again, its progress kept */
+    assert_int_equal(mote_store_automl_requeue_running(s), 0);
+    assert_int_equal(mote_store_automl_get(s, j[0].id, &c), 0);
+    assert_string_equal(c.state, "queued");
+    assert_string_equal(c.progress, "bracket 1 done");
+    mote_automl_free(&c);
+    assert_int_equal(mote_store_automl_claim(s, &c), 0);
+    mote_automl_free(&c);
+    json_t *res = json_pack("{s:s}", "model", "digits-automl/automl-1");
+    assert_int_equal(mote_store_automl_finish(s, j[0].id, "done", NULL, res), 0);
+    assert_int_equal(mote_store_automl_finish(s, j[0].id, "cancelled", "late", NULL), 1); /* final stays final */
+    json_decref(res);
+    assert_int_equal(mote_store_automl_finish(s, j[1].id, "cancelled", "by a test", NULL), 0); /* queued */
+    assert_int_equal(mote_store_automl_claim(s, &c), 1); /* nothing queued */
+    assert_int_equal(mote_store_automl_get(s, j[0].id, &c), 0);
+    assert_string_equal(c.state, "done");
+    assert_string_equal(json_string_value(json_object_get(c.result, "model")), "digits-automl/automl-1");
+    mote_automl_free(&c);
+    list = mote_store_automl_list(s);
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")), "cancelled");
+    json_decref(list);
+    for (int i = 0; i < 2; i++) mote_automl_free(&j[i]);
+    mote_store_close(s);
+}
+
 static void test_threads(void **state)
 {
     (void)state;
@@ -437,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_automl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

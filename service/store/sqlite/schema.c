@@ -49,7 +49,22 @@ static const char schema_rollout[] =
     " PRIMARY KEY(deployment, device));"
     "CREATE INDEX deployment_devices_device ON deployment_devices(device, deployment);";
 
-static const char *const migrations[] = {schema_core, schema_rollout};
+/* Migration 3: the model side's tables. A dataset version is one tar blob;
+ * parent is the version it was derived from (lineage). An AutoML job keeps
+ * its options as JSON (they are the search's, not the store's, to check) and
+ * its result the same way. */
+static const char schema_automl[] =
+    "CREATE TABLE datasets(id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, size INTEGER NOT NULL, files INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    " parent TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL,"
+    " UNIQUE(name, version));"
+    "CREATE TABLE automl_jobs(id INTEGER PRIMARY KEY AUTOINCREMENT, dataset TEXT NOT NULL,"
+    " dataset_version TEXT NOT NULL, model TEXT NOT NULL, model_version TEXT NOT NULL, spec TEXT NOT NULL,"
+    " state TEXT NOT NULL, progress TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', result TEXT,"
+    " created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE INDEX automl_jobs_state ON automl_jobs(state, id);";
+
+static const char *const migrations[] = {schema_core, schema_rollout, schema_automl};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* PRAGMA user_version of db; -1 when it cannot be read. */

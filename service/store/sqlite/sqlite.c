@@ -381,6 +381,7 @@ static const mote_store_ops sqlite_ops = {
     .devices = &sqlite_device_ops,
     .jobs = &sqlite_job_ops,
     .deployments = &sqlite_deployment_ops,
+    .automl = &sqlite_automl_ops,
 };
 
 const mote_store_backend mote_store_sqlite = {.name = "sqlite", .open = open_store};
