@@ -16,6 +16,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_device_sim(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "labelled.h"
 #include "device_sim.h"
 #include "mote/agent.h"
 
@@ -114,7 +115,12 @@ static uint64_t device_step(worker *w, sim_dev *d, uint64_t now)
         }
     }
     if (d->agent.active_arena >= 0 && now >= d->next_infer) {
-        (void)mote_agent_infer(&d->agent, o->input, o->input_len, NULL, NULL, NULL);
+        if (o->n_inputs) {
+            long k = d->next_input++ % o->n_inputs;
+            (void)mote_agent_infer(&d->agent, o->inputs[k], o->input_lens[k], NULL, NULL, NULL);
+        } else {
+            (void)mote_agent_infer(&d->agent, o->input, o->input_len, NULL, NULL, NULL);
+        }
         d->next_infer = now + (uint64_t)o->infer_ms;
     }
     if (d->agent.stats.inferences && now >= d->next_telemetry && strcmp(d->state, "offline")) {
@@ -182,6 +188,8 @@ static void help(FILE *f)
             "  --infer-ms MS          inference interval (default 200)\n"
             "  --telemetry-ms MS      telemetry interval (default 2000)\n"
             "  --input FILE           inference input bytes (default zeros)\n"
+            "  --inputs DIR           inference inputs: the files of DIR/y_labels.csv in turn (device\n"
+            "                         i starts at file 7i), e.g. ../shared/data/mlperf-tiny-eval/kws01\n"
             "  --duration S           stop after S seconds\n"
             "  --until FILE           stop when FILE exists\n"
             "  --exit-when-idle S     stop once every device is registered and none did more than an\n"
@@ -192,6 +200,28 @@ static void help(FILE *f)
             "  --flaky-download PCT   cut PCT%% of artifact downloads at a random byte (fixed seed)\n"
             "  --json                 summary as JSON\n"
             "Without --duration, --until or --exit-when-idle it runs until SIGINT/SIGTERM.\n");
+}
+
+/* --inputs DIR: read every file its y_labels.csv names. */
+static int read_inputs(sim_opts *o)
+{
+    cli_labelled set;
+    if (cli_labelled_open(o->inputs_dir, 0, -1, "device-sim", &set) != 0) return -1;
+    int rc = 0;
+    o->inputs = calloc((size_t)set.n + 1, sizeof *o->inputs);
+    o->input_lens = calloc((size_t)set.n + 1, sizeof *o->input_lens);
+    for (long i = 0; rc == 0 && i < set.n; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", set.dir, set.files[i]);
+        if (!o->inputs || !o->input_lens || !(o->inputs[i] = cli_read_file(path, &o->input_lens[i]))) rc = -1;
+        else o->n_inputs = i + 1;
+    }
+    if (rc == 0 && o->n_inputs == 0) {
+        fprintf(stderr, "mote device-sim: %s: no inputs listed\n", o->inputs_dir);
+        rc = -1;
+    }
+    cli_labelled_free(&set);
+    return rc;
 }
 
 static int usage_err(const char *msg, const char *arg)
@@ -313,6 +343,7 @@ int cmd_device_sim(int argc, char **argv)
         else if (!strcmp(a, "--profile")) snprintf(profiles_arg, sizeof profiles_arg, "%s", v);
         else if (!strcmp(a, "--tags")) snprintf(tags_arg, sizeof tags_arg, "%s", v);
         else if (!strcmp(a, "--input")) o.input_path = v;
+        else if (!strcmp(a, "--inputs")) o.inputs_dir = v;
         else if (!strcmp(a, "--until")) o.until = v;
         else if (!strcmp(a, "--state-dir")) o.state_dir = v;
         else if (!strcmp(a, "--count")) num = &o.count;
@@ -352,6 +383,7 @@ int cmd_device_sim(int argc, char **argv)
     if (np <= 0) return usage_err("--profile: one to 32 names", NULL);
     if (o.n_tags < 0) return usage_err("--tags: at most 16", NULL);
     if (o.input_path && !(o.input = cli_read_file(o.input_path, &o.input_len))) return 1;
+    if (o.inputs_dir && read_inputs(&o) != 0) return 1;
     if (o.state_dir && mkdir(o.state_dir, 0700) != 0 && access(o.state_dir, W_OK) != 0) {
         fprintf(stderr, "mote device-sim: %s: cannot create the state directory\n", o.state_dir);
         return 1;
@@ -406,6 +438,7 @@ int cmd_device_sim(int argc, char **argv)
         devs[i].next_poll = t0 + (uint64_t)(i * o.poll_ms / o.count);
         devs[i].next_infer = devs[i].next_poll;
         devs[i].next_telemetry = t0 + (uint64_t)o.telemetry_ms;
+        devs[i].next_input = 7 * i;
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -434,5 +467,8 @@ done:
     free(ws);
     free(th);
     free(o.input);
+    for (long i = 0; i < o.n_inputs; i++) free(o.inputs[i]);
+    free(o.inputs);
+    free(o.input_lens);
     return rc;
 }

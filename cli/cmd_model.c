@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "client.h"
 #include "subcmd.h"
@@ -30,12 +31,20 @@ static json_t *file_b64(const char *path)
 
 static int push(const mote_client *c, int argc, char **argv)
 {
-    const char *file = NULL, *name = NULL, *version = NULL, *st_in = NULL, *st_out = NULL;
+    const char *file = NULL, *name = NULL, *version = NULL, *st_in = NULL, *st_out = NULL, *baseline_dir = NULL;
+    cli_input_conv conv = {CLI_FROM_RAW, 1.0, 0.0};
     json_t *meta = json_object();
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
+        int r = cli_input_option(&conv, argc, argv, &i, "model push");
+        if (r < 0) {
+            json_decref(meta);
+            return 2;
+        }
+        if (r) continue;
         if (!strcmp(a, "--name") && has) name = argv[++i];
+        else if (!strcmp(a, "--baseline") && has) baseline_dir = argv[++i];
         else if (!strcmp(a, "--version") && has) version = argv[++i];
         else if (!strcmp(a, "--meta") && has) {
             const char *kv = argv[++i], *eq = strchr(kv, '=');
@@ -70,6 +79,14 @@ static int push(const mote_client *c, int argc, char **argv)
         return 1;
     }
     json_object_set_new(req, "model_b64", b64);
+    if (baseline_dir) {
+        json_t *bl;
+        if (cli_baseline(file, baseline_dir, &conv, "model push", &bl) != 0) {
+            json_decref(req);
+            return 1;
+        }
+        json_object_set_new(req, "baseline", bl);
+    }
     if (st_in) {
         json_t *in = file_b64(st_in), *out = file_b64(st_out);
         if (!in || !out) {
@@ -199,13 +216,53 @@ static int pull(const mote_client *c, int argc, char **argv)
     return 0;
 }
 
+/* drift NAME VERSION: the drift monitor's last window of each device group, signal by signal. */
+static int drift(const mote_client *c, int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "mote model drift: needs NAME VERSION\n");
+        return 2;
+    }
+    char path[700];
+    if (version_path("model drift", argv[2], argv[3], "/drift", path, sizeof path)) return 2;
+    long st;
+    json_t *resp;
+    if (client_request(c, "model drift", "GET", path, NULL, 0, &st, &resp)) return 1;
+    if (st != 200) return client_fail("model drift", st, resp);
+    if (c->json) return client_print_json(resp);
+    printf("model %s %s: %s; a window is %lld inferences\n", argv[2], argv[3],
+           json_is_true(json_object_get(resp, "baseline")) ? "baseline pushed"
+                                                          : "no baseline (only errors and latency are watched)",
+           (long long)json_integer_value(json_object_get(resp, "window")));
+    json_t *g;
+    size_t i;
+    json_array_foreach(json_object_get(resp, "groups"), i, g) {
+        printf("group %s: %lld windows\n", json_string_value(json_object_get(g, "group")),
+               (long long)json_integer_value(json_object_get(g, "windows")));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(g, "signals"), key, v) {
+            json_t *val = json_object_get(v, "value");
+            char num[32] = "-";
+            if (json_is_number(val)) snprintf(num, sizeof num, "%.4f", json_number_value(val));
+            printf("  %-15s %9s  fire > %-6g clear < %-6g %s\n", key, num,
+                   json_number_value(json_object_get(v, "fire")), json_number_value(json_object_get(v, "clear")),
+                   json_string_value(json_object_get(v, "state")));
+        }
+    }
+    json_decref(resp);
+    return 0;
+}
+
 static const cli_subcmd subs[] = {
     {"push", push,
      "push MODEL.tflite --name NAME --version VERSION [--meta KEY=VALUE]...\n"
-     "                       [--selftest INPUT.bin EXPECTED.bin]"},
+     "                       [--selftest INPUT.bin EXPECTED.bin]\n"
+     "                       [--baseline DIR [--from raw|u8|i8|f32 --in-scale S --in-zero-point Z]]"},
     {"list", list, "list"},
     {"show", show, "show NAME VERSION"},
     {"pull", pull, "pull NAME VERSION -o FILE"},
+    {"drift", drift, "drift NAME VERSION"},
 };
 
 static const cli_group group = {
@@ -215,6 +272,9 @@ static const cli_group group = {
     "(show includes the `mote inspect --json` data), downloads the model file.\n"
     "--selftest gives the input and the expected output bytes every device must reproduce\n"
     "before it switches to this version; without it the server makes a vector itself.\n"
+    "--baseline runs the model over a labelled folder (y_labels.csv, as mote classify reads)\n"
+    "and sends the statistics devices report (classes, confidence, input features): drift\n"
+    "monitoring compares the field with them (docs/monitoring.md).\n"
     "Server and token also come from $MOTE_SERVER and $MOTE_TOKEN / $MOTE_TOKEN_FILE.\n"};
 
 int cmd_model(int argc, char **argv)

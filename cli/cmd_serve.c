@@ -11,15 +11,18 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: mote serve --data DIR [--port P] [--bind ADDR] [--threads N] [--workers N] [--quiet]\n\n"
-               "Runs moted, the model repository, compile and roll-out service (docs/service.md),\n"
-               "until SIGINT or SIGTERM.\n\n"
+    fprintf(f, "usage: mote serve --data DIR [--port P] [--bind ADDR] [--threads N] [--workers N]\n"
+               "                  [--drift-window N] [--quiet]\n\n"
+               "Runs moted, the model repository, compile and roll-out service (docs/service.md), with\n"
+               "dataset versions, AutoML jobs and drift monitoring, until SIGINT or SIGTERM.\n\n"
                "  --data DIR     data directory (created): database, blobs, keys, tokens; at first\n"
                "                 start DIR/admin.token and DIR/enroll.token are made (mode 0600)\n"
                "  --port P       TCP port (default 8080; 0 = any free one, see DIR/moted.port)\n"
                "  --bind ADDR    listen address (default 127.0.0.1)\n"
                "  --threads N    HTTP threads (default 2)\n"
                "  --workers N    compile workers (default 1)\n"
+               "  --drift-window N  inferences per drift evaluation of a model version in a device\n"
+               "                 group (default 500; docs/monitoring.md)\n"
                "  --quiet        log only warnings and errors (default: a JSON line per request on stderr)\n"
                "Prints \"moted listening on http://ADDR:PORT\" once serving. Exit status: 0 after a\n"
                "signal; 1 when the service cannot start; 2 usage.\n");
@@ -57,6 +60,9 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has) {
             if ((v = int_opt(a, argv[++i], 1, 256)) < 0) return 2;
             cfg.threads = (int)v;
+        } else if (!strcmp(a, "--drift-window") && has) {
+            if ((v = int_opt(a, argv[++i], 1, 100000000)) < 0) return 2;
+            cfg.drift_window = (int)v;
         } else if (!strcmp(a, "--workers") && has) {
             if ((v = int_opt(a, argv[++i], 1, 64)) < 0) return 2;
             cfg.workers = (int)v;

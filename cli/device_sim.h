@@ -35,12 +35,13 @@ typedef struct {
     int ok_init;
     uint64_t next_poll, next_infer, next_telemetry;
     unsigned backoff_ms, seed;
+    long next_input;     /* with --inputs: the file its next inference reads */
     int idle;
     const char *state;
 } sim_dev;
 
 typedef struct {
-    const char *server, *token, *input_path, *until, *state_dir;
+    const char *server, *token, *input_path, *inputs_dir, *until, *state_dir;
     const char *tags[16];
     int n_tags;
     long count, threads, poll_ms, infer_ms, telemetry_ms, flaky;
@@ -49,6 +50,9 @@ typedef struct {
     int has_trust, json;
     uint8_t *input;
     size_t input_len;
+    uint8_t **inputs;    /* --inputs DIR: every file of DIR/y_labels.csv */
+    size_t *input_lens;
+    long n_inputs;
 } sim_opts;
 
 typedef struct {

@@ -26,6 +26,7 @@ static const struct {
     {"targets", cmd_targets, "list the device profiles, or show one"},
     {"serve", cmd_serve, "run moted: model repository, compile and roll-out service for devices"},
     {"model", cmd_model, "moted client: push, list, show and pull model versions"},
+    {"alerts", cmd_alerts, "moted client: drift alerts of deployed model versions by device group"},
     {"dataset", cmd_dataset, "moted client: push a dataset folder as a version, list, show, pull"},
     {"device", cmd_device, "moted client: list, show and tag registered devices"},
     {"deploy", cmd_deploy, "moted client: roll a model version out to a device group, watch, promote, roll back"},

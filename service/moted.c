@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "moted_ctx.h"
 #include "automl/automl.h"
+#include "monitor/monitor.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
 
@@ -27,6 +28,7 @@ struct moted {
     mote_store *store;
     moted_rollout *rollout;
     moted_automl *automl;
+    moted_monitor *monitor;
     moted_http *http;
     atomic_uint_fast64_t telemetry_reports;
 };
@@ -44,6 +46,11 @@ moted_rollout *moted_rollout_of(moted *m)
 moted_automl *moted_automl_of(moted *m)
 {
     return m->automl;
+}
+
+moted_monitor *moted_monitor_of(moted *m)
+{
+    return m->monitor;
 }
 
 moted_http *moted_http_of(moted *m)
@@ -212,6 +219,8 @@ moted *moted_start(const moted_config *cfg, char *err, size_t errlen)
     m->store = mote_store_open(m->data_dir, err, errlen);
     if (!m->store) goto fail;
     if (datadir_init(m, err, errlen) != 0) goto fail;
+    m->monitor = moted_monitor_new(m, m->store, m->cfg.drift_window, err, errlen);
+    if (!m->monitor) goto fail;
     m->rollout = moted_rollout_start(m, m->store, m->data_dir, m->cfg.workers, err, errlen);
     if (!m->rollout) goto fail;
     m->automl = moted_automl_start(m, m->store, m->data_dir, m->cfg.mote_exe, err, errlen);
@@ -246,6 +255,7 @@ void moted_stop(moted *m)
     moted_http_free(m->http);
     moted_automl_stop(m->automl);
     moted_rollout_stop(m->rollout);
+    moted_monitor_free(m->monitor);
     mote_store_close(m->store);
     free(m);
 }

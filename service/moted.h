@@ -15,6 +15,7 @@ typedef struct {
     int workers;          /* compile workers, <= 0 = 1 */
     int log_json;         /* 1: a JSON log line per request on stderr; 0: only warnings and errors */
     const char *mote_exe; /* the mote binary AutoML jobs run (`mote automl`); NULL: AutoML jobs are refused */
+    int drift_window;     /* inferences per drift evaluation of a model version in a group, <= 0 = 500 */
 } moted_config;
 
 /* Open the data dir (database, tokens, keys), start listening and serving.

@@ -1,5 +1,5 @@
-/* What the parts of moted (http/, api/, rollout/, automl/) may ask of the running
- * server, which moted.c starts and wires: its store, rollout, AutoML worker and request
+/* What the parts of moted (http/, api/, rollout/, automl/, monitor/) may ask of the running
+ * server, which moted.c starts and wires: its store, rollout, AutoML worker, drift monitor and request
  * engine, its counters and its log. */
 #ifndef MOTED_CTX_H
 #define MOTED_CTX_H
@@ -11,11 +11,13 @@
 struct mote_store;
 struct moted_rollout;
 struct moted_automl;
+struct moted_monitor;
 struct moted_http;
 
 struct mote_store *moted_store(moted *m);
 struct moted_rollout *moted_rollout_of(moted *m);
 struct moted_automl *moted_automl_of(moted *m);
+struct moted_monitor *moted_monitor_of(moted *m);
 struct moted_http *moted_http_of(moted *m);
 
 /* One JSON object per line on stderr: {"ts","level","msg"}. level "info",

@@ -310,6 +310,7 @@ mote_agent_status mote_agent_infer(mote_agent *a, const uint8_t *input, size_t l
     uint64_t dt = a->port->now_us(a->port->ctx) - t0;
     const mote_tensor *o = &m->tensors[m->outputs[0]];
     int c = argmax(o);
+    (void)mote_stats_add(&a->window, m, dt, 1);
     a->stats.inferences++;
     a->stats.latency_us_sum += dt;
     if (dt > a->stats.latency_us_max) a->stats.latency_us_max = dt;
@@ -345,7 +346,17 @@ mote_agent_status mote_agent_report_telemetry(mote_agent *a)
         if (i) mjw_raw(&w, ",");
         mjw_u64(&w, st->histogram[i]);
     }
-    mjw_raw(&w, "]}");
+    mjw_raw(&w, "]");
+    /* the window since the last report, for drift monitoring, and which model version it ran */
+    mjw_key(&w, "artifact", 0);
+    mjw_str(&w, mote_agent_active_sha(a));
+    mjw_key(&w, "window", 0);
+    if (w.ok && w.len < w.cap) {
+        size_t n = mote_stats_json(&a->window, w.buf + w.len, w.cap - w.len);
+        if (n == 0) w.ok = 0;
+        w.len += n;
+    }
+    mjw_raw(&w, "}");
     if (mjw_end(&w) != 0) return MOTE_AGENT_ERR_ARG;
     int status = 0;
     mote_agent_status s = ag_request(a, "POST", "/v1/device/telemetry", a->rec.credential, a->cfg.io_buf,
@@ -358,5 +369,6 @@ mote_agent_status mote_agent_report_telemetry(mote_agent *a)
         ag_err(a, "POST /v1/device/telemetry: HTTP ", code, NULL);
         return MOTE_AGENT_ERR_HTTP;
     }
+    mote_stats_reset(&a->window);
     return MOTE_AGENT_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "driver/inspect_json.h"
 #include "api/common.h"
+#include "monitor/monitor.h"
 #include "moted_ctx.h"
 #include "store/store.h"
 
@@ -52,13 +53,17 @@ static json_int_t io_bytes(json_t *doc, const char *key)
 }
 
 /* The model version document; inspect (owned) may be NULL. */
-static json_t *model_doc(const mote_model_rec *r, json_t *inspect)
+static json_t *model_doc(moted *m, const mote_model_rec *r, json_t *inspect)
 {
+    json_t *baseline = NULL;
+    int has_baseline = mote_store_baseline_get(moted_store(m), r->id, &baseline) == 0;
+    json_decref(baseline);
     json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:O, s:s, s:b}", "name", r->name, "version", r->version, "sha256",
                           r->sha256, "size", (json_int_t)r->size, "metadata",
                           r->metadata ? r->metadata : json_object(), "created", r->created, "selftest",
                           r->selftest_in[0] != 0);
     if (o && inspect) json_object_set(o, "inspect", inspect);
+    if (o) json_object_set_new(o, "baseline", json_boolean(has_baseline));
     json_decref(inspect);
     return o;
 }
@@ -116,6 +121,17 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
             goto out;
         }
     }
+    /* The baseline of drift monitoring: mote_stats_json's window on the version's evaluation data. */
+    json_t *baseline = json_object_get(j, "baseline");
+    mon_window bw;
+    if (baseline && mon_window_parse(baseline, &bw, err, sizeof err) != 0) {
+        moted_resp_error(resp, 400, "baseline: %s", err);
+        goto out;
+    }
+    if (baseline && bw.n <= 0) {
+        moted_resp_error(resp, 400, "baseline: no inferences in it (window.n is 0)");
+        goto out;
+    }
     /* Blobs first: a row only ever names complete files. */
     if (mote_store_blob_put(moted_store(m), model, model_len, rec.sha256) != 0 ||
         (st_in && (mote_store_blob_put(moted_store(m), st_in, in_len, rec.selftest_in) != 0 ||
@@ -139,13 +155,17 @@ static void model_push(moted *m, const moted_req *r, moted_resp *resp)
                          label, rec.sha256, pushed);
         goto out;
     }
+    if (baseline && mote_store_baseline_set(moted_store(m), rec.id, baseline) != 0) {
+        api_storage_error(m, resp, label);
+        goto out;
+    }
     mote_model_rec now;
     if (mote_store_model_get(moted_store(m), name, version, &now) != 0) {
         api_storage_error(m, resp, label);
         goto out;
     }
     if (rc == 0) moted_log(m, "info", "model %s stored: sha256 %s, %zu bytes", label, pushed, model_len);
-    moted_resp_json(resp, rc == 0 ? 201 : 200, model_doc(&now, json_incref(doc)));
+    moted_resp_json(resp, rc == 0 ? 201 : 200, model_doc(m, &now, json_incref(doc)));
     mote_model_free(&now);
 out:
     mote_model_free(&rec);
@@ -213,7 +233,7 @@ static void model_show(moted *m, const moted_req *r, moted_resp *resp)
         moted_log(m, "error", "%s: stored model no longer imports: %s", label, err);
         moted_resp_error(resp, 500, "%s", err);
     } else {
-        moted_resp_json(resp, 200, model_doc(&rec, doc));
+        moted_resp_json(resp, 200, model_doc(m, &rec, doc));
     }
     mote_model_free(&rec);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "monitor/monitor.h"
 #include "moted_ctx.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
@@ -39,6 +40,7 @@ static void metrics(moted *m, const moted_req *r, moted_resp *resp)
             "# TYPE mote_telemetry_reports_total counter\nmote_telemetry_reports_total %llu\n",
             (unsigned long long)moted_telemetry_reports(m));
     moted_rollout_metrics(moted_rollout_of(m), f);
+    moted_monitor_metrics(moted_monitor_of(m), f);
     if (fclose(f) != 0 || !buf) {
         free(buf);
         moted_resp_error(resp, 500, "metrics: out of memory");
@@ -73,7 +75,8 @@ static void token_create(moted *m, const moted_req *r, moted_resp *resp)
     json_decref(j);
 }
 
-/* {"inferences":N,"latency_us_mean":x,"latency_us_max":y,"histogram":[counts]} */
+/* {"inferences":N,"latency_us_mean":x,"latency_us_max":y,"histogram":[counts]
+ *  [,"artifact":SHA,"window":{...}]}: the window (mote/infer_stats.h) goes to the drift monitor. */
 static void telemetry(moted *m, const moted_req *r, moted_resp *resp)
 {
     json_t *j = moted_req_json(r, resp);
@@ -96,6 +99,15 @@ static void telemetry(moted *m, const moted_req *r, moted_resp *resp)
             bad = "histogram: every entry must be a non-negative integer";
             break;
         }
+    }
+    json_t *window = json_object_get(j, "window"), *artifact = json_object_get(j, "artifact");
+    char werr[256];
+    if (!bad && artifact && !json_is_string(artifact)) bad = "artifact: a string (sha256 hex, or \"\") is required";
+    if (!bad && window) {
+        int rc = moted_monitor_ingest(moted_monitor_of(m), r->device_id, json_string_value(artifact), window, werr,
+                                      sizeof werr);
+        if (rc != 0 && !strncmp(werr, "window", 6)) bad = werr;
+        else if (rc != 0) moted_log(m, "error", "telemetry %s: %s", r->device_id, werr);
     }
     if (bad) {
         moted_resp_error(resp, 400, "%s", bad);

@@ -92,6 +92,16 @@ typedef struct {
     int (*requeue_running)(mote_store *s);
 } mote_store_automl_ops;
 
+/* Monitoring: baselines and alerts. */
+typedef struct {
+    int (*baseline_set)(mote_store *s, int64_t model_id, json_t *stats);
+    int (*baseline_get)(mote_store *s, int64_t model_id, json_t **stats);
+    int (*alert_open)(mote_store *s, mote_alert_rec *a);
+    int (*alert_update)(mote_store *s, int64_t id, double value, int resolve);
+    json_t *(*alert_list)(mote_store *s, const char *state);
+    int (*alert_firing)(mote_store *s, mote_alert_rec **out, size_t *n);
+} mote_store_monitor_ops;
+
 typedef struct {
     const mote_store_core_ops *core;
     const mote_store_model_ops *models;
@@ -99,6 +109,7 @@ typedef struct {
     const mote_store_job_ops *jobs;
     const mote_store_deployment_ops *deployments;
     const mote_store_automl_ops *automl;
+    const mote_store_monitor_ops *monitor;
 } mote_store_ops;
 
 /* The part of every store that is the same for all backends. */

@@ -420,3 +420,35 @@ int mote_store_automl_requeue_running(mote_store *s)
 {
     return s->ops->automl->requeue_running(s);
 }
+
+/* ---- monitoring ---- */
+
+int mote_store_baseline_set(mote_store *s, int64_t model_id, json_t *stats)
+{
+    return s->ops->monitor->baseline_set(s, model_id, stats);
+}
+
+int mote_store_baseline_get(mote_store *s, int64_t model_id, json_t **stats)
+{
+    return s->ops->monitor->baseline_get(s, model_id, stats);
+}
+
+int mote_store_alert_open(mote_store *s, mote_alert_rec *a)
+{
+    return s->ops->monitor->alert_open(s, a);
+}
+
+int mote_store_alert_update(mote_store *s, int64_t id, double value, int resolve)
+{
+    return s->ops->monitor->alert_update(s, id, value, resolve);
+}
+
+json_t *mote_store_alert_list(mote_store *s, const char *state)
+{
+    return s->ops->monitor->alert_list(s, state);
+}
+
+int mote_store_alert_firing(mote_store *s, mote_alert_rec **out, size_t *n)
+{
+    return s->ops->monitor->alert_firing(s, out, n);
+}

@@ -175,6 +175,31 @@ int mote_store_automl_finish(mote_store *s, int64_t id, const char *state, const
 /* Jobs left "running" by a stopped server go back to "queued" (they resume from their search state). */
 int mote_store_automl_requeue_running(mote_store *s);
 
+/* ---- monitoring: baselines and alerts (service/monitor/) ---- */
+/* A model version's baseline: the inference statistics of its evaluation data (mote/infer_stats.h's JSON). */
+int mote_store_baseline_set(mote_store *s, int64_t model_id, json_t *stats);
+/* *stats (owned) or 1 when the version has none. */
+int mote_store_baseline_get(mote_store *s, int64_t model_id, json_t **stats);
+
+typedef struct {
+    int64_t id;
+    int64_t model_id;
+    char group[64];           /* device tag */
+    char signal[24];          /* "class_psi", "confidence_psi", "input_shift", ... */
+    char state[12];           /* "firing" | "resolved" */
+    double value, threshold;  /* the value that fired it (then the latest), the threshold crossed */
+    char message[256];
+    char started[32], updated[32], resolved[32];
+} mote_alert_rec;
+/* Insert a firing alert (id, state, started, updated are set). */
+int mote_store_alert_open(mote_store *s, mote_alert_rec *a);
+/* Latest value of a firing alert; resolve = 1 ends it. */
+int mote_store_alert_update(mote_store *s, int64_t id, double value, int resolve);
+/* Alerts (state NULL: all), newest first, as a JSON array of alert documents with model name and version. */
+json_t *mote_store_alert_list(mote_store *s, const char *state);
+/* Ids, model ids, groups and signals of the firing alerts (to restore the monitor's state at start). */
+int mote_store_alert_firing(mote_store *s, mote_alert_rec **out, size_t *n);
+
 /* ---- transactions (nest by counting; the outermost commits) ---- */
 int mote_store_begin(mote_store *s);
 /* A read transaction (one consistent snapshot, no write lock); commit or roll back as usual. */

@@ -1,6 +1,6 @@
 /* moted's store through its interface (store/store.h, no database type):
  * migrations on a fresh and a reopened data dir, models, devices, tokens,
- * blobs, datasets and AutoML jobs, transactions, several threads, on the default backend (SQLite). */
+ * blobs, datasets and AutoML jobs, baselines and alerts, transactions, several threads, on the default backend (SQLite). */
 /* mkdtemp */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -92,7 +92,7 @@ static void test_migrations(void **state)
 {
     (void)state;
     mote_store *s = open_ok();
-    assert_int_equal(schema_version(s), 3); /* core tables, the rollout's, datasets and AutoML jobs */
+    assert_int_equal(schema_version(s), 4); /* core, the rollout's, datasets and AutoML jobs, monitoring */
     assert_int_equal(mote_store_ping(s), 0);
     json_t *models = mote_store_model_list(s);
     assert_int_equal(json_array_size(models), 0);
@@ -110,7 +110,7 @@ static void test_migrations(void **state)
 
     /* Reopen: nothing re-applied, data kept. */
     s = open_ok();
-    assert_int_equal(schema_version(s), 3);
+    assert_int_equal(schema_version(s), 4);
     char role[16];
     assert_int_equal(mote_store_token_role(s, "aa", role, sizeof role), 0);
     assert_string_equal(role, "admin");
@@ -485,6 +485,58 @@ static void test_automl(void **state)
     mote_store_close(s);
 }
 
+/* Monitoring: a baseline per model version; alerts open firing, keep their latest value, resolve once. */
+static void test_monitor(void **state)
+{
+    (void)state;
+    mote_store *s = open_ok();
+    mote_model_rec m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.name, sizeof m.name, "kws");
+    snprintf(m.version, sizeof m.version, "1");
+    memset(m.sha256, 'c', 64);
+    assert_int_equal(mote_store_model_add(s, &m), 0);
+    json_t *b = NULL;
+    assert_int_equal(mote_store_baseline_get(s, m.id, &b), 1);
+    json_t *stats = json_pack("{s:i, s:[i,i]}", "n", 2, "classes", 1, 1);
+    assert_int_equal(mote_store_baseline_set(s, m.id, stats), 0);
+    assert_int_equal(mote_store_baseline_get(s, m.id, &b), 0);
+    assert_true(json_equal(b, stats));
+    json_decref(b);
+    json_decref(stats);
+
+    mote_alert_rec a;
+    memset(&a, 0, sizeof a);
+    a.model_id = m.id;
+    snprintf(a.group, sizeof a.group, "b");
+    snprintf(a.signal, sizeof a.signal, "class_psi");
+    a.value = 0.9, a.threshold = 0.25;
+    assert_int_equal(mote_store_alert_open(s, &a), 0);
+    assert_string_equal(a.state, "firing");
+    assert_int_equal(mote_store_alert_update(s, a.id, 1.5, 0), 0);
+    mote_alert_rec *f = NULL;
+    size_t n = 0;
+    assert_int_equal(mote_store_alert_firing(s, &f, &n), 0);
+    assert_int_equal(n, 1);
+    assert_true(f[0].value == 1.5 && !strcmp(f[0].group, "b") && f[0].resolved[0] == 0);
+    free(f);
+    assert_int_equal(mote_store_alert_update(s, a.id, 0.05, 1), 0);
+    assert_int_equal(mote_store_alert_firing(s, &f, &n), 0);
+    assert_int_equal(n, 0);
+    free(f);
+    json_t *list = mote_store_alert_list(s, "resolved");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *doc = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "model")), "kws");
+    assert_true(json_is_string(json_object_get(doc, "resolved")));
+    json_decref(list);
+    list = mote_store_alert_list(s, "firing");
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    mote_model_free(&m);
+    mote_store_close(s);
+}
+
 static void test_threads(void **state)
 {
     (void)state;
@@ -515,6 +567,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_automl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_monitor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

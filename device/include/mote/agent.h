@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mote/infer_stats.h"
 #include "mote/mote.h"
 
 #ifdef __cplusplus
@@ -136,7 +137,8 @@ typedef struct mote_agent {
     mote_model model[2];
     int arena_loaded[2];     /* arena i holds a loaded model */
     int active_arena;        /* -1: none */
-    mote_agent_stats stats;
+    mote_agent_stats stats;  /* since start (the device document's telemetry) */
+    mote_infer_stats window; /* since the last telemetry report (drift monitoring) */
     mote_agent_counters counters;
     char last_error[192];    /* why the last call failed or the last update was rejected */
     /* the update being processed */
@@ -157,7 +159,8 @@ mote_agent_status mote_agent_poll_once(mote_agent *a);
  * point at output 0. *cls (may be NULL) gets its argmax. */
 mote_agent_status mote_agent_infer(mote_agent *a, const uint8_t *input, size_t len, const uint8_t **out,
                                    size_t *out_len, int *cls);
-/* POST the cumulative inference statistics. */
+/* POST the cumulative inference statistics, the active artifact and the window since the last report
+ * (mote/infer_stats.h), which starts again when the server took it. */
 mote_agent_status mote_agent_report_telemetry(mote_agent *a);
 /* sha256 hex of the active artifact, or "". */
 const char *mote_agent_active_sha(const mote_agent *a);

@@ -64,7 +64,17 @@ static const char schema_automl[] =
     " created TEXT NOT NULL, updated TEXT NOT NULL);"
     "CREATE INDEX automl_jobs_state ON automl_jobs(state, id);";
 
-static const char *const migrations[] = {schema_core, schema_rollout, schema_automl};
+/* Migration 4: monitoring. A baseline is a model version's inference statistics on its evaluation data; an
+ * alert is one signal of one model version in one device group crossing its threshold, until it resolves. */
+static const char schema_monitor[] =
+    "CREATE TABLE baselines(model_id INTEGER PRIMARY KEY REFERENCES models(id), stats TEXT NOT NULL);"
+    "CREATE TABLE alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, model_id INTEGER NOT NULL REFERENCES models(id),"
+    " grp TEXT NOT NULL, signal TEXT NOT NULL, state TEXT NOT NULL, value REAL NOT NULL, threshold REAL NOT NULL,"
+    " message TEXT NOT NULL DEFAULT '', started TEXT NOT NULL, updated TEXT NOT NULL,"
+    " resolved TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX alerts_state ON alerts(state, id);";
+
+static const char *const migrations[] = {schema_core, schema_rollout, schema_automl, schema_monitor};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* PRAGMA user_version of db; -1 when it cannot be read. */

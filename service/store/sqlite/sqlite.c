@@ -382,6 +382,7 @@ static const mote_store_ops sqlite_ops = {
     .jobs = &sqlite_job_ops,
     .deployments = &sqlite_deployment_ops,
     .automl = &sqlite_automl_ops,
+    .monitor = &sqlite_monitor_ops,
 };
 
 const mote_store_backend mote_store_sqlite = {.name = "sqlite", .open = open_store};

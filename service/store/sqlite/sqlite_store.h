@@ -57,11 +57,12 @@ json_t *store_count_by(mote_store *s, const char *sql, const char *const *keys, 
 int store_migrate(sqlite3 *db, char *err, size_t errlen);
 int store_schema_version(mote_store *s, int *version);
 
-/* The tables of calls of models.c, devices.c, jobs.c, deployments.c and automl.c. */
+/* The tables of calls of models.c, devices.c, jobs.c, deployments.c, automl.c and monitor.c. */
 extern const mote_store_model_ops sqlite_model_ops;
 extern const mote_store_device_ops sqlite_device_ops;
 extern const mote_store_job_ops sqlite_job_ops;
 extern const mote_store_deployment_ops sqlite_deployment_ops;
 extern const mote_store_automl_ops sqlite_automl_ops;
+extern const mote_store_monitor_ops sqlite_monitor_ops;
 
 #endif

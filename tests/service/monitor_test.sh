@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Drift monitoring end to end, over real HTTP: `mote serve`, the MLPerf Tiny KWS model pushed with a baseline
+# computed on its eval clips, deployed to two groups of simulated devices (real agents) that run the real
+# clips; then group b starts hearing shifted input (the clips' features with noise added). Checks: an alert
+# fires for group b only, and none for group a; the metrics show it; a bad window is refused by name; group b
+# back on clean input resolves its alerts; the alerts survive a restart of the server.
+# usage: monitor_test.sh MOTE SHARED_DIR WORK_DIR
+set -u
+MOTE=$1 SHARED=$2 W=$3
+KWS=$SHARED/models/mlperf-tiny/kws_int8.tflite CLIPS=$SHARED/data/mlperf-tiny-eval/kws01
+rm -rf "$W" && mkdir -p "$W/shift" || exit 1
+D=$W/srv PID= fails=0
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; pkill -f -- "--state-dir $W/" 2>/dev/null; }
+trap cleanup EXIT
+check() { # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
+}
+start() {
+  rm -f "$D/moted.port"
+  "$MOTE" serve --data "$D" --port 0 --threads 2 --drift-window 200 >"$W/stdout" 2>>"$W/log" &
+  PID=$!
+  for _ in $(seq 100); do [ -s "$D/moted.port" ] && break; sleep 0.1; done
+  [ -s "$D/moted.port" ] || { echo "server did not start:"; cat "$W/log"; exit 1; }
+  export MOTE_SERVER=http://127.0.0.1:$(cat "$D/moted.port") MOTE_TOKEN_FILE=$D/admin.token
+  for _ in $(seq 50); do grep -q listening "$W/stdout" && break; sleep 0.1; done
+}
+both() { # both INPUTS_A INPUTS_B SECONDS: the two groups at once
+  sim a "$1" "$3" & local pa=$!
+  sim b "$2" "$3" & local pb=$!
+  wait "$pa" "$pb"
+}
+sim() { # sim GROUP INPUTS SECONDS: 4 devices of the group, 100 inferences a second each
+  "$MOTE" device-sim --server "$MOTE_SERVER" --enroll-token-file "$D/enroll.token" --count 4 --tags "$1" \
+    --inputs "$2" --infer-ms 10 --telemetry-ms 300 --poll-ms 300 --duration "$3" --state-dir "$W/$1" \
+    --json > "$W/sim-$1.json" 2>> "$W/sim.log"
+}
+alerts() { "$MOTE" alerts --json | python3 -c "
+import json, sys; a = json.load(sys.stdin)['alerts']
+print(' '.join(sorted(f\"{x['group']}:{x['signal']}:{x['state']}\" for x in a)))"; }
+until_alerts() { # until_alerts REGEX SECONDS
+  for _ in $(seq $(($2 * 2))); do [[ $(alerts) =~ $1 ]] && return 0; sleep 0.5; done; return 1
+}
+
+python3 - "$CLIPS" "$W/shift" <<'PY'
+import random, sys
+src, dst = sys.argv[1:]
+rnd = random.Random(1)
+rows = [l for l in open(f"{src}/y_labels.csv").read().splitlines() if l]
+open(f"{dst}/y_labels.csv", "w").write("\n".join(rows) + "\n")
+for row in rows:
+    name = row.split(",")[0]
+    x = open(f"{src}/{name}", "rb").read()
+    noisy = bytes((max(-128, min(127, (v if v < 128 else v - 256) + int(rnd.gauss(15, 30)))) & 255) for v in x)
+    open(f"{dst}/{name}", "wb").write(noisy)
+PY
+start
+"$MOTE" model push "$KWS" --name kws --version 1 --baseline "$CLIPS" --json > "$W/push.json"
+check "pushed with a baseline" python3 -c "import json; assert json.load(open('$W/push.json'))['baseline'] is True"
+
+# Both groups on clean clips first: they register and install, then stop; deployments go to their groups.
+both "$CLIPS" "$CLIPS" 3
+"$MOTE" deploy create kws 1 --group a > /dev/null && "$MOTE" deploy create kws 1 --group b > /dev/null
+both "$CLIPS" "$CLIPS" 12
+check "clean input: no alert" test -z "$(alerts)"
+"$MOTE" model drift kws 1 --json > "$W/drift0.json"
+check "both groups evaluated, class PSI low" python3 - "$W/drift0.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = {x["group"]: x for x in d["groups"]}
+assert set(g) == {"a", "b"} and all(x["windows"] >= 2 for x in g.values()), d
+assert all(x["signals"]["class_psi"]["value"] < 0.1 for x in g.values()), d
+PY
+
+# The shift: group b hears noisy input, group a the same clean clips.
+SECONDS=0
+both "$CLIPS" "$W/shift" 15 &
+SIMS=$!
+check "an alert fires for group b" until_alerts "b:class_psi:firing" 15
+echo "  (shift to alert: $SECONDS s)"
+wait "$SIMS"
+check "none for group a" bash -c "! [[ '$(alerts)' =~ a: ]]"
+check "the metrics show it" bash -c "curl -s $MOTE_SERVER/metrics | grep -q '^mote_alerts_firing [1-9]' &&
+  curl -s $MOTE_SERVER/metrics | grep -q 'mote_drift{model=\"kws\",version=\"1\",group=\"b\",signal=\"class_psi\"}'"
+REG='{"name":"probe","profile":"nucleo-l4r5zi","tags":["c"],"facts":{"core":"cortex-m4f","clock_mhz":120,"ram_kb":640,"flash_kb":2048,"features":["dsp","fpu"],"runtime_abi":1,"formats":["mote"]}}'
+CRED=$(curl -s -X POST -H "Authorization: Bearer $(cat "$D/enroll.token")" --data-binary "$REG" "$MOTE_SERVER/v1/devices" |
+       python3 -c "import json, sys; print(json.load(sys.stdin)['credential'])")
+code=$(curl -s -o "$W/bad" -w '%{http_code}' -X POST -H "Authorization: Bearer $CRED" \
+  -d '{"inferences":1,"latency_us_mean":1,"latency_us_max":1,"artifact":"","window":{"n":1,"errors":2}}' \
+  "$MOTE_SERVER/v1/device/telemetry")
+check "a bad window is refused: 400 naming it" bash -c "[ $code = 400 ] && grep -q 'window.n, window.errors' '$W/bad'"
+
+# Restart: the firing alerts are restored; group b back on clean input resolves them.
+kill "$PID"; wait "$PID" 2>/dev/null; PID=
+start
+both "$CLIPS" "$CLIPS" 12
+check "group b's alerts resolve on clean input, after a restart" bash -c "[[ '$(alerts)' =~ b:class_psi:resolved ]] &&
+  ! [[ '$(alerts)' =~ firing ]]"
+"$MOTE" alerts > "$W/alerts.txt"
+check "mote alerts lists them" grep -q "class_psi" "$W/alerts.txt"
+
+echo "$fails failed"
+[ "$fails" = 0 ]
