@@ -43,7 +43,7 @@ int cli_baseline(const char *model_path, const char *dir, const cli_input_conv *
         if (cli_labelled_input(&set, &samples[i], tin, conv, tin->data, cmd) != 0) goto out;
         uint64_t t0 = now_us();
         mote_invoke(&hm->m);
-        mote_stats_add(st, &hm->m, now_us() - t0, 1);
+        mote_stats_add(st, &hm->m, now_us() - t0, 1, NULL);
     }
     if (mote_stats_json(st, text, 16384) == 0 || !(*out = json_loads(text, 0, NULL))) {
         fprintf(stderr, "mote %s: the baseline of %s does not encode\n", cmd, dir);

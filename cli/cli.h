@@ -17,6 +17,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_sampling(int argc, char **argv);
+int cmd_samples(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_device_sim(int argc, char **argv);

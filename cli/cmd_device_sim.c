@@ -17,6 +17,7 @@
 #include "mote/agent.h"
 
 #define IO_BYTES (64u * 1024u)
+#define SAMPLE_BYTES (16u * 1024u)
 #define MAX_BACKOFF_MS 5000u
 
 static volatile sig_atomic_t stop_flag;
@@ -287,7 +288,9 @@ static int setup_device(sim_dev *d, long i, const sim_opts *o, const sim_profile
     d->arena[0] = mote_linux_arena(arena);
     d->arena[1] = mote_linux_arena(arena);
     d->io = malloc(IO_BYTES);
-    if (!d->arena[0] || !d->arena[1] || !d->io) {
+    /* the input kept for upload when the server's sampling policy asks for it */
+    d->sample = malloc(SAMPLE_BYTES);
+    if (!d->arena[0] || !d->arena[1] || !d->io || !d->sample) {
         fprintf(stderr, "mote device-sim: out of memory at device %ld\n", i);
         return -1;
     }
@@ -305,6 +308,8 @@ static int setup_device(sim_dev *d, long i, const sim_opts *o, const sim_profile
     cfg->arena_bytes[0] = cfg->arena_bytes[1] = arena;
     cfg->io_buf = d->io;
     cfg->io_cap = IO_BYTES;
+    cfg->sample_buf = d->sample;
+    cfg->sample_cap = SAMPLE_BYTES;
     if (mote_agent_init(&d->agent, &d->port, cfg) != MOTE_AGENT_OK) {
         fprintf(stderr, "mote device-sim: %s: %s\n", d->name, d->agent.last_error);
         return -1;
@@ -458,6 +463,7 @@ done:
         free(devs[i].arena[0]);
         free(devs[i].arena[1]);
         free(devs[i].io);
+        free(devs[i].sample);
     }
     for (long t = 0; ws && t < o.threads; t++) {
         mote_linux_http_free(ws[t].http);

@@ -32,6 +32,7 @@ typedef struct {
     mote_agent agent;
     uint8_t *arena[2];
     char *io;
+    uint8_t *sample;
     int ok_init;
     uint64_t next_poll, next_infer, next_telemetry;
     unsigned backoff_ms, seed;

@@ -55,11 +55,12 @@ int device_sim_summary(const sim_opts *o, sim_dev *devs, worker *ws, double secs
         resumes += a->counters.resumes;
         cuts += d->dev.cuts;
         json_array_append_new(
-            jd, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:s}", "name", d->name, "id",
+            jd, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:i, s:i, s:s}", "name", d->name, "id",
                           a->rec.device_id, "profile", a->rec.profile[0] ? a->rec.profile : d->sp->prof.name,
                           "artifact", mote_agent_active_sha(a), "state", d->state, "inferences",
                           (json_int_t)a->stats.inferences, "installs", (int)a->counters.installs, "rejects",
-                          (int)a->counters.rejects, "resumes", (int)a->counters.resumes, "last_error",
+                          (int)a->counters.rejects, "resumes", (int)a->counters.resumes, "samples_sent",
+                          (int)a->counters.samples_sent, "last_error",
                           a->last_error));
     }
     json_t *jr = json_object();

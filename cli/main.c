@@ -27,6 +27,8 @@ static const struct {
     {"serve", cmd_serve, "run moted: model repository, compile and roll-out service for devices"},
     {"model", cmd_model, "moted client: push, list, show and pull model versions"},
     {"alerts", cmd_alerts, "moted client: drift alerts of deployed model versions by device group"},
+    {"sampling", cmd_sampling, "moted client: which device groups send low-confidence inputs back"},
+    {"samples", cmd_samples, "moted client: list, pull and label the inputs devices sent back; make a dataset"},
     {"dataset", cmd_dataset, "moted client: push a dataset folder as a version, list, show, pull"},
     {"device", cmd_device, "moted client: list, show and tag registered devices"},
     {"deploy", cmd_deploy, "moted client: roll a model version out to a device group, watch, promote, roll back"},

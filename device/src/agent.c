@@ -310,7 +310,9 @@ mote_agent_status mote_agent_infer(mote_agent *a, const uint8_t *input, size_t l
     uint64_t dt = a->port->now_us(a->port->ctx) - t0;
     const mote_tensor *o = &m->tensors[m->outputs[0]];
     int c = argmax(o);
-    (void)mote_stats_add(&a->window, m, dt, 1);
+    uint16_t conf = 0;
+    (void)mote_stats_add(&a->window, m, dt, 1, &conf);
+    ag_sample_consider(a, m, input, len, c, conf, t0 + dt);
     a->stats.inferences++;
     a->stats.latency_us_sum += dt;
     if (dt > a->stats.latency_us_max) a->stats.latency_us_max = dt;
@@ -370,5 +372,6 @@ mote_agent_status mote_agent_report_telemetry(mote_agent *a)
         return MOTE_AGENT_ERR_HTTP;
     }
     mote_stats_reset(&a->window);
-    return MOTE_AGENT_OK;
+    ag_sample_policy(a, a->small, strlen(a->small));
+    return ag_sample_upload(a);
 }

@@ -26,4 +26,11 @@ mote_agent_status ag_save(mote_agent *a);
 /* Load slot's artifact into arena ar. OK or REJECTED (loader refused, last_error says why). */
 mote_agent_status ag_load_slot(mote_agent *a, int slot, int ar);
 
+/* Sampling (agent_sample.c): the policy in a telemetry answer; after an inference, keep its input if the
+ * policy asks for it; upload the kept input (OK when none is kept). */
+void ag_sample_policy(mote_agent *a, const char *resp, size_t len);
+void ag_sample_consider(mote_agent *a, const mote_model *m, const uint8_t *input, size_t input_len, int cls,
+                        uint16_t conf_permille, uint64_t now_us);
+mote_agent_status ag_sample_upload(mote_agent *a);
+
 #endif

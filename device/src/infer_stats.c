@@ -74,8 +74,9 @@ static void add_input(mote_infer_stats *s, const mote_tensor *t)
     }
 }
 
-int mote_stats_add(mote_infer_stats *s, const mote_model *m, uint64_t latency_us, int ok)
+int mote_stats_add(mote_infer_stats *s, const mote_model *m, uint64_t latency_us, int ok, uint16_t *conf_permille)
 {
+    if (conf_permille) *conf_permille = 0;
     s->n++;
     uint32_t b = 0;
     while (b + 1 < MOTE_STATS_LAT_BUCKETS && latency_us >= ((uint64_t)64 << b)) b++;
@@ -100,6 +101,7 @@ int mote_stats_add(mote_infer_stats *s, const mote_model *m, uint64_t latency_us
     }
     int bin = top <= 0.0f ? 0 : top >= 1.0f ? MOTE_STATS_CONF_BINS - 1 : (int)(top * MOTE_STATS_CONF_BINS);
     s->confidence[bin]++;
+    if (conf_permille) *conf_permille = (uint16_t)(top <= 0.0f ? 0 : top >= 1.0f ? 1000 : (int)(top * 1000.0f + 0.5f));
     return (int)best;
 }
 

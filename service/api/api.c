@@ -9,7 +9,7 @@
 
 const moted_api_table *const moted_api_tables[] = {&api_ops_table,     &api_models_table, &api_devices_table,
                                                    &api_rollout_table, &api_datasets_table, &api_automl_table,
-                                                   &api_monitor_table};
+                                                   &api_monitor_table, &api_samples_table};
 const size_t moted_api_n_tables = sizeof moted_api_tables / sizeof moted_api_tables[0];
 
 int moted_api_authenticate(moted *m, const char *token, moted_role *role, char device_id[24], char *err,

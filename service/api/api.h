@@ -15,7 +15,7 @@ typedef struct {
 } moted_api_table;
 
 /* Every table, in the order the engine matches them: operations, models,
- * devices, rollout, datasets, AutoML, monitoring. */
+ * devices, rollout, datasets, AutoML, monitoring, samples. */
 extern const moted_api_table *const moted_api_tables[];
 extern const size_t moted_api_n_tables;
 

@@ -15,8 +15,8 @@ int api_printable(const char *s, size_t max);
  * with '.'. */
 int api_ident(const char *s, size_t max);
 
-/* The route tables of ops.c, models.c, devices.c, rollout.c, datasets.c, automl.c and monitor.c. */
+/* The route tables of ops.c, models.c, devices.c, rollout.c, datasets.c, automl.c, monitor.c and samples.c. */
 extern const moted_api_table api_ops_table, api_models_table, api_devices_table, api_rollout_table,
-    api_datasets_table, api_automl_table, api_monitor_table;
+    api_datasets_table, api_automl_table, api_monitor_table, api_samples_table;
 
 #endif

@@ -126,7 +126,15 @@ static void telemetry(moted *m, const moted_req *r, moted_resp *resp)
         moted_resp_error(resp, 404, "device %s: unknown", r->device_id);
     } else {
         moted_count_telemetry(m);
-        moted_resp_empty(resp, 204);
+        /* The answer carries the sampling policy of the device's groups, when one asks for inputs. */
+        mote_device_rec d;
+        json_t *policy = NULL;
+        if (mote_store_device_get(moted_store(m), r->device_id, &d) == 0) {
+            policy = moted_monitor_device_policy(moted_monitor_of(m), d.tags);
+            mote_device_free(&d);
+        }
+        if (policy) moted_resp_json(resp, 200, json_pack("{s:o}", "sampling", policy));
+        else moted_resp_empty(resp, 204);
     }
 }
 

@@ -9,15 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/monitor.h"
+#include "monitor/internal.h"
 #include "moted_ctx.h"
 #include "store/store.h"
 
 /* Consecutive windows past a threshold that fire an alert, and under the lower one that resolve it. */
 #define FIRE_AFTER 2
 #define CLEAR_AFTER 2
-
-typedef enum { SIG_CLASS, SIG_CONF, SIG_INPUT, SIG_OOR, SIG_ERRORS, SIG_LATENCY, N_SIGNALS } signal_id;
 
 static const struct {
     const char *name;
@@ -35,46 +33,8 @@ static const struct {
     {"latency_ratio", 2.0, 1.5, 0, "95th percentile latency over the group's first window's"},
 };
 
-typedef struct {
-    int64_t model_id;
-    char group[64];
-    char name[128], version[64];
-    mon_window acc;
-    int windows;            /* evaluated so far */
-    int has_last;
-    double last[N_SIGNALS];
-    double latency_ref_us;  /* the first window's p95 */
-    int high[N_SIGNALS], low[N_SIGNALS];
-    int64_t alert[N_SIGNALS]; /* firing alert id, 0 none */
-} mon_key;
-
-typedef struct {
-    int64_t model_id;
-    int has;
-    mon_window w;
-} mon_baseline;
-
-typedef struct {
-    char sha[65];
-    int64_t model_id;
-} mon_artifact;
-
-struct moted_monitor {
-    moted *m;
-    mote_store *s;
-    int window;
-    pthread_mutex_t mu;
-    mon_key *keys;
-    size_t n_keys, cap_keys;
-    mon_baseline *baselines;
-    size_t n_baselines, cap_baselines;
-    mon_artifact *artifacts;
-    size_t n_artifacts, cap_artifacts;
-    unsigned long long windows_total;
-};
-
 /* Grow an array of n elements of size sz to hold one more; 0 or -1. */
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
+int mon_grow(void **arr, size_t n, size_t *cap, size_t sz)
 {
     if (n < *cap) return 0;
     size_t c = *cap ? 2 * *cap : 16;
@@ -148,7 +108,7 @@ static mon_baseline *baseline_of(moted_monitor *mon, int64_t model_id)
 {
     for (size_t i = 0; i < mon->n_baselines; i++)
         if (mon->baselines[i].model_id == model_id) return &mon->baselines[i];
-    if (grow((void **)&mon->baselines, mon->n_baselines, &mon->cap_baselines, sizeof *mon->baselines)) return NULL;
+    if (mon_grow((void **)&mon->baselines, mon->n_baselines, &mon->cap_baselines, sizeof *mon->baselines)) return NULL;
     mon_baseline *b = &mon->baselines[mon->n_baselines++];
     memset(b, 0, sizeof *b);
     b->model_id = model_id;
@@ -166,7 +126,7 @@ static mon_key *key_of(moted_monitor *mon, int64_t model_id, const char *group)
 {
     for (size_t i = 0; i < mon->n_keys; i++)
         if (mon->keys[i].model_id == model_id && !strcmp(mon->keys[i].group, group)) return &mon->keys[i];
-    if (grow((void **)&mon->keys, mon->n_keys, &mon->cap_keys, sizeof *mon->keys)) return NULL;
+    if (mon_grow((void **)&mon->keys, mon->n_keys, &mon->cap_keys, sizeof *mon->keys)) return NULL;
     mon_key *k = &mon->keys[mon->n_keys++];
     memset(k, 0, sizeof *k);
     k->model_id = model_id;
@@ -187,7 +147,7 @@ static int64_t model_of(moted_monitor *mon, const char *sha)
         if (!strcmp(mon->artifacts[i].sha, sha)) return mon->artifacts[i].model_id;
     mote_artifact_rec a;
     if (!mote_is_sha256_hex(sha) || mote_store_artifact_get(mon->s, sha, NULL, &a) != 0) return 0;
-    if (grow((void **)&mon->artifacts, mon->n_artifacts, &mon->cap_artifacts, sizeof *mon->artifacts) == 0) {
+    if (mon_grow((void **)&mon->artifacts, mon->n_artifacts, &mon->cap_artifacts, sizeof *mon->artifacts) == 0) {
         snprintf(mon->artifacts[mon->n_artifacts].sha, 65, "%s", sha);
         mon->artifacts[mon->n_artifacts++].model_id = a.model_id;
     }
@@ -352,5 +312,7 @@ void moted_monitor_free(moted_monitor *mon)
     free(mon->keys);
     free(mon->baselines);
     free(mon->artifacts);
+    for (size_t i = 0; i < mon->n_policies; i++) json_decref(mon->policies[i].policy);
+    free(mon->policies);
     free(mon);
 }

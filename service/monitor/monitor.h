@@ -53,4 +53,14 @@ json_t *moted_monitor_status(moted_monitor *mon, int64_t model_id);
 /* Prometheus text: mote_drift{model,version,group,signal}, mote_alerts_firing, mote_drift_windows_total. */
 void moted_monitor_metrics(moted_monitor *mon, FILE *out);
 
+/* ---- sampling policies (sampling.c) ---- */
+/* Check a policy document {"max_confidence": 0..1, "random_rate": 0..1, "max_per_hour": 0..3600}
+ * (max_per_hour 0: off): 0, or -1 with a message naming the field. */
+int mon_policy_check(json_t *p, char *err, size_t errlen);
+/* Set (NULL or max_per_hour 0: remove) a group's policy, in the store and the monitor's cache. */
+int moted_monitor_set_policy(moted_monitor *mon, const char *group, json_t *policy, char *err, size_t errlen);
+/* What a device with these tags is asked for, as the agent reads it ({"max_confidence_permille",
+ * "random_permille","max_per_hour"}, the first of its groups with a policy); NULL when none asks. */
+json_t *moted_monitor_device_policy(moted_monitor *mon, json_t *tags);
+
 #endif

@@ -92,7 +92,7 @@ typedef struct {
     int (*requeue_running)(mote_store *s);
 } mote_store_automl_ops;
 
-/* Monitoring: baselines and alerts. */
+/* Monitoring: baselines, alerts, sampling policies and samples. */
 typedef struct {
     int (*baseline_set)(mote_store *s, int64_t model_id, json_t *stats);
     int (*baseline_get)(mote_store *s, int64_t model_id, json_t **stats);
@@ -100,6 +100,13 @@ typedef struct {
     int (*alert_update)(mote_store *s, int64_t id, double value, int resolve);
     json_t *(*alert_list)(mote_store *s, const char *state);
     int (*alert_firing)(mote_store *s, mote_alert_rec **out, size_t *n);
+    int (*sampling_set)(mote_store *s, const char *group, json_t *policy);
+    int (*sampling_get)(mote_store *s, const char *group, json_t **policy);
+    int (*sample_add)(mote_store *s, mote_sample_rec *r);
+    int (*sample_get)(mote_store *s, int64_t id, mote_sample_rec *out);
+    json_t *(*sample_list)(mote_store *s, int64_t model_id, int unlabelled, int64_t after, int limit);
+    int (*sample_label)(mote_store *s, int64_t id, int label);
+    int (*sample_labelled)(mote_store *s, int64_t model_id, mote_sample_rec **out, size_t *n);
 } mote_store_monitor_ops;
 
 typedef struct {

@@ -452,3 +452,38 @@ int mote_store_alert_firing(mote_store *s, mote_alert_rec **out, size_t *n)
 {
     return s->ops->monitor->alert_firing(s, out, n);
 }
+
+int mote_store_sampling_set(mote_store *s, const char *group, json_t *policy)
+{
+    return s->ops->monitor->sampling_set(s, group, policy);
+}
+
+int mote_store_sampling_get(mote_store *s, const char *group, json_t **policy)
+{
+    return s->ops->monitor->sampling_get(s, group, policy);
+}
+
+int mote_store_sample_add(mote_store *s, mote_sample_rec *r)
+{
+    return s->ops->monitor->sample_add(s, r);
+}
+
+int mote_store_sample_get(mote_store *s, int64_t id, mote_sample_rec *out)
+{
+    return s->ops->monitor->sample_get(s, id, out);
+}
+
+json_t *mote_store_sample_list(mote_store *s, int64_t model_id, int unlabelled, int64_t after, int limit)
+{
+    return s->ops->monitor->sample_list(s, model_id, unlabelled, after, limit);
+}
+
+int mote_store_sample_label(mote_store *s, int64_t id, int label)
+{
+    return s->ops->monitor->sample_label(s, id, label);
+}
+
+int mote_store_sample_labelled(mote_store *s, int64_t model_id, mote_sample_rec **out, size_t *n)
+{
+    return s->ops->monitor->sample_labelled(s, model_id, out, n);
+}

@@ -200,6 +200,33 @@ json_t *mote_store_alert_list(mote_store *s, const char *state);
 /* Ids, model ids, groups and signals of the firing alerts (to restore the monitor's state at start). */
 int mote_store_alert_firing(mote_store *s, mote_alert_rec **out, size_t *n);
 
+/* ---- the feedback loop: sampling policies per device group, and the inputs devices sent back ---- */
+/* The policy of a group ({"max_confidence","random_rate","max_per_hour"}); NULL policy deletes it. */
+int mote_store_sampling_set(mote_store *s, const char *group, json_t *policy);
+/* *policy (owned), or 1 when the group has none. */
+int mote_store_sampling_get(mote_store *s, const char *group, json_t **policy);
+
+typedef struct {
+    int64_t id;
+    char device[24];
+    int64_t model_id;         /* the model version that saw it (0: unknown artifact) */
+    int cls;                  /* its prediction */
+    double confidence;
+    char sha256[65];          /* the input bytes: a blob */
+    int64_t size;
+    int label;                /* -1 until labelled */
+    char created[32], labelled[32];
+} mote_sample_rec;
+int mote_store_sample_add(mote_store *s, mote_sample_rec *r); /* sets id, created */
+int mote_store_sample_get(mote_store *s, int64_t id, mote_sample_rec *out);
+/* Samples with id > after, of model_id (0: any), only unlabelled ones if asked, oldest first, at most limit:
+ * a JSON array of sample documents (with the model's name and version). */
+json_t *mote_store_sample_list(mote_store *s, int64_t model_id, int unlabelled, int64_t after, int limit);
+/* Label a sample (label >= 0); 1 when unknown. */
+int mote_store_sample_label(mote_store *s, int64_t id, int label);
+/* Every labelled sample of model_id (0: any), oldest first; *out malloc'ed. */
+int mote_store_sample_labelled(mote_store *s, int64_t model_id, mote_sample_rec **out, size_t *n);
+
 /* ---- transactions (nest by counting; the outermost commits) ---- */
 int mote_store_begin(mote_store *s);
 /* A read transaction (one consistent snapshot, no write lock); commit or roll back as usual. */

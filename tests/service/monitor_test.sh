@@ -72,7 +72,9 @@ assert set(g) == {"a", "b"} and all(x["windows"] >= 2 for x in g.values()), d
 assert all(x["signals"]["class_psi"]["value"] < 0.1 for x in g.values()), d
 PY
 
-# The shift: group b hears noisy input, group a the same clean clips.
+# The shift: group b hears noisy input, group a the same clean clips. Group b is asked for its inputs under
+# 60 % confidence (at most one a second per device); group a is not asked.
+"$MOTE" sampling set b --max-confidence 0.6 --max-per-hour 3600 > /dev/null
 SECONDS=0
 both "$CLIPS" "$W/shift" 15 &
 SIMS=$!
@@ -89,6 +91,46 @@ code=$(curl -s -o "$W/bad" -w '%{http_code}' -X POST -H "Authorization: Bearer $
   -d '{"inferences":1,"latency_us_mean":1,"latency_us_max":1,"artifact":"","window":{"n":1,"errors":2}}' \
   "$MOTE_SERVER/v1/device/telemetry")
 check "a bad window is refused: 400 naming it" bash -c "[ $code = 400 ] && grep -q 'window.n, window.errors' '$W/bad'"
+
+# The feedback loop: samples came from group b only; label them with the clips' true labels (found by
+# content) in one request; a dataset version of them, scored by mote classify.
+"$MOTE" samples list --model kws --version 1 --unlabelled --limit 1000 --json > "$W/samples.json"
+python3 - "$W" "$W/shift" <<'PY' > "$W/labels.csv"
+import hashlib, json, os, sys
+w, shift = sys.argv[1:]
+truth = {}
+for row in open(f"{shift}/y_labels.csv").read().split():
+    name, _, label = row.split(",")
+    truth[hashlib.sha256(open(f"{shift}/{name}", "rb").read()).hexdigest()] = int(label)
+for s in json.load(open(f"{w}/samples.json"))["samples"]:
+    print(f"{s['id']},{truth[s['sha256']]}")
+PY
+check "group b sent low-confidence samples, group a none" python3 - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+a, b = (json.load(open(f"{w}/sim-{g}.json")) for g in "ab")
+samples = json.load(open(f"{w}/samples.json"))["samples"]
+ids_b = {d["id"] for d in b["devices"]}
+assert sum(d["samples_sent"] for d in a["devices"]) == 0, a["devices"]
+assert len(samples) >= 8 and all(s["device"] in ids_b and s["confidence"] < 0.6 for s in samples), samples[:3]
+print(f"  {len(samples)} samples from group b")
+PY
+"$MOTE" samples label --file "$W/labels.csv" > /dev/null
+"$MOTE" samples dataset --model kws --model-version 1 --name kws-field --version 1 --json > "$W/ds.json"
+"$MOTE" dataset pull kws-field 1 -o "$W/field.tar" > /dev/null
+mkdir -p "$W/field" && tar -xf "$W/field.tar" -C "$W/field"
+"$MOTE" classify "$KWS" "$W/field" --json > "$W/field-classify.json"
+check "the labelled samples make a dataset that mote classify scores" python3 - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+ds, cl = json.load(open(f"{w}/ds.json")), json.load(open(f"{w}/field-classify.json"))
+n = sum(1 for l in open(f"{w}/labels.csv"))
+assert ds["files"] == n + 1 and ds["metadata"]["from_samples"]["samples"] == n, (ds, n)
+assert cl["files"] == n and 0 <= cl["accuracy"] <= 1, cl
+print(f"  field dataset: {n} samples, accuracy of the deployed model on them {cl.get('accuracy')}")
+PY
+"$MOTE" samples list --model kws --version 1 --unlabelled --json > "$W/left.json"
+check "nothing left to label" python3 -c "import json; assert json.load(open('$W/left.json'))['samples'] == []"
 
 # Restart: the firing alerts are restored; group b back on clean input resolves them.
 kill "$PID"; wait "$PID" 2>/dev/null; PID=

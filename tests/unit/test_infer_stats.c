@@ -29,10 +29,13 @@ static void test_window(void **state)
     mote_infer_stats s;
     mote_stats_reset(&s);
     out[0] = -128, out[1] = 82, out[2] = -52; /* probabilities 0, 0.82, 0.30: class 1 at confidence 0.82 */
-    assert_int_equal(mote_stats_add(&s, &m, 100, 1), 1);
+    uint16_t conf = 0;
+    assert_int_equal(mote_stats_add(&s, &m, 100, 1, &conf), 1);
+    assert_int_equal(conf, 820);
     out[0] = 127, out[1] = -128, out[2] = -128; /* class 0 at 0.996 */
-    assert_int_equal(mote_stats_add(&s, &m, 5000000, 1), 0);
-    assert_int_equal(mote_stats_add(&s, &m, 10, 0), -1); /* a failed inference reads nothing */
+    assert_int_equal(mote_stats_add(&s, &m, 5000000, 1, NULL), 0);
+    assert_int_equal(mote_stats_add(&s, &m, 10, 0, &conf), -1); /* a failed inference reads nothing */
+    assert_int_equal(conf, 0);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.errors, 1);
     assert_int_equal(s.n_classes, 2);

@@ -92,7 +92,7 @@ static void test_migrations(void **state)
 {
     (void)state;
     mote_store *s = open_ok();
-    assert_int_equal(schema_version(s), 4); /* core, the rollout's, datasets and AutoML jobs, monitoring */
+    assert_int_equal(schema_version(s), 5); /* core, rollout, datasets and AutoML jobs, monitoring, samples */
     assert_int_equal(mote_store_ping(s), 0);
     json_t *models = mote_store_model_list(s);
     assert_int_equal(json_array_size(models), 0);
@@ -110,7 +110,7 @@ static void test_migrations(void **state)
 
     /* Reopen: nothing re-applied, data kept. */
     s = open_ok();
-    assert_int_equal(schema_version(s), 4);
+    assert_int_equal(schema_version(s), 5);
     char role[16];
     assert_int_equal(mote_store_token_role(s, "aa", role, sizeof role), 0);
     assert_string_equal(role, "admin");
@@ -533,6 +533,43 @@ static void test_monitor(void **state)
     list = mote_store_alert_list(s, "firing");
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
+
+    /* sampling policies and samples */
+    json_t *pol = NULL;
+    assert_int_equal(mote_store_sampling_get(s, "b", &pol), 1);
+    pol = json_pack("{s:f, s:i}", "max_confidence", 0.6, "max_per_hour", 60);
+    assert_int_equal(mote_store_sampling_set(s, "b", pol), 0);
+    json_decref(pol);
+    assert_int_equal(mote_store_sampling_get(s, "b", &pol), 0);
+    assert_int_equal(json_integer_value(json_object_get(pol, "max_per_hour")), 60);
+    json_decref(pol);
+    assert_int_equal(mote_store_sampling_set(s, "b", NULL), 0);
+    assert_int_equal(mote_store_sampling_get(s, "b", &pol), 1);
+    mote_sample_rec r[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        snprintf(r[i].device, sizeof r[i].device, "d-%016d", i);
+        r[i].model_id = m.id, r[i].cls = 3, r[i].confidence = 0.4, r[i].size = 490;
+        memset(r[i].sha256, 'd' + i, 64);
+        assert_int_equal(mote_store_sample_add(s, &r[i]), 0);
+    }
+    assert_int_equal(mote_store_sample_label(s, r[1].id, 7), 0);
+    assert_int_equal(mote_store_sample_label(s, 999, 7), 1);
+    list = mote_store_sample_list(s, m.id, 1, 0, 100);
+    assert_int_equal(json_array_size(list), 1); /* the unlabelled one */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), r[0].id);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "model")), "kws");
+    json_decref(list);
+    list = mote_store_sample_list(s, 0, 0, r[0].id, 100); /* after the first */
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    mote_sample_rec *lab = NULL;
+    size_t nl = 0;
+    assert_int_equal(mote_store_sample_labelled(s, m.id, &lab, &nl), 0);
+    assert_int_equal(nl, 1);
+    assert_int_equal(lab[0].label, 7);
+    assert_true(lab[0].labelled[0] != 0);
+    free(lab);
     mote_model_free(&m);
     mote_store_close(s);
 }

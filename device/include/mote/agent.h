@@ -99,7 +99,17 @@ typedef struct {
     size_t arena_bytes[2];
     char *io_buf;             /* responses and request bodies: self-test vectors (base64) must fit */
     size_t io_cap;
+    uint8_t *sample_buf;      /* one model input kept for upload when the server asks for samples */
+    size_t sample_cap;        /* (NULL / 0: this device never uploads inputs) */
 } mote_agent_config;
+
+/* Which inputs the server wants back (its groups' sampling policy, docs/monitoring.md): those whose top-1
+ * confidence is under max_conf_permille, and random_permille of the others, at most one per min_gap_s
+ * seconds. All zero: none (the default; inputs never leave the device unless asked for). */
+typedef struct {
+    uint16_t max_conf_permille, random_permille;
+    uint32_t min_gap_s;
+} mote_agent_sampling;
 
 typedef enum {
     MOTE_AGENT_OK = 0,      /* done (poll: an update was installed and confirmed) */
@@ -125,6 +135,7 @@ typedef struct {
 /* Counters of what the agent did (for tests and the simulator's summary). */
 typedef struct {
     uint32_t polls, updates_offered, installs, rejects, downloads_started, resumes, switches_without_download;
+    uint32_t samples_taken, samples_sent;
     uint64_t bytes_downloaded;
     int last_http_status;
 } mote_agent_counters;
@@ -140,6 +151,12 @@ typedef struct mote_agent {
     mote_agent_stats stats;  /* since start (the device document's telemetry) */
     mote_infer_stats window; /* since the last telemetry report (drift monitoring) */
     mote_agent_counters counters;
+    mote_agent_sampling sampling; /* the policy of the last telemetry answer */
+    uint32_t rng;                 /* xorshift state of random sampling */
+    uint64_t last_sample_us;
+    int sample_pending, sample_class;
+    uint16_t sample_conf;         /* permille */
+    size_t sample_len;
     char last_error[192];    /* why the last call failed or the last update was rejected */
     /* the update being processed */
     int64_t deployment;
@@ -160,7 +177,8 @@ mote_agent_status mote_agent_poll_once(mote_agent *a);
 mote_agent_status mote_agent_infer(mote_agent *a, const uint8_t *input, size_t len, const uint8_t **out,
                                    size_t *out_len, int *cls);
 /* POST the cumulative inference statistics, the active artifact and the window since the last report
- * (mote/infer_stats.h), which starts again when the server took it. */
+ * (mote/infer_stats.h), which starts again when the server took it; take the sampling policy from the
+ * answer, and upload the input kept for it, if any (POST /v1/device/samples). */
 mote_agent_status mote_agent_report_telemetry(mote_agent *a);
 /* sha256 hex of the active artifact, or "". */
 const char *mote_agent_active_sha(const mote_agent *a);

@@ -45,8 +45,8 @@ typedef struct {
 
 void mote_stats_reset(mote_infer_stats *s);
 /* Add one inference of m (input 0 as given, output 0 as computed); ok 0: it failed (counted, nothing read).
- * Returns the top-1 class, or -1. */
-int mote_stats_add(mote_infer_stats *s, const mote_model *m, uint64_t latency_us, int ok);
+ * Returns the top-1 class, or -1; *conf_permille (may be NULL) gets its confidence in [0, 1000]. */
+int mote_stats_add(mote_infer_stats *s, const mote_model *m, uint64_t latency_us, int ok, uint16_t *conf_permille);
 /* The window as a JSON object into buf (NUL-terminated): {"n","errors","classes":[..],"confidence":[..],
  * "features":{"sum":[..],"sumsq":[..],"values":[..],"out_of_range":[..]},"latency_us_log2":[..]}.
  * Returns its length, or 0 when cap is too small. */

@@ -74,7 +74,16 @@ static const char schema_monitor[] =
     " resolved TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX alerts_state ON alerts(state, id);";
 
-static const char *const migrations[] = {schema_core, schema_rollout, schema_automl, schema_monitor};
+/* Migration 5: the feedback loop. A sampling policy per device group (JSON, as the API takes it); a sample is
+ * one input a device sent back (bytes in a blob), with the prediction it got and, once labelled, its label. */
+static const char schema_samples[] =
+    "CREATE TABLE sampling(grp TEXT PRIMARY KEY, policy TEXT NOT NULL);"
+    "CREATE TABLE samples(id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, model_id INTEGER NOT NULL,"
+    " class INTEGER NOT NULL, confidence REAL NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    " label INTEGER NOT NULL DEFAULT -1, labelled TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);"
+    "CREATE INDEX samples_model ON samples(model_id, id);";
+
+static const char *const migrations[] = {schema_core, schema_rollout, schema_automl, schema_monitor, schema_samples};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* PRAGMA user_version of db; -1 when it cannot be read. */
