@@ -1,0 +1,86 @@
+/* FULLY_CONNECTED, int8 activations with binary weights, optimized: the
+ * input row is turned once into u bytes (s1_simd.h), then two units at a
+ * time: per 4 inputs one input word, and per unit one table mask, one AND,
+ * one USADA8. No multiplies; the output stage is the reference's.
+ *
+ * Parameter block: mote_fc_params, multipliers, shifts, then (16-aligned)
+ * s1_fc_hdr, one bias' per unit (bias + (off - 128)(2 n_set - depth)), then
+ * per unit its bit words (depth padded to 32). Scratch: the u row (kp bytes). */
+#include "fc_pool_common.h"
+#include "mote/quant.h"
+#include "s1_simd.h"
+
+typedef struct {
+    int32_t depth, words, pad0, pad1;
+} s1_fc_hdr;
+
+static size_t hdr_offset(int32_t units)
+{
+    return (sizeof(mote_fc_params) + 2u * (size_t)units * sizeof(int32_t) + 15u) & ~(size_t)15u;
+}
+
+mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t)
+{
+    const mote_tensor *wt = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
+    const mote_fc_params *p = n->data;
+    const int32_t units = p->units, depth = p->depth, words = (depth + 31) / 32;
+    if (!mote_s1_little_endian() || depth > (1 << 22) || !mote_const_bytes(wt) || (bt && !mote_const_bytes(bt)))
+        return MOTE_OK;
+    const int64_t c = (int64_t)p->input_offset - 128;
+    for (int32_t o = 0; o < units; o++) { /* bias' must fit int32 (n_set anywhere in 0..depth) */
+        const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0, r = (c < 0 ? -c : c) * depth;
+        if (b + r > INT32_MAX || b - r < INT32_MIN) return MOTE_OK;
+    }
+    const size_t at = hdr_offset(units);
+    const size_t bytes = sizeof(s1_fc_hdr) + 4u * (size_t)units * (1u + (size_t)words);
+    uint8_t *blk = mote_node_data_grow(ctx, n, at + bytes);
+    if (!blk) return MOTE_ERR_ARENA;
+    p = (const mote_fc_params *)(const void *)blk; /* the block moved */
+    s1_fc_hdr *h = (s1_fc_hdr *)(void *)(blk + at);
+    h->depth = depth;
+    h->words = words;
+    int32_t *bias = (int32_t *)(void *)(h + 1);
+    uint32_t *w = (uint32_t *)(void *)(bias + units);
+    for (int32_t o = 0; o < units; o++) {
+        const int32_t set = mote_s1_pack_row(w + (size_t)o * (size_t)words, wt->data, (size_t)o * (size_t)depth, depth);
+        const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0;
+        bias[o] = (int32_t)(b + c * (2 * (int64_t)set - depth));
+    }
+    n->scratch_bytes = 32u * (size_t)words;
+    n->eval = mote_fc_s8_s1_opt_eval;
+    return MOTE_OK;
+}
+
+static inline int8_t unit_out(uint32_t acc, const mote_fc_params *p, int32_t o)
+{
+    const int32_t v = mote_add_sat(mote_mul_qm((int32_t)acc, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o]),
+                                   p->output_offset);
+    return (int8_t)mote_clamp_i32(v, p->act_min, p->act_max);
+}
+
+void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
+{
+    const mote_fc_params *p = n->data;
+    const s1_fc_hdr *h = (const s1_fc_hdr *)(const void *)((const uint8_t *)p + hdr_offset(p->units));
+    const int32_t *bias = (const int32_t *)(const void *)(h + 1);
+    const uint32_t *w = (const uint32_t *)(const void *)(bias + p->units);
+    const int8_t *in = mote_in(n, t, 0)->data;
+    int8_t *out = mote_out(n, t, 0)->data;
+    uint32_t *u = n->scratch;
+    const int32_t units = p->units, words = h->words, kp = 32 * words;
+    for (int32_t b = 0; b < p->batches; b++) {
+        uint8_t *ub = (uint8_t *)u;
+        memcpy(ub, in + (size_t)b * (size_t)p->depth, (size_t)p->depth);
+        memset(ub + p->depth, 0x80, (size_t)(kp - p->depth));
+        const uint32_t all = mote_s1_to_u(u, kp);
+        int8_t *y = out + (size_t)b * (size_t)units;
+        int32_t o = 0;
+        for (; o + 2 <= units; o += 2) {
+            uint32_t sa, sb;
+            mote_s1_dot2(u, w + (size_t)o * (size_t)words, w + (size_t)(o + 1) * (size_t)words, words, &sa, &sb);
+            y[o] = unit_out((uint32_t)bias[o] + 2u * sa - all, p, o);
+            y[o + 1] = unit_out((uint32_t)bias[o + 1] + 2u * sb - all, p, o + 1);
+        }
+        if (o < units) y[o] = unit_out((uint32_t)bias[o] + 2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, p, o);
+    }
+}

@@ -1,0 +1,120 @@
+/* Internal to the optimized binary-weight kernels (conv_s8_s1_opt.c,
+ * depthwise_s8_s1_opt.c, fc_s8_s1_opt.c): multiply-free dot products.
+ *
+ * With u = x + 128 (the int8 input as a byte, x ^ 0x80) and c = off - 128
+ * (off = -zp_in), each term s (x + off) = s (u + c), s = +-1, so
+ *   sum s (x + off) = 2 S_set - S_all + c (2 n_set - n),
+ * S_set = sum of u where the weight bit is set, S_all = sum of u, n_set the
+ * set bits of the channel: the last term is constant and folded into the
+ * bias (bias'). S_set takes, per 4 inputs, one mask word from 4 weight bits
+ * (table: byte lane j = 0xFF when bit j is set), one AND and one USADA8
+ * (sum of 4 bytes into a register) on DSP cores: no multiply at all. An
+ * input outside the image counts as u = zp + 128, whose term is 0.
+ *
+ * Words hold bytes in little-endian lane order (the choosers check it);
+ * without DSP the byte sums are done in C (SWAR). */
+#ifndef MOTE_S1_SIMD_H
+#define MOTE_S1_SIMD_H
+
+#include "s1.h"
+#include "simd_s8.h"
+
+/* Byte lane j of the result is 0xFF when bit j of nib (0..15) is set. */
+static inline uint32_t mote_s1_mask(uint32_t nib)
+{
+    static const uint32_t lut[16] = {
+        0x00000000u, 0x000000FFu, 0x0000FF00u, 0x0000FFFFu, 0x00FF0000u, 0x00FF00FFu, 0x00FFFF00u, 0x00FFFFFFu,
+        0xFF000000u, 0xFF0000FFu, 0xFF00FF00u, 0xFF00FFFFu, 0xFFFF0000u, 0xFFFF00FFu, 0xFFFFFF00u, 0xFFFFFFFFu,
+    };
+    return lut[nib & 15u];
+}
+
+/* acc + the 4 bytes of v (USADA8 against 0). */
+static inline uint32_t mote_s1_sad(uint32_t v, uint32_t acc)
+{
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    return __usada8(v, 0u, acc);
+#else
+    v = (v & 0x00FF00FFu) + ((v >> 8) & 0x00FF00FFu);
+    return acc + (v & 0xFFFFu) + (v >> 16);
+#endif
+}
+
+/* Bytes 0, 2 (even) and 1, 3 (odd) of v added to two 16-bit lane pairs
+ * (UXTAB16); the lanes never carry (callers bound the count to 257). */
+static inline void mote_s1_lanes(uint32_t v, uint32_t *even, uint32_t *odd)
+{
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    *even = __uxtab16(*even, v);
+    *odd = __uxtab16(*odd, __ror(v, 8));
+#else
+    *even += v & 0x00FF00FFu;
+    *odd += (v >> 8) & 0x00FF00FFu;
+#endif
+}
+
+/* Is this a little-endian core (the lane order above)? */
+static inline int mote_s1_little_endian(void)
+{
+    const uint32_t one = 1u;
+    uint8_t b;
+    memcpy(&b, &one, 1);
+    return b == 1u;
+}
+
+/* S_set of one channel: words bit words (32 inputs each) against the input
+ * bytes u (8 words per bit word). */
+static inline uint32_t mote_s1_dot(const uint32_t *u, const uint32_t *w, int32_t words)
+{
+    uint32_t s = 0;
+    for (int32_t m = 0; m < words; m++, u += 8) {
+        const uint32_t b = w[m];
+        for (int j = 0; j < 8; j++) s = mote_s1_sad(u[j] & mote_s1_mask(b >> (4 * j)), s);
+    }
+    return s;
+}
+
+/* S_set of two channels at once (the input words loaded once). */
+static inline void mote_s1_dot2(const uint32_t *u, const uint32_t *wa, const uint32_t *wb, int32_t words,
+                                uint32_t *sa, uint32_t *sb)
+{
+    uint32_t a = 0, b = 0;
+    for (int32_t m = 0; m < words; m++, u += 8) {
+        const uint32_t ba = wa[m], bb = wb[m];
+        for (int j = 0; j < 8; j++) {
+            const uint32_t x = u[j];
+            a = mote_s1_sad(x & mote_s1_mask(ba >> (4 * j)), a);
+            b = mote_s1_sad(x & mote_s1_mask(bb >> (4 * j)), b);
+        }
+    }
+    *sa = a;
+    *sb = b;
+}
+
+/* Turns kp int8 bytes (kp a multiple of 32, zeros as 0x80 past the inputs)
+ * into u bytes in place; returns S_all. */
+static inline uint32_t mote_s1_to_u(uint32_t *row, int32_t kp)
+{
+    uint32_t s = 0;
+    for (int32_t i = 0; i < kp / 4; i++) {
+        row[i] ^= 0x80808080u;
+        s = mote_s1_sad(row[i], s);
+    }
+    return s;
+}
+
+/* Bit words of a run of k binary weights from element first (bits past k
+ * are 0, i.e. masked out); returns the set bits. */
+static inline int32_t mote_s1_pack_row(uint32_t *dst, const uint8_t *w, size_t first, int32_t k)
+{
+    int32_t set = 0;
+    for (int32_t i = 0; i < (k + 31) / 32; i++) dst[i] = 0;
+    for (int32_t i = 0; i < k; i++)
+        if (mote_s1_at(w, first + (size_t)i) > 0) {
+            dst[i >> 5] |= 1u << (i & 31);
+            set++;
+        }
+    return set;
+}
+
+#endif
