@@ -46,7 +46,7 @@ static inline void mote_s1_lanes(uint32_t v, uint32_t *even, uint32_t *odd)
 {
 #if MOTE_DSP && defined(__ARM_FEATURE_DSP)
     *even = __uxtab16(*even, v);
-    *odd = __uxtab16(*odd, __ror(v, 8));
+    *odd = __uxtab16(*odd, (v >> 8) | (v << 24)); /* UXTAB16 with ROR #8 */
 #else
     *even += v & 0x00FF00FFu;
     *odd += (v >> 8) & 0x00FF00FFu;
