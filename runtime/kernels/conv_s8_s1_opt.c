@@ -3,7 +3,8 @@
  * gathered into u bytes (s1_simd.h; outside the image u = zp + 128, whose
  * term is 0), then two output channels at a time: per 4 inputs one input
  * word, and per channel one table mask, one AND, one USADA8. No multiplies;
- * the output stage is the reference's.
+ * the output stage is the fast exact one (mote_requant_s8) when every
+ * channel's accumulator bound allows it, else the reference's.
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
  * s1_conv_hdr, one bias' per channel (bias + (off - 128)(2 n_set - k)), then
@@ -16,7 +17,7 @@
 #include "s1_simd.h"
 
 typedef struct {
-    int32_t k, words, kh, kw; /* the filter's data is not kept: its shape is here */
+    int32_t k, words, kh, kw, fast; /* the filter's data is not kept: its shape is here */
 } s1_conv_hdr;
 
 static size_t hdr_offset(int32_t channels)
@@ -46,6 +47,7 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
     h->words = words;
     h->kh = ft->dims[1];
     h->kw = ft->dims[2];
+    h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_conv_shift(n->data), oc, k);
     int32_t *bias = (int32_t *)(void *)(h + 1);
     uint32_t *w = (uint32_t *)(void *)(bias + oc);
     for (int32_t o = 0; o < oc; o++) {
@@ -58,11 +60,10 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int32_t c)
+static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int fast, int32_t c)
 {
-    const int32_t v = mote_add_sat(mote_mul_qm((int32_t)acc, mote_conv_mult(d)[c], mote_conv_shift(d)[c]),
-                                   d->output_offset);
-    return (int8_t)mote_clamp_i32(v, d->act_min, d->act_max);
+    return mote_s1_out(acc, fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
+                       d->act_max);
 }
 
 void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
@@ -102,10 +103,10 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                 for (; c + 2 <= oc; c += 2) {
                     uint32_t sa, sb;
                     mote_s1_dot2(u, w + (size_t)c * (size_t)words, w + (size_t)(c + 1) * (size_t)words, words, &sa, &sb);
-                    y[c] = chan_out((uint32_t)bias[c] + 2u * sa - all, d, c);
-                    y[c + 1] = chan_out((uint32_t)bias[c + 1] + 2u * sb - all, d, c + 1);
+                    y[c] = chan_out((uint32_t)bias[c] + 2u * sa - all, d, h->fast, c);
+                    y[c + 1] = chan_out((uint32_t)bias[c + 1] + 2u * sb - all, d, h->fast, c + 1);
                 }
-                if (c < oc) y[c] = chan_out((uint32_t)bias[c] + 2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, d, c);
+                if (c < oc) y[c] = chan_out((uint32_t)bias[c] + 2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, d, h->fast, c);
                 y += oc;
             }
 }

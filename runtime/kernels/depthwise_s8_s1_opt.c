@@ -4,8 +4,10 @@
  * weight bits of the 4 channels pick a table mask, and the masked bytes and
  * all bytes go into 16-bit lanes (UXTAB16), so per tap and 4 channels one
  * load, one EOR, one mask, one AND and 4 UXTAB16: no multiplies. Then
- * acc = bias' + 2 S_set - S_all per channel and the reference's output stage.
+ * acc = bias' + 2 S_set - S_all per channel and the fast exact output stage
+ * (mote_requant_s8) when the accumulator bounds allow, else the reference's.
  * Channels past the last multiple of 4 take the same sums one at a time.
+ * Scratch: the window's input offsets of the current pixel (4 bytes a tap).
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
  * s1_dw_hdr, one bias' per channel (bias + (off - 128)(2 n_set - taps)),
@@ -17,7 +19,7 @@
 #include "s1_simd.h"
 
 typedef struct {
-    int32_t kh, kw, row, pad; /* row: bytes of bits per tap */
+    int32_t kh, kw, row, fast; /* row: bytes of bits per tap */
 } s1_dw_hdr;
 
 static size_t hdr_offset(int32_t channels)
@@ -44,6 +46,7 @@ mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const m
     h->kh = ft->dims[1];
     h->kw = ft->dims[2];
     h->row = row;
+    h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_conv_shift(n->data), oc, taps);
     int32_t *bias = (int32_t *)(void *)(h + 1);
     uint8_t *bits = (uint8_t *)(bias + oc);
     memset(bits, 0, (size_t)taps * (size_t)row);
@@ -57,15 +60,15 @@ mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const m
         const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0;
         bias[o] = (int32_t)(b + c * (2 * (int64_t)set - taps));
     }
+    n->scratch_bytes = 4u * (size_t)taps; /* the window's input offsets */
     n->eval = mote_depthwise_s8_s1_opt_eval;
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int32_t c)
+static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int fast, int32_t c)
 {
-    const int32_t v = mote_add_sat(mote_mul_qm((int32_t)acc, mote_conv_mult(d)[c], mote_conv_shift(d)[c]),
-                                   d->output_offset);
-    return (int8_t)mote_clamp_i32(v, d->act_min, d->act_max);
+    return mote_s1_out(acc, fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
+                       d->act_max);
 }
 
 void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
@@ -78,53 +81,49 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
     const int8_t *x = in->data;
     int8_t *y = out->data;
     const int32_t ih = in->dims[1], iw = in->dims[2], c = d->channels, kh = h->kh, kw = h->kw, row = h->row;
-    const int32_t oh = out->dims[1], ow = out->dims[2];
+    const int32_t taps = kh * kw, oh = out->dims[1], ow = out->dims[2];
     const int32_t sh = n->opts.stride_h, sw = n->opts.stride_w, dh = n->opts.dilation_h, dw = n->opts.dilation_w;
     const uint32_t zu = (uint32_t)(uint8_t)(-d->input_offset + 128); /* u of an input outside the image */
     const uint32_t fill = zu * 0x01010101u;
+    int32_t *off = n->scratch; /* per tap: the pixel's offset in the batch, -1 outside the image */
 
-    for (int32_t b = 0; b < in->dims[0]; b++)
+    for (int32_t b = 0; b < in->dims[0]; b++) {
+        const int8_t *xb = x + (size_t)b * (size_t)ih * (size_t)iw * (size_t)c;
         for (int32_t oy = 0; oy < oh; oy++)
             for (int32_t ox = 0; ox < ow; ox++, y += c) {
-                const int32_t y0 = oy * sh - d->pad_h, x0 = ox * sw - d->pad_w;
-                const int8_t *px = x + (size_t)b * (size_t)ih * (size_t)iw * (size_t)c;
+                for (int32_t fy = 0, i = 0; fy < kh; fy++) {
+                    const int32_t iy = oy * sh - d->pad_h + dh * fy;
+                    for (int32_t fx = 0; fx < kw; fx++, i++) {
+                        const int32_t ix = ox * sw - d->pad_w + dw * fx;
+                        off[i] = iy >= 0 && iy < ih && ix >= 0 && ix < iw ? (iy * iw + ix) * c : -1;
+                    }
+                }
                 int32_t ch = 0;
                 for (; ch + 4 <= c; ch += 4) {
                     uint32_t se = 0, so = 0, ae = 0, ao = 0;
                     const uint8_t *bp = bits + (ch >> 3);
-                    const int hi = (ch & 4) != 0;
-                    for (int32_t fy = 0; fy < kh; fy++) {
-                        const int32_t iy = y0 + dh * fy;
-                        for (int32_t fx = 0; fx < kw; fx++, bp += row) {
-                            const int32_t ix = x0 + dw * fx;
-                            uint32_t v = fill;
-                            if (iy >= 0 && iy < ih && ix >= 0 && ix < iw)
-                                v = mote_load_u32(px + ((size_t)iy * (size_t)iw + (size_t)ix) * (size_t)c + (size_t)ch) ^
-                                    0x80808080u;
-                            mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> (hi * 4)), &se, &so);
-                            mote_s1_lanes(v, &ae, &ao);
-                        }
+                    const uint32_t shift = (uint32_t)(ch & 4);
+                    const int8_t *xc = xb + ch;
+                    for (int32_t i = 0; i < taps; i++, bp += row) {
+                        const uint32_t v = off[i] >= 0 ? mote_load_u32(xc + off[i]) ^ 0x80808080u : fill;
+                        mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> shift), &se, &so);
+                        mote_s1_lanes(v, &ae, &ao);
                     }
-                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * (se & 0xFFFFu) - (ae & 0xFFFFu), d, ch);
-                    y[ch + 1] = chan_out((uint32_t)bias[ch + 1] + 2u * (so & 0xFFFFu) - (ao & 0xFFFFu), d, ch + 1);
-                    y[ch + 2] = chan_out((uint32_t)bias[ch + 2] + 2u * (se >> 16) - (ae >> 16), d, ch + 2);
-                    y[ch + 3] = chan_out((uint32_t)bias[ch + 3] + 2u * (so >> 16) - (ao >> 16), d, ch + 3);
+                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * (se & 0xFFFFu) - (ae & 0xFFFFu), d, h->fast, ch);
+                    y[ch + 1] = chan_out((uint32_t)bias[ch + 1] + 2u * (so & 0xFFFFu) - (ao & 0xFFFFu), d, h->fast, ch + 1);
+                    y[ch + 2] = chan_out((uint32_t)bias[ch + 2] + 2u * (se >> 16) - (ae >> 16), d, h->fast, ch + 2);
+                    y[ch + 3] = chan_out((uint32_t)bias[ch + 3] + 2u * (so >> 16) - (ao >> 16), d, h->fast, ch + 3);
                 }
                 for (; ch < c; ch++) { /* the same sums, one channel */
                     uint32_t s = 0, a = 0;
                     const uint8_t *bp = bits + (ch >> 3);
-                    for (int32_t fy = 0; fy < kh; fy++) {
-                        const int32_t iy = y0 + dh * fy;
-                        for (int32_t fx = 0; fx < kw; fx++, bp += row) {
-                            const int32_t ix = x0 + dw * fx;
-                            uint32_t v = zu;
-                            if (iy >= 0 && iy < ih && ix >= 0 && ix < iw)
-                                v = (uint32_t)(uint8_t)px[((size_t)iy * (size_t)iw + (size_t)ix) * (size_t)c + (size_t)ch] ^ 0x80u;
-                            a += v;
-                            s += (0u - ((*bp >> (ch & 7)) & 1u)) & v;
-                        }
+                    for (int32_t i = 0; i < taps; i++, bp += row) {
+                        const uint32_t v = off[i] >= 0 ? (uint32_t)(uint8_t)xb[off[i] + ch] ^ 0x80u : zu;
+                        a += v;
+                        s += (0u - ((*bp >> (ch & 7)) & 1u)) & v;
                     }
-                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * s - a, d, ch);
+                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * s - a, d, h->fast, ch);
                 }
             }
+    }
 }

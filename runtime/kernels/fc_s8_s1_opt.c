@@ -1,7 +1,8 @@
 /* FULLY_CONNECTED, int8 activations with binary weights, optimized: the
  * input row is turned once into u bytes (s1_simd.h), then two units at a
  * time: per 4 inputs one input word, and per unit one table mask, one AND,
- * one USADA8. No multiplies; the output stage is the reference's.
+ * one USADA8. No multiplies; the output stage is the fast exact one
+ * (mote_requant_s8) when every unit's accumulator bound allows it.
  *
  * Parameter block: mote_fc_params, multipliers, shifts, then (16-aligned)
  * s1_fc_hdr, one bias' per unit (bias + (off - 128)(2 n_set - depth)), then
@@ -11,7 +12,7 @@
 #include "s1_simd.h"
 
 typedef struct {
-    int32_t depth, words, pad0, pad1;
+    int32_t depth, words, fast, pad;
 } s1_fc_hdr;
 
 static size_t hdr_offset(int32_t units)
@@ -39,6 +40,7 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
     s1_fc_hdr *h = (s1_fc_hdr *)(void *)(blk + at);
     h->depth = depth;
     h->words = words;
+    h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_fc_ch_shift(p), units, depth);
     int32_t *bias = (int32_t *)(void *)(h + 1);
     uint32_t *w = (uint32_t *)(void *)(bias + units);
     for (int32_t o = 0; o < units; o++) {
@@ -51,11 +53,10 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
     return MOTE_OK;
 }
 
-static inline int8_t unit_out(uint32_t acc, const mote_fc_params *p, int32_t o)
+static inline int8_t unit_out(uint32_t acc, const mote_fc_params *p, int fast, int32_t o)
 {
-    const int32_t v = mote_add_sat(mote_mul_qm((int32_t)acc, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o]),
-                                   p->output_offset);
-    return (int8_t)mote_clamp_i32(v, p->act_min, p->act_max);
+    return mote_s1_out(acc, fast, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o], p->output_offset, p->act_min,
+                       p->act_max);
 }
 
 void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
@@ -78,9 +79,9 @@ void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
         for (; o + 2 <= units; o += 2) {
             uint32_t sa, sb;
             mote_s1_dot2(u, w + (size_t)o * (size_t)words, w + (size_t)(o + 1) * (size_t)words, words, &sa, &sb);
-            y[o] = unit_out((uint32_t)bias[o] + 2u * sa - all, p, o);
-            y[o + 1] = unit_out((uint32_t)bias[o + 1] + 2u * sb - all, p, o + 1);
+            y[o] = unit_out((uint32_t)bias[o] + 2u * sa - all, p, h->fast, o);
+            y[o + 1] = unit_out((uint32_t)bias[o + 1] + 2u * sb - all, p, h->fast, o + 1);
         }
-        if (o < units) y[o] = unit_out((uint32_t)bias[o] + 2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, p, o);
+        if (o < units) y[o] = unit_out((uint32_t)bias[o] + 2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, p, h->fast, o);
     }
 }

@@ -62,33 +62,85 @@ static inline int mote_s1_little_endian(void)
     return b == 1u;
 }
 
+/* One bit word (32 inputs) of one channel: 8 steps of mask, AND, USADA8
+ * (written out so every shift is a constant: UBFX on Arm). */
+static inline uint32_t mote_s1_word(const uint32_t *u, uint32_t b, uint32_t s)
+{
+    s = mote_s1_sad(u[0] & mote_s1_mask(b), s);
+    s = mote_s1_sad(u[1] & mote_s1_mask(b >> 4), s);
+    s = mote_s1_sad(u[2] & mote_s1_mask(b >> 8), s);
+    s = mote_s1_sad(u[3] & mote_s1_mask(b >> 12), s);
+    s = mote_s1_sad(u[4] & mote_s1_mask(b >> 16), s);
+    s = mote_s1_sad(u[5] & mote_s1_mask(b >> 20), s);
+    s = mote_s1_sad(u[6] & mote_s1_mask(b >> 24), s);
+    return mote_s1_sad(u[7] & mote_s1_mask(b >> 28), s);
+}
+
 /* S_set of one channel: words bit words (32 inputs each) against the input
  * bytes u (8 words per bit word). */
 static inline uint32_t mote_s1_dot(const uint32_t *u, const uint32_t *w, int32_t words)
 {
     uint32_t s = 0;
-    for (int32_t m = 0; m < words; m++, u += 8) {
-        const uint32_t b = w[m];
-        for (int j = 0; j < 8; j++) s = mote_s1_sad(u[j] & mote_s1_mask(b >> (4 * j)), s);
-    }
+    for (int32_t m = 0; m < words; m++, u += 8) s = mote_s1_word(u, w[m], s);
     return s;
 }
 
-/* S_set of two channels at once (the input words loaded once). */
+/* One input word against two channels' nibbles (the word loaded once). */
+#define MOTE_S1_STEP2(i, sh)                                                                                    \
+    do {                                                                                                       \
+        const uint32_t x_ = u[i];                                                                              \
+        a = mote_s1_sad(x_ & mote_s1_mask(ba >> (sh)), a);                                                     \
+        b = mote_s1_sad(x_ & mote_s1_mask(bb >> (sh)), b);                                                     \
+    } while (0)
+
+/* S_set of two channels at once (each input word loaded once). */
 static inline void mote_s1_dot2(const uint32_t *u, const uint32_t *wa, const uint32_t *wb, int32_t words,
                                 uint32_t *sa, uint32_t *sb)
 {
     uint32_t a = 0, b = 0;
     for (int32_t m = 0; m < words; m++, u += 8) {
         const uint32_t ba = wa[m], bb = wb[m];
-        for (int j = 0; j < 8; j++) {
-            const uint32_t x = u[j];
-            a = mote_s1_sad(x & mote_s1_mask(ba >> (4 * j)), a);
-            b = mote_s1_sad(x & mote_s1_mask(bb >> (4 * j)), b);
-        }
+        MOTE_S1_STEP2(0, 0);
+        MOTE_S1_STEP2(1, 4);
+        MOTE_S1_STEP2(2, 8);
+        MOTE_S1_STEP2(3, 12);
+        MOTE_S1_STEP2(4, 16);
+        MOTE_S1_STEP2(5, 20);
+        MOTE_S1_STEP2(6, 24);
+        MOTE_S1_STEP2(7, 28);
     }
     *sa = a;
     *sb = b;
+}
+#undef MOTE_S1_STEP2
+
+/* May the fast output stage (mote_requant_s8) stand for the reference one
+ * on every channel? The accumulator is bias + a sum of n terms s (x + off),
+ * each within +-255. Binary layers' multipliers (input scale x alpha /
+ * output scale) are often above 1/2, a left shift: the accumulator is then
+ * shifted first, exact while the shifted value stays below 2^30 (the
+ * reference shifts the same way), and takes the stage with shift 0. */
+static inline int mote_s1_fast_ok(const int32_t *bias, const int32_t *shift, int32_t channels, int64_t n)
+{
+    for (int32_t c = 0; c < channels; c++) {
+        const int64_t b = bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0;
+        const int64_t lim = shift[c] > 30 ? 0 : shift[c] > 0 ? (int64_t)1 << (30 - shift[c]) : mote_requant_limit(shift[c]);
+        if (b + 255 * n >= lim) return 0;
+    }
+    return 1;
+}
+
+/* The output stage of one accumulator: fast when mote_s1_fast_ok said so. */
+static inline int8_t mote_s1_out(uint32_t acc, int fast, int32_t mult, int32_t shift, int32_t out_offset,
+                                 int32_t act_min, int32_t act_max)
+{
+    if (!fast) return (int8_t)mote_requant_ref((int32_t)acc, mult, shift, out_offset, act_min, act_max);
+    if (shift > 0) {
+        acc <<= shift;
+        shift = 0;
+    }
+    return (int8_t)mote_requant_s8((int32_t)acc, mult, mote_requant_round(shift), mote_requant_rshift(shift),
+                                   out_offset, act_min, act_max);
 }
 
 /* Turns kp int8 bytes (kp a multiple of 32, zeros as 0x80 past the inputs)
