@@ -7,7 +7,8 @@
  * channel's accumulator bound allows it, else the reference's.
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
- * s1_conv_hdr, one bias' per channel (bias + (off - 128)(2 n_set - k)), then
+ * s1_conv_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set - k),
+ * output stage), then
  * per channel its bit words (k = kh kw ic padded to 32). Scratch: the
  * window's u row (kp bytes). */
 #include <string.h>
@@ -40,7 +41,8 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
         if (b + r > INT32_MAX || b - r < INT32_MIN) return MOTE_OK;
     }
     const size_t at = hdr_offset(oc);
-    uint8_t *blk = mote_node_data_grow(ctx, n, at + sizeof(s1_conv_hdr) + 4u * (size_t)oc * (1u + (size_t)words));
+    uint8_t *blk =
+        mote_node_data_grow(ctx, n, at + sizeof(s1_conv_hdr) + (sizeof(mote_s1_chan) + 4u * (size_t)words) * (size_t)oc);
     if (!blk) return MOTE_ERR_ARENA;
     s1_conv_hdr *h = (s1_conv_hdr *)(void *)(blk + at);
     h->k = k;
@@ -48,21 +50,22 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
     h->kh = ft->dims[1];
     h->kw = ft->dims[2];
     h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_conv_shift(n->data), oc, k);
-    int32_t *bias = (int32_t *)(void *)(h + 1);
-    uint32_t *w = (uint32_t *)(void *)(bias + oc);
+    mote_s1_chan *ch = (mote_s1_chan *)(void *)(h + 1);
+    uint32_t *w = (uint32_t *)(void *)(ch + oc);
+    d = n->data; /* the block moved */
     for (int32_t o = 0; o < oc; o++) {
         const int32_t set = mote_s1_pack_row(w + (size_t)o * (size_t)words, ft->data, (size_t)o * (size_t)k, k);
         const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0;
-        bias[o] = (int32_t)(b + c * (2 * (int64_t)set - k));
+        ch[o] = mote_s1_chan_make(b + c * (2 * (int64_t)set - k), mote_conv_mult(d)[o], mote_conv_shift(d)[o]);
     }
     n->scratch_bytes = 32u * (size_t)words;
     n->eval = mote_conv_s8_s1_opt_eval;
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int fast, int32_t c)
+static inline int8_t chan_out(uint32_t dot, const mote_s1_chan *ch, const mote_conv_data *d, int fast, int32_t c)
 {
-    return mote_s1_out(acc, fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
+    return mote_s1_out(dot, &ch[c], fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
                        d->act_max);
 }
 
@@ -70,8 +73,8 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_conv_data *d = n->data;
     const s1_conv_hdr *h = (const s1_conv_hdr *)(const void *)((const uint8_t *)d + hdr_offset(d->channels));
-    const int32_t *bias = (const int32_t *)(const void *)(h + 1);
-    const uint32_t *w = (const uint32_t *)(const void *)(bias + d->channels);
+    const mote_s1_chan *ch = (const mote_s1_chan *)(const void *)(h + 1);
+    const uint32_t *w = (const uint32_t *)(const void *)(ch + d->channels);
     const mote_tensor *in = mote_in(n, t, 0), *out = mote_out(n, t, 0);
     const int8_t *x = in->data;
     int8_t *y = out->data;
@@ -103,10 +106,10 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                 for (; c + 2 <= oc; c += 2) {
                     uint32_t sa, sb;
                     mote_s1_dot2(u, w + (size_t)c * (size_t)words, w + (size_t)(c + 1) * (size_t)words, words, &sa, &sb);
-                    y[c] = chan_out((uint32_t)bias[c] + 2u * sa - all, d, h->fast, c);
-                    y[c + 1] = chan_out((uint32_t)bias[c + 1] + 2u * sb - all, d, h->fast, c + 1);
+                    y[c] = chan_out(2u * sa - all, ch, d, h->fast, c);
+                    y[c + 1] = chan_out(2u * sb - all, ch, d, h->fast, c + 1);
                 }
-                if (c < oc) y[c] = chan_out((uint32_t)bias[c] + 2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, d, h->fast, c);
+                if (c < oc) y[c] = chan_out(2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, ch, d, h->fast, c);
                 y += oc;
             }
 }

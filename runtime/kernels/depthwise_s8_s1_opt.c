@@ -10,7 +10,8 @@
  * Scratch: the window's input offsets of the current pixel (4 bytes a tap).
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
- * s1_dw_hdr, one bias' per channel (bias + (off - 128)(2 n_set - taps)),
+ * s1_dw_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set - taps),
+ * output stage),
  * then per tap the channels' bits (channel c: bit c % 8 of byte c / 8). */
 #include <string.h>
 
@@ -40,15 +41,17 @@ mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const m
         if (b + r > INT32_MAX || b - r < INT32_MIN) return MOTE_OK;
     }
     const size_t at = hdr_offset(oc);
-    uint8_t *blk = mote_node_data_grow(ctx, n, at + sizeof(s1_dw_hdr) + 4u * (size_t)oc + (size_t)taps * (size_t)row);
+    uint8_t *blk = mote_node_data_grow(ctx, n, at + sizeof(s1_dw_hdr) + sizeof(mote_s1_chan) * (size_t)oc +
+                                                   (size_t)taps * (size_t)row);
     if (!blk) return MOTE_ERR_ARENA;
     s1_dw_hdr *h = (s1_dw_hdr *)(void *)(blk + at);
     h->kh = ft->dims[1];
     h->kw = ft->dims[2];
     h->row = row;
     h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_conv_shift(n->data), oc, taps);
-    int32_t *bias = (int32_t *)(void *)(h + 1);
-    uint8_t *bits = (uint8_t *)(bias + oc);
+    mote_s1_chan *cs = (mote_s1_chan *)(void *)(h + 1);
+    uint8_t *bits = (uint8_t *)(cs + oc);
+    d = n->data; /* the block moved */
     memset(bits, 0, (size_t)taps * (size_t)row);
     for (int32_t o = 0; o < oc; o++) {
         int32_t set = 0;
@@ -58,16 +61,16 @@ mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const m
                 set++;
             }
         const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0;
-        bias[o] = (int32_t)(b + c * (2 * (int64_t)set - taps));
+        cs[o] = mote_s1_chan_make(b + c * (2 * (int64_t)set - taps), mote_conv_mult(d)[o], mote_conv_shift(d)[o]);
     }
     n->scratch_bytes = 4u * (size_t)taps; /* the window's input offsets */
     n->eval = mote_depthwise_s8_s1_opt_eval;
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t acc, const mote_conv_data *d, int fast, int32_t c)
+static inline int8_t chan_out(uint32_t dot, const mote_s1_chan *cs, const mote_conv_data *d, int fast, int32_t c)
 {
-    return mote_s1_out(acc, fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
+    return mote_s1_out(dot, &cs[c], fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
                        d->act_max);
 }
 
@@ -75,8 +78,8 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_conv_data *d = n->data;
     const s1_dw_hdr *h = (const s1_dw_hdr *)(const void *)((const uint8_t *)d + hdr_offset(d->channels));
-    const int32_t *bias = (const int32_t *)(const void *)(h + 1);
-    const uint8_t *bits = (const uint8_t *)(bias + d->channels);
+    const mote_s1_chan *cs = (const mote_s1_chan *)(const void *)(h + 1);
+    const uint8_t *bits = (const uint8_t *)(cs + d->channels);
     const mote_tensor *in = mote_in(n, t, 0), *out = mote_out(n, t, 0);
     const int8_t *x = in->data;
     int8_t *y = out->data;
@@ -109,10 +112,10 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                         mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> shift), &se, &so);
                         mote_s1_lanes(v, &ae, &ao);
                     }
-                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * (se & 0xFFFFu) - (ae & 0xFFFFu), d, h->fast, ch);
-                    y[ch + 1] = chan_out((uint32_t)bias[ch + 1] + 2u * (so & 0xFFFFu) - (ao & 0xFFFFu), d, h->fast, ch + 1);
-                    y[ch + 2] = chan_out((uint32_t)bias[ch + 2] + 2u * (se >> 16) - (ae >> 16), d, h->fast, ch + 2);
-                    y[ch + 3] = chan_out((uint32_t)bias[ch + 3] + 2u * (so >> 16) - (ao >> 16), d, h->fast, ch + 3);
+                    y[ch] = chan_out(2u * (se & 0xFFFFu) - (ae & 0xFFFFu), cs, d, h->fast, ch);
+                    y[ch + 1] = chan_out(2u * (so & 0xFFFFu) - (ao & 0xFFFFu), cs, d, h->fast, ch + 1);
+                    y[ch + 2] = chan_out(2u * (se >> 16) - (ae >> 16), cs, d, h->fast, ch + 2);
+                    y[ch + 3] = chan_out(2u * (so >> 16) - (ao >> 16), cs, d, h->fast, ch + 3);
                 }
                 for (; ch < c; ch++) { /* the same sums, one channel */
                     uint32_t s = 0, a = 0;
@@ -122,7 +125,7 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                         a += v;
                         s += (0u - ((*bp >> (ch & 7)) & 1u)) & v;
                     }
-                    y[ch] = chan_out((uint32_t)bias[ch] + 2u * s - a, d, h->fast, ch);
+                    y[ch] = chan_out(2u * s - a, cs, d, h->fast, ch);
                 }
             }
     }

@@ -5,7 +5,8 @@
  * (mote_requant_s8) when every unit's accumulator bound allows it.
  *
  * Parameter block: mote_fc_params, multipliers, shifts, then (16-aligned)
- * s1_fc_hdr, one bias' per unit (bias + (off - 128)(2 n_set - depth)), then
+ * s1_fc_hdr, one mote_s1_chan per unit (bias' = bias + (off - 128)(2 n_set - depth),
+ * output stage), then
  * per unit its bit words (depth padded to 32). Scratch: the u row (kp bytes). */
 #include "fc_pool_common.h"
 #include "mote/quant.h"
@@ -33,7 +34,7 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
         if (b + r > INT32_MAX || b - r < INT32_MIN) return MOTE_OK;
     }
     const size_t at = hdr_offset(units);
-    const size_t bytes = sizeof(s1_fc_hdr) + 4u * (size_t)units * (1u + (size_t)words);
+    const size_t bytes = sizeof(s1_fc_hdr) + (sizeof(mote_s1_chan) + 4u * (size_t)words) * (size_t)units;
     uint8_t *blk = mote_node_data_grow(ctx, n, at + bytes);
     if (!blk) return MOTE_ERR_ARENA;
     p = (const mote_fc_params *)(const void *)blk; /* the block moved */
@@ -41,30 +42,31 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
     h->depth = depth;
     h->words = words;
     h->fast = mote_s1_fast_ok(bt ? (const int32_t *)bt->data : NULL, mote_fc_ch_shift(p), units, depth);
-    int32_t *bias = (int32_t *)(void *)(h + 1);
-    uint32_t *w = (uint32_t *)(void *)(bias + units);
+    mote_s1_chan *ch = (mote_s1_chan *)(void *)(h + 1);
+    uint32_t *w = (uint32_t *)(void *)(ch + units);
     for (int32_t o = 0; o < units; o++) {
         const int32_t set = mote_s1_pack_row(w + (size_t)o * (size_t)words, wt->data, (size_t)o * (size_t)depth, depth);
         const int64_t b = bt ? ((const int32_t *)bt->data)[o] : 0;
-        bias[o] = (int32_t)(b + c * (2 * (int64_t)set - depth));
+        ch[o] = mote_s1_chan_make(b + c * (2 * (int64_t)set - depth), mote_fc_ch_multiplier(p)[o],
+                                  mote_fc_ch_shift(p)[o]);
     }
     n->scratch_bytes = 32u * (size_t)words;
     n->eval = mote_fc_s8_s1_opt_eval;
     return MOTE_OK;
 }
 
-static inline int8_t unit_out(uint32_t acc, const mote_fc_params *p, int fast, int32_t o)
+static inline int8_t unit_out(uint32_t dot, const mote_s1_chan *ch, const mote_fc_params *p, int fast, int32_t o)
 {
-    return mote_s1_out(acc, fast, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o], p->output_offset, p->act_min,
-                       p->act_max);
+    return mote_s1_out(dot, &ch[o], fast, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o], p->output_offset,
+                       p->act_min, p->act_max);
 }
 
 void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
     const mote_fc_params *p = n->data;
     const s1_fc_hdr *h = (const s1_fc_hdr *)(const void *)((const uint8_t *)p + hdr_offset(p->units));
-    const int32_t *bias = (const int32_t *)(const void *)(h + 1);
-    const uint32_t *w = (const uint32_t *)(const void *)(bias + p->units);
+    const mote_s1_chan *ch = (const mote_s1_chan *)(const void *)(h + 1);
+    const uint32_t *w = (const uint32_t *)(const void *)(ch + p->units);
     const int8_t *in = mote_in(n, t, 0)->data;
     int8_t *out = mote_out(n, t, 0)->data;
     uint32_t *u = n->scratch;
@@ -79,9 +81,9 @@ void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
         for (; o + 2 <= units; o += 2) {
             uint32_t sa, sb;
             mote_s1_dot2(u, w + (size_t)o * (size_t)words, w + (size_t)(o + 1) * (size_t)words, words, &sa, &sb);
-            y[o] = unit_out((uint32_t)bias[o] + 2u * sa - all, p, h->fast, o);
-            y[o + 1] = unit_out((uint32_t)bias[o + 1] + 2u * sb - all, p, h->fast, o + 1);
+            y[o] = unit_out(2u * sa - all, ch, p, h->fast, o);
+            y[o + 1] = unit_out(2u * sb - all, ch, p, h->fast, o + 1);
         }
-        if (o < units) y[o] = unit_out((uint32_t)bias[o] + 2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, p, h->fast, o);
+        if (o < units) y[o] = unit_out(2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, ch, p, h->fast, o);
     }
 }
