@@ -4,8 +4,11 @@
  * the sign of the int8 weight and its scale the channel's mean |w|, each
  * bias keeps its real value on scale input * alpha; the reference kernels,
  * the multiply-free optimized ones and the x86 choice give the same bytes
- * on every golden input. Also: the first and last layers kept (keep_ends),
- * a float32 filter, an int4 or binary filter not converted again. */
+ * on every golden input. Also: the .mote loader (binary filters kept in the
+ * file by the reference kernels: same bytes as the host; a wrong byte count
+ * or a non-constant binary tensor refused), the first and last layers kept
+ * (keep_ends), a float32 filter, an int4 or binary filter not converted again. */
+#define _POSIX_C_SOURCE 200809L /* posix_memalign */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/compiled.h"
 #include "backend/tflite_write.h"
 #include "host_model.h"
 #include "mote/kernel.h"
+#include "mote/mote_file.h"
 #include "import/import.h"
 #include "ir/build.h"
 #include "quant/lowbit.h"
@@ -146,6 +151,82 @@ static void test_kws(void **state)
     for (int k = 0; k < 3; k++) free(out[k]), mote_host_model_free(hm[k]);
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void wr32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Load f (len bytes, CRC refreshed) into a fresh arena; the status. */
+static mote_file_status load_mote(uint8_t *f, size_t len, uint8_t **arena, mote_model *m)
+{
+    wr32(f + 12, mote_crc32(0, f + 16, rd32(f + 8) - 16u));
+    size_t bytes = 0;
+    if (mote_file_arena_bytes(f, len, &bytes) != MOTE_FILE_OK) return MOTE_FILE_ERR_CORRUPT;
+    free(*arena);
+    *arena = NULL;
+    assert_int_equal(posix_memalign((void **)arena, 16, bytes ? bytes : 1), 0);
+    int32_t ei = -2;
+    return mote_file_load(f, len, *arena, bytes, m, &ei);
+}
+
+/* KWS all binary as a .mote file for the reference kernels (the binary
+ * filters stored in the file): the interpreter gives the host's bytes on the
+ * golden inputs; a binary tensor record whose byte count is not ceil(n/8),
+ * or that is not constant, is refused. */
+static void test_mote_file(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    mote_ir_graph *g = load("kws_int8");
+    assert_int_equal(mote_lowbit_all(g, 1, NULL, err, sizeof err), 0);
+    mote_host_model *hm = mote_host_model_new_isa(g, "kws_int8", MOTE_ISA_REFERENCE, err, sizeof err);
+    if (!hm) fail_msg("%s", err);
+    uint8_t *orig = NULL, *f = NULL, *arena = NULL;
+    size_t len = 0;
+    assert_int_equal(mote_write_mote(hm, &orig, &len, err, sizeof err), 0);
+    assert_int_equal(posix_memalign((void **)&f, 16, len), 0);
+    memcpy(f, orig, len);
+    mote_model m;
+    assert_int_equal(load_mote(f, len, &arena, &m), MOTE_FILE_OK);
+    int binary = 0;
+    for (int32_t i = 0; i < m.n_tensors; i++) binary += m.tensors[i].type == MOTE_I1;
+    assert_int_equal(binary, 10);
+    const size_t ib = mote_host_input_bytes(hm), ob = mote_host_output_bytes(hm);
+    uint8_t *in = malloc(ib), *want = malloc(ob);
+    for (int v = 0; v < 5; v++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/golden/kws_int8/in_%02d.bin", MOTE_SHARED_DIR, v);
+        FILE *fp = fopen(path, "rb");
+        assert_non_null(fp);
+        assert_int_equal(fread(in, 1, ib, fp), ib);
+        fclose(fp);
+        mote_host_run(hm, in, want);
+        mote_tensor *ti = &m.tensors[m.inputs[0]];
+        assert_int_equal(ti->bytes, ib);
+        memcpy(ti->data, in, ib);
+        mote_invoke(&m);
+        assert_memory_equal(m.tensors[m.outputs[0]].data, want, ob);
+    }
+    /* the first binary tensor's record: bytes one more, then flags without const */
+    const uint32_t trecs = rd32(f + 40);
+    int32_t b = -1;
+    for (int32_t i = 0; i < m.n_tensors && b < 0; i++)
+        if (m.tensors[i].type == MOTE_I1) b = i;
+    uint8_t *r = f + trecs + 40u * (uint32_t)b;
+    assert_int_equal(r[0], MOTE_I1);
+    wr32(r + 28, rd32(r + 28) + 1);
+    assert_int_equal(load_mote(f, len, &arena, &m), MOTE_FILE_ERR_CORRUPT);
+    memcpy(f, orig, len);
+    r[2] &= (uint8_t)~MOTE_TENSOR_CONST;
+    assert_int_equal(load_mote(f, len, &arena, &m), MOTE_FILE_ERR_CORRUPT);
+    free(in), free(want), free(orig), free(f), free(arena);
+    mote_host_model_free(hm);
+}
+
 /* keep_ends: the first and the last weight layers stay int8, the rest binary;
  * converted layers are not converted again (int4 or binary). */
 static void test_keep_ends(void **state)
@@ -235,6 +316,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kws),
+        cmocka_unit_test(test_mote_file),
         cmocka_unit_test(test_keep_ends),
         cmocka_unit_test(test_float_filter),
     };
