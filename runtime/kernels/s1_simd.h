@@ -130,18 +130,20 @@ static inline int mote_s1_fast_ok(const int32_t *bias, const int32_t *shift, int
     return 1;
 }
 
-/* One channel as the optimized kernels keep it: bias' and, for the fast
- * output stage, the accumulator's left shift and mote_requant_s8's terms
- * (all computed at compile time: no branch per output). */
+/* One channel as the optimized kernels keep it (12 bytes: flash is what
+ * binary weights are for): bias' and, for the fast output stage, the
+ * multiplier, the accumulator's left shift and mote_requant_s8's right shift
+ * (its rounding term 2^(rshift - 1) is one shift at run time). */
 typedef struct {
-    int32_t bias, mult, round, rshift, lshift;
+    int32_t bias, mult;
+    uint8_t lshift, rshift, pad[2];
 } mote_s1_chan;
 
 static inline mote_s1_chan mote_s1_chan_make(int64_t bias, int32_t mult, int32_t shift)
 {
     /* shifts the fast stage cannot take (mote_s1_fast_ok refuses them) get harmless terms */
     const int32_t l = shift > 0 && shift <= 30 ? shift : 0, r = shift < 0 && shift >= -30 ? shift : 0;
-    return (mote_s1_chan){(int32_t)bias, mult, mote_requant_round(r), mote_requant_rshift(r), l};
+    return (mote_s1_chan){(int32_t)bias, mult, (uint8_t)l, (uint8_t)mote_requant_rshift(r), {0, 0}};
 }
 
 /* Output of one channel: dot = 2 S_set - S_all; fast when mote_s1_fast_ok
@@ -151,8 +153,8 @@ static inline int8_t mote_s1_out(uint32_t dot, const mote_s1_chan *c, int fast, 
 {
     const uint32_t acc = (uint32_t)c->bias + dot;
     if (!fast) return (int8_t)mote_requant_ref((int32_t)acc, mult, shift, out_offset, act_min, act_max);
-    return (int8_t)mote_requant_s8((int32_t)(acc << c->lshift), c->mult, c->round, c->rshift, out_offset, act_min,
-                                   act_max);
+    return (int8_t)mote_requant_s8((int32_t)(acc << c->lshift), c->mult, (int32_t)(1u << (c->rshift - 1u)), c->rshift,
+                                   out_offset, act_min, act_max);
 }
 
 /* Turns kp int8 bytes (kp a multiple of 32, zeros as 0x80 past the inputs)
