@@ -27,7 +27,7 @@ static int32_t rnd(int32_t lo, int32_t hi)
 }
 
 static _Alignas(16) uint8_t arena[1 << 18], scratch[1 << 16];
-static _Alignas(16) int8_t x[1 << 14], w8[1 << 16], y_twin[1 << 15], y_ref[1 << 15], y_opt[1 << 15];
+static _Alignas(16) int8_t x[1 << 15], w8[1 << 16], y_twin[1 << 15], y_ref[1 << 15], y_opt[1 << 15];
 static _Alignas(16) uint8_t w1[1 << 13];
 static int32_t bias[512], zps[512];
 static float scales[512];
@@ -183,6 +183,7 @@ static int conv_case(int depthwise, int rep)
     tensor(&c.t[2], bias, MOTE_I32, 1, db);
     tensor(&c.t[3], y_ref, MOTE_I8, 4, dout);
     c.t[1].flags = c.t[2].flags = MOTE_TENSOR_CONST;
+    assert_true(c.t[0].bytes <= sizeof x && c.t[3].bytes <= sizeof y_ref && (size_t)mote_tensor_elems(&c.t[1]) <= sizeof w8);
     inputs(c.t[0].bytes);
     weights(mote_tensor_elems(&c.t[1]));
     /* now and then biases too large for the fast output stage: the opt kernels keep the reference one */
