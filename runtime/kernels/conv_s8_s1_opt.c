@@ -63,11 +63,6 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t dot, const mote_s1_chan *ch, const mote_conv_data *d, int fast, int32_t c)
-{
-    return mote_s1_out(dot, &ch[c], fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
-                       d->act_max);
-}
 
 void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
@@ -83,6 +78,7 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
     const int32_t oh = out->dims[1], ow = out->dims[2];
     const int32_t sh = n->opts.stride_h, sw = n->opts.stride_w, dh = n->opts.dilation_h, dw = n->opts.dilation_w;
     const int zp = -d->input_offset;
+    const mote_s1_stage st = {h->fast, d->output_offset, d->act_min, d->act_max, mote_conv_mult(d), mote_conv_shift(d)};
     uint32_t *u = n->scratch;
     uint8_t *row = (uint8_t *)u;
 
@@ -106,10 +102,10 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                 for (; c + 2 <= oc; c += 2) {
                     uint32_t sa, sb;
                     mote_s1_dot2(u, w + (size_t)c * (size_t)words, w + (size_t)(c + 1) * (size_t)words, words, &sa, &sb);
-                    y[c] = chan_out(2u * sa - all, ch, d, h->fast, c);
-                    y[c + 1] = chan_out(2u * sb - all, ch, d, h->fast, c + 1);
+                    y[c] = mote_s1_out(2u * sa - all, &ch[c], st, c);
+                    y[c + 1] = mote_s1_out(2u * sb - all, &ch[c + 1], st, c + 1);
                 }
-                if (c < oc) y[c] = chan_out(2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, ch, d, h->fast, c);
+                if (c < oc) y[c] = mote_s1_out(2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, &ch[c], st, c);
                 y += oc;
             }
 }

@@ -68,11 +68,6 @@ mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const m
     return MOTE_OK;
 }
 
-static inline int8_t chan_out(uint32_t dot, const mote_s1_chan *cs, const mote_conv_data *d, int fast, int32_t c)
-{
-    return mote_s1_out(dot, &cs[c], fast, mote_conv_mult(d)[c], mote_conv_shift(d)[c], d->output_offset, d->act_min,
-                       d->act_max);
-}
 
 void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
@@ -88,17 +83,20 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
     const int32_t sh = n->opts.stride_h, sw = n->opts.stride_w, dh = n->opts.dilation_h, dw = n->opts.dilation_w;
     const uint32_t zu = (uint32_t)(uint8_t)(-d->input_offset + 128); /* u of an input outside the image */
     const uint32_t fill = zu * 0x01010101u;
+    const mote_s1_stage st = {h->fast, d->output_offset, d->act_min, d->act_max, mote_conv_mult(d), mote_conv_shift(d)};
     int32_t *off = n->scratch; /* per tap: the pixel's offset in the batch, -1 outside the image */
 
     for (int32_t b = 0; b < in->dims[0]; b++) {
         const int8_t *xb = x + (size_t)b * (size_t)ih * (size_t)iw * (size_t)c;
         for (int32_t oy = 0; oy < oh; oy++)
             for (int32_t ox = 0; ox < ow; ox++, y += c) {
+                int inside = 1; /* every tap in the image: the loop below needs no test */
                 for (int32_t fy = 0, i = 0; fy < kh; fy++) {
                     const int32_t iy = oy * sh - d->pad_h + dh * fy;
                     for (int32_t fx = 0; fx < kw; fx++, i++) {
                         const int32_t ix = ox * sw - d->pad_w + dw * fx;
                         off[i] = iy >= 0 && iy < ih && ix >= 0 && ix < iw ? (iy * iw + ix) * c : -1;
+                        inside &= off[i] >= 0;
                     }
                 }
                 int32_t ch = 0;
@@ -107,15 +105,23 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                     const uint8_t *bp = bits + (ch >> 3);
                     const uint32_t shift = (uint32_t)(ch & 4);
                     const int8_t *xc = xb + ch;
-                    for (int32_t i = 0; i < taps; i++, bp += row) {
-                        const uint32_t v = off[i] >= 0 ? mote_load_u32(xc + off[i]) ^ 0x80808080u : fill;
-                        mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> shift), &se, &so);
-                        mote_s1_lanes(v, &ae, &ao);
+                    if (inside) {
+                        for (int32_t i = 0; i < taps; i++, bp += row) {
+                            const uint32_t v = mote_load_u32(xc + off[i]) ^ 0x80808080u;
+                            mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> shift), &se, &so);
+                            mote_s1_lanes(v, &ae, &ao);
+                        }
+                    } else {
+                        for (int32_t i = 0; i < taps; i++, bp += row) {
+                            const uint32_t v = off[i] >= 0 ? mote_load_u32(xc + off[i]) ^ 0x80808080u : fill;
+                            mote_s1_lanes(v & mote_s1_mask((uint32_t)*bp >> shift), &se, &so);
+                            mote_s1_lanes(v, &ae, &ao);
+                        }
                     }
-                    y[ch] = chan_out(2u * (se & 0xFFFFu) - (ae & 0xFFFFu), cs, d, h->fast, ch);
-                    y[ch + 1] = chan_out(2u * (so & 0xFFFFu) - (ao & 0xFFFFu), cs, d, h->fast, ch + 1);
-                    y[ch + 2] = chan_out(2u * (se >> 16) - (ae >> 16), cs, d, h->fast, ch + 2);
-                    y[ch + 3] = chan_out(2u * (so >> 16) - (ao >> 16), cs, d, h->fast, ch + 3);
+                    y[ch] = mote_s1_out(2u * (se & 0xFFFFu) - (ae & 0xFFFFu), &cs[ch], st, ch);
+                    y[ch + 1] = mote_s1_out(2u * (so & 0xFFFFu) - (ao & 0xFFFFu), &cs[ch + 1], st, ch + 1);
+                    y[ch + 2] = mote_s1_out(2u * (se >> 16) - (ae >> 16), &cs[ch + 2], st, ch + 2);
+                    y[ch + 3] = mote_s1_out(2u * (so >> 16) - (ao >> 16), &cs[ch + 3], st, ch + 3);
                 }
                 for (; ch < c; ch++) { /* the same sums, one channel */
                     uint32_t s = 0, a = 0;
@@ -125,7 +131,7 @@ void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                         a += v;
                         s += (0u - ((*bp >> (ch & 7)) & 1u)) & v;
                     }
-                    y[ch] = chan_out(2u * s - a, cs, d, h->fast, ch);
+                    y[ch] = mote_s1_out(2u * s - a, &cs[ch], st, ch);
                 }
             }
     }

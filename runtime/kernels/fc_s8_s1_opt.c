@@ -55,11 +55,6 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
     return MOTE_OK;
 }
 
-static inline int8_t unit_out(uint32_t dot, const mote_s1_chan *ch, const mote_fc_params *p, int fast, int32_t o)
-{
-    return mote_s1_out(dot, &ch[o], fast, mote_fc_ch_multiplier(p)[o], mote_fc_ch_shift(p)[o], p->output_offset,
-                       p->act_min, p->act_max);
-}
 
 void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
@@ -69,6 +64,8 @@ void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
     const uint32_t *w = (const uint32_t *)(const void *)(ch + p->units);
     const int8_t *in = mote_in(n, t, 0)->data;
     int8_t *out = mote_out(n, t, 0)->data;
+    const mote_s1_stage st = {h->fast, p->output_offset, p->act_min, p->act_max, mote_fc_ch_multiplier(p),
+                              mote_fc_ch_shift(p)};
     uint32_t *u = n->scratch;
     const int32_t units = p->units, words = h->words, kp = 32 * words;
     for (int32_t b = 0; b < p->batches; b++) {
@@ -81,9 +78,9 @@ void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
         for (; o + 2 <= units; o += 2) {
             uint32_t sa, sb;
             mote_s1_dot2(u, w + (size_t)o * (size_t)words, w + (size_t)(o + 1) * (size_t)words, words, &sa, &sb);
-            y[o] = unit_out(2u * sa - all, ch, p, h->fast, o);
-            y[o + 1] = unit_out(2u * sb - all, ch, p, h->fast, o + 1);
+            y[o] = mote_s1_out(2u * sa - all, &ch[o], st, o);
+            y[o + 1] = mote_s1_out(2u * sb - all, &ch[o + 1], st, o + 1);
         }
-        if (o < units) y[o] = unit_out(2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, ch, p, h->fast, o);
+        if (o < units) y[o] = mote_s1_out(2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, &ch[o], st, o);
     }
 }

@@ -44,9 +44,14 @@ static inline uint32_t mote_s1_sad(uint32_t v, uint32_t acc)
  * (UXTAB16); the lanes never carry (callers bound the count to 257). */
 static inline void mote_s1_lanes(uint32_t v, uint32_t *even, uint32_t *odd)
 {
-#if MOTE_DSP && defined(__ARM_FEATURE_DSP)
+#if MOTE_DSP && defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    uint32_t o = *odd;
     *even = __uxtab16(*even, v);
-    *odd = __uxtab16(*odd, (v >> 8) | (v << 24)); /* UXTAB16 with ROR #8 */
+    __asm__("uxtab16 %0, %0, %1, ror #8" : "+r"(o) : "r"(v)); /* GCC does not fold the rotation */
+    *odd = o;
+#elif MOTE_DSP && defined(__ARM_FEATURE_DSP)
+    *even = __uxtab16(*even, v);
+    *odd = __uxtab16(*odd, (v >> 8) | (v << 24));
 #else
     *even += v & 0x00FF00FFu;
     *odd += (v >> 8) & 0x00FF00FFu;
@@ -146,13 +151,23 @@ static inline mote_s1_chan mote_s1_chan_make(int64_t bias, int32_t mult, int32_t
     return (mote_s1_chan){(int32_t)bias, mult, (uint8_t)l, (uint8_t)mote_requant_rshift(r), {0, 0}};
 }
 
-/* Output of one channel: dot = 2 S_set - S_all; fast when mote_s1_fast_ok
+/* The output stage's per-layer terms, copied to locals by the kernels (their
+ * int8 stores may alias anything, so fields read through pointers would be
+ * read again for every output). mult / shift: the reference stage's arrays. */
+typedef struct {
+    int fast;
+    int32_t out_offset, act_min, act_max;
+    const int32_t *mult, *shift;
+} mote_s1_stage;
+
+/* Output of channel k: dot = 2 S_set - S_all; fast when mote_s1_fast_ok
  * said so, else the reference stage on the channel's own multiplier. */
-static inline int8_t mote_s1_out(uint32_t dot, const mote_s1_chan *c, int fast, int32_t mult, int32_t shift,
-                                 int32_t out_offset, int32_t act_min, int32_t act_max)
+static inline int8_t mote_s1_out(uint32_t dot, const mote_s1_chan *c, mote_s1_stage st, int32_t k)
 {
     const uint32_t acc = (uint32_t)c->bias + dot;
-    if (!fast) return (int8_t)mote_requant_ref((int32_t)acc, mult, shift, out_offset, act_min, act_max);
+    const int32_t out_offset = st.out_offset, act_min = st.act_min, act_max = st.act_max;
+    if (!st.fast)
+        return (int8_t)mote_requant_ref((int32_t)acc, st.mult[k], st.shift[k], out_offset, act_min, act_max);
     return (int8_t)mote_requant_s8((int32_t)(acc << c->lshift), c->mult, (int32_t)(1u << (c->rshift - 1u)), c->rshift,
                                    out_offset, act_min, act_max);
 }
