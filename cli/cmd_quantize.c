@@ -214,8 +214,9 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
         if (bits == 1) printf("  binary weights: %d layers\n", n4);
         if (mixed) quant_mixed_print(stdout, mixed, q);
         if (ck->n && !ck->autoencoder)
-            printf("  on the %ld calibration samples: float %.2f%%, int8 %.2f%%, same top-1 %.2f%%\n", ck->n,
-                   100.0 * ck->float_right / ck->n, 100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
+            printf("  on the %ld calibration samples: float %.2f%%, %s %.2f%%, same top-1 %.2f%%\n", ck->n,
+                   100.0 * ck->float_right / ck->n, bits == 1 ? "binary" : bits == 4 ? "int4" : bits == 0 ? "mixed" : "int8",
+                   100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
         if (ck->n)
             printf("  output error against float: %.2f%% of its RMS\n", ck->ref2 > 0 ? 100.0 * sqrt(ck->diff2 / ck->ref2) : 0.0);
         return;

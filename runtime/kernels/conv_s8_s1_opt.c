@@ -41,8 +41,8 @@ mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
         if (b + r > INT32_MAX || b - r < INT32_MIN) return MOTE_OK;
     }
     const size_t at = hdr_offset(oc);
-    uint8_t *blk =
-        mote_node_data_grow(ctx, n, at + sizeof(s1_conv_hdr) + (sizeof(mote_s1_chan) + 4u * (size_t)words) * (size_t)oc);
+    const size_t chan_bytes = sizeof(mote_s1_chan) + 4u * (size_t)words; /* record and bit words */
+    uint8_t *blk = mote_node_data_grow(ctx, n, at + sizeof(s1_conv_hdr) + chan_bytes * (size_t)oc);
     if (!blk) return MOTE_ERR_ARENA;
     s1_conv_hdr *h = (s1_conv_hdr *)(void *)(blk + at);
     h->k = k;
@@ -101,11 +101,15 @@ void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
                 int32_t c = 0;
                 for (; c + 2 <= oc; c += 2) {
                     uint32_t sa, sb;
-                    mote_s1_dot2(u, w + (size_t)c * (size_t)words, w + (size_t)(c + 1) * (size_t)words, words, &sa, &sb);
+                    const uint32_t *wc = w + (size_t)c * (size_t)words;
+                    mote_s1_dot2(u, wc, wc + words, words, &sa, &sb);
                     y[c] = mote_s1_out(2u * sa - all, &ch[c], st, c);
                     y[c + 1] = mote_s1_out(2u * sb - all, &ch[c + 1], st, c + 1);
                 }
-                if (c < oc) y[c] = mote_s1_out(2u * mote_s1_dot(u, w + (size_t)c * (size_t)words, words) - all, &ch[c], st, c);
+                if (c < oc) {
+                    const uint32_t s = mote_s1_dot(u, w + (size_t)c * (size_t)words, words);
+                    y[c] = mote_s1_out(2u * s - all, &ch[c], st, c);
+                }
                 y += oc;
             }
 }

@@ -81,6 +81,9 @@ void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
             y[o] = mote_s1_out(2u * sa - all, &ch[o], st, o);
             y[o + 1] = mote_s1_out(2u * sb - all, &ch[o + 1], st, o + 1);
         }
-        if (o < units) y[o] = mote_s1_out(2u * mote_s1_dot(u, w + (size_t)o * (size_t)words, words) - all, &ch[o], st, o);
+        if (o < units) {
+            const uint32_t s = mote_s1_dot(u, w + (size_t)o * (size_t)words, words);
+            y[o] = mote_s1_out(2u * s - all, &ch[o], st, o);
+        }
     }
 }

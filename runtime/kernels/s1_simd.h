@@ -129,7 +129,8 @@ static inline int mote_s1_fast_ok(const int32_t *bias, const int32_t *shift, int
 {
     for (int32_t c = 0; c < channels; c++) {
         const int64_t b = bias ? (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) : 0;
-        const int64_t lim = shift[c] > 30 ? 0 : shift[c] > 0 ? (int64_t)1 << (30 - shift[c]) : mote_requant_limit(shift[c]);
+        const int32_t s = shift[c];
+        const int64_t lim = s > 30 ? 0 : s > 0 ? (int64_t)1 << (30 - s) : mote_requant_limit(s);
         if (b + 255 * n >= lim) return 0;
     }
     return 1;

@@ -183,7 +183,8 @@ static int conv_case(int depthwise, int rep)
     tensor(&c.t[2], bias, MOTE_I32, 1, db);
     tensor(&c.t[3], y_ref, MOTE_I8, 4, dout);
     c.t[1].flags = c.t[2].flags = MOTE_TENSOR_CONST;
-    assert_true(c.t[0].bytes <= sizeof x && c.t[3].bytes <= sizeof y_ref && (size_t)mote_tensor_elems(&c.t[1]) <= sizeof w8);
+    assert_true(c.t[0].bytes <= sizeof x && c.t[3].bytes <= sizeof y_ref);
+    assert_true((size_t)mote_tensor_elems(&c.t[1]) <= sizeof w8);
     inputs(c.t[0].bytes);
     weights(mote_tensor_elems(&c.t[1]));
     /* now and then biases too large for the fast output stage: the opt kernels keep the reference one */
