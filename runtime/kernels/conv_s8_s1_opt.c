@@ -7,10 +7,9 @@
  * channel's accumulator bound allows it, else the reference's.
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
- * s1_conv_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set - k),
- * output stage), then
- * per channel its bit words (k = kh kw ic padded to 32). Scratch: the
- * window's u row (kp bytes). */
+ * s1_conv_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set
+ * - k), output stage), then per channel its bit words (k = kh kw ic padded
+ * to 32). Scratch: the window's u row (kp bytes). */
 #include <string.h>
 
 #include "conv_common.h"

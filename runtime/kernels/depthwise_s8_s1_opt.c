@@ -10,9 +10,9 @@
  * Scratch: the window's input offsets of the current pixel (4 bytes a tap).
  *
  * Parameter block: mote_conv_data, multipliers, shifts, then (16-aligned)
- * s1_dw_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set - taps),
- * output stage),
- * then per tap the channels' bits (channel c: bit c % 8 of byte c / 8). */
+ * s1_dw_hdr, one mote_s1_chan per channel (bias' = bias + (off - 128)(2 n_set
+ * - taps), output stage), then per tap the channels' bits (channel c: bit
+ * c % 8 of byte c / 8). */
 #include <string.h>
 
 #include "conv_common.h"

@@ -5,9 +5,9 @@
  * (mote_requant_s8) when every unit's accumulator bound allows it.
  *
  * Parameter block: mote_fc_params, multipliers, shifts, then (16-aligned)
- * s1_fc_hdr, one mote_s1_chan per unit (bias' = bias + (off - 128)(2 n_set - depth),
- * output stage), then
- * per unit its bit words (depth padded to 32). Scratch: the u row (kp bytes). */
+ * s1_fc_hdr, one mote_s1_chan per unit (bias' = bias + (off - 128)(2 n_set -
+ * depth), output stage), then per unit its bit words (depth padded to 32).
+ * Scratch: the u row (kp bytes). */
 #include "fc_pool_common.h"
 #include "mote/quant.h"
 #include "s1_simd.h"
@@ -54,7 +54,6 @@ mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_ten
     n->eval = mote_fc_s8_s1_opt_eval;
     return MOTE_OK;
 }
-
 
 void mote_fc_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t)
 {
