@@ -227,6 +227,25 @@ static void test_mote_file(void **state)
     mote_host_model_free(hm);
 }
 
+/* The importer's checks on a binary tensor: a zero point other than 0 is
+ * refused by name (the writer writes what the IR holds, so the IR is bent). */
+static void test_import_refusals(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    mote_ir_graph *g = load("kws_int8");
+    assert_int_equal(mote_lowbit_weights(g, 0, 1, err, sizeof err), 0);
+    g->tensors[g->ops[0].io[1]].zero_point[0] = 1; /* the IR owns the array q points to */
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(mote_tflite_write(g, &buf, &len, err, sizeof err), 0);
+    mote_ir_free(g);
+    err[0] = 0;
+    assert_null(mote_import_bytes(buf, len, "bent", err, sizeof err));
+    assert_non_null(strstr(err, "zero_point 1 out of range for binary"));
+    free(buf);
+}
+
 /* keep_ends: the first and the last weight layers stay int8, the rest binary;
  * converted layers are not converted again (int4 or binary). */
 static void test_keep_ends(void **state)
@@ -317,6 +336,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kws),
         cmocka_unit_test(test_mote_file),
+        cmocka_unit_test(test_import_refusals),
         cmocka_unit_test(test_keep_ends),
         cmocka_unit_test(test_float_filter),
     };
