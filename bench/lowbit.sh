@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Low-bit weights (issue 13): int8 vs int4 twins of the MLPerf Tiny KWS and ResNet-8 models.
-#   bench/lowbit.sh [MOTE] [SHARED] [OUT_DIR]
+# Low-bit weights (issue 13): int8 vs int4 (or, BITS=1, binary) twins of the MLPerf Tiny KWS and
+# ResNet-8 models.
+#   bench/lowbit.sh [MOTE] [SHARED] [OUT_DIR]         BITS=1 bench/lowbit.sh ...: binary weights
 # For each model it makes the int4 twin with build/bin/lowbit_tool (every CONV_2D,
 # DEPTHWISE_CONV_2D and FULLY_CONNECTED filter to int4, compiler/quant/lowbit.c), then per
 # core (CORES, default: cortex-m4f on nucleo-l4r5zi; add e.g. "cortex-m7:stm32f746
@@ -23,19 +24,22 @@ tool=$(dirname "$mote")/lowbit_tool
 models=${MODELS:-"kws_int8 ic_resnet8_int8"}
 cores=${CORES:-"cortex-m4f:nucleo-l4r5zi"}
 sets=${SETS:-"opt ref"}
+bits=${BITS:-4}
+lb=int4 sfx=_s4
+[ "$bits" = 1 ] && lb=binary sfx=_s1
 mkdir -p "$out/boot"
 [ -n "${REPORT_ONLY:-}" ] || {
 for m in $models; do
-  "$tool" "$shared/models/mlperf-tiny/$m.tflite" "$out/${m}_w4.tflite" > "$out/${m}_w4.txt"
+  "$tool" "$shared/models/mlperf-tiny/$m.tflite" "$out/${m}_w$bits.tflite" --bits "$bits" > "$out/${m}_w$bits.txt"
 done
 for spec in $cores; do
   core=${spec%%:*} prof=${spec#*:}
   printf 'core %s\ncpi 1\ninvoke 0\nfallback 0 0 0 0 0 0 0\n' "$core" > "$out/boot/$core.cost"
   for m in $models; do
     in=$(ls "$shared/golden/$m"/in_*.bin | head -n 1)
-    for v in int8 int4; do
+    for v in int8 $lb; do
       f=$shared/models/mlperf-tiny/$m.tflite
-      [ $v = int4 ] && f=$out/${m}_w4.tflite
+      [ $v = $lb ] && f=$out/${m}_w$bits.tflite
       for k in $sets; do
         echo "measuring $m $v on $prof, kernels $k" >&2
         MOTE_COST_DIR=$out/boot "$mote" inspect "$f" --target "$prof" --kernels "$k" --json > "$out/$core.$m.$v.$k.inspect.json"
@@ -47,21 +51,22 @@ for spec in $cores; do
   done
 done
 }
-python3 - "$out" "$models" "$cores" "$sets" <<'PY'
+python3 - "$out" "$models" "$cores" "$sets" "$lb" "$sfx" <<'PY'
 import json, sys, itertools
 out, models, cores, sets = sys.argv[1], sys.argv[2].split(), [c.split(':') for c in sys.argv[3].split()], sys.argv[4].split()
+LB, SFX = sys.argv[5], sys.argv[6]
 MARK = 9.0
 def load(p): return json.load(open(p))
 print('## Flash and instructions (C package)\n')
-print('| core | model | kernels | weights bytes int8 | int4 | firmware flash int8 | int4 | instructions int8 | int4 | ratio |')
+print(f'| core | model | kernels | weights bytes int8 | {LB} | firmware flash int8 | {LB} | instructions int8 | {LB} | ratio |')
 print('|---|---|---|---:|---:|---:|---:|---:|---:|---:|')
 layers = {}   # (core, kernel) -> list of (macs, outs, insns)
-permac = {}   # (core, set, op type) -> {'int8': [insns, macs], 'int4': [...]}
+permac = {}   # (core, set, op type) -> {'int8': [insns, macs], LB: [...]}
 for core, prof in cores:
     for m in models:
         for k in sets:
             row = {}
-            for v in ('int8', 'int4'):
+            for v in ('int8', LB):
                 ins = load(f'{out}/{core}.{m}.{v}.{k}.inspect.json')
                 fit = load(f'{out}/{core}.{m}.{v}.{k}.fit.json')
                 ver = load(f'{out}/{core}.{m}.{v}.{k}.layers.json')
@@ -71,20 +76,20 @@ for core, prof in cores:
                 for node, lay in zip(ins['estimate']['per_op'], ver['layers']):
                     n = lay['instructions'] - MARK
                     kern = node['kernel']
-                    if '_s4' in kern or v == 'int4' and node['type'] in ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
+                    if SFX in kern or v == LB and node['type'] in ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
                         layers.setdefault((core, kern), []).append(
                             (node['executed_macs'], node['output_elements'], node['window_positions'], n))
                     if node['type'] in ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'):
                         a = permac.setdefault((core, k, node['type']), {}).setdefault(v, [0, 0, set()])
                         a[0] += n; a[1] += node['executed_macs']; a[2].add(kern)
-            print(f"| {core} | {m} | {k} | {row['int8'][0]:,} | {row['int4'][0]:,} | {row['int8'][1]:,} | {row['int4'][1]:,} "
-                  f"| {row['int8'][2]:,.0f} | {row['int4'][2]:,.0f} | {row['int4'][2] / row['int8'][2]:.3f} |")
+            print(f"| {core} | {m} | {k} | {row['int8'][0]:,} | {row[LB][0]:,} | {row['int8'][1]:,} | {row[LB][1]:,} "
+                  f"| {row['int8'][2]:,.0f} | {row[LB][2]:,.0f} | {row[LB][2] / row['int8'][2]:.3f} |")
 print('\n## Instructions per executed MAC, all layers of the op type over the models\n')
-print('| core | kernels | op | int8 kernel(s) | insns/MAC | int4 kernel(s) | insns/MAC |')
+print(f'| core | kernels | op | int8 kernel(s) | insns/MAC | {LB} kernel(s) | insns/MAC |')
 print('|---|---|---|---|---:|---|---:|')
 for (core, k, t), d in sorted(permac.items()):
-    if 'int8' in d and 'int4' in d:
-        i8, i4 = d['int8'], d['int4']
+    if 'int8' in d and LB in d:
+        i8, i4 = d['int8'], d[LB]
         print(f"| {core} | {k} | {t} | {', '.join(sorted(i8[2]))} | {i8[0] / i8[1]:.3f} | {', '.join(sorted(i4[2]))} | {i4[0] / i4[1]:.3f} |")
 print('\n## Cost lines (a per MAC, b per output, c per call, w per window position; NNLS over the layers above)\n')
 def lsq(A, y):
@@ -127,7 +132,7 @@ def fit(rows):
     rel = [abs(sum(c * u for c, u in zip(coef, f)) - t) / t * 100 for f, t in zip(feats, y)]
     return coef, (sum(e * e for e in rel) / len(rel)) ** 0.5, max(rel)
 for (core, kern), rows in sorted(layers.items()):
-    if '_s4' not in kern: continue
+    if SFX not in kern: continue
     uniq = sorted(set(rows))
     (a, b, c, w), rms, mx = fit(uniq)
     print(f"{core}: kernel {kern:<22} {a:>14.9f} {b:>13.6f} {c:>13.4f} {w:>13.6f} {len(uniq):>7} {rms:>8.2f} {mx:>8.2f}")

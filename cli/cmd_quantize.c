@@ -34,9 +34,12 @@ static void help(FILE *f)
             "  --skip N           leave out the first N files of y_labels.csv\n"
             "  --limit N          calibrate on at most N samples (default 300)\n"
             "Quantization:\n"
-            "  --bits 8|4|auto    weight bits: 8 (default); 4: every conv/depthwise/dense filter int4 (two per\n"
-            "                     byte, per-channel scales; activations stay int8); auto: mixed precision, each\n"
-            "                     layer's width chosen for --target within --max-drop (docs/quantization.md)\n"
+            "  --bits 8|4|1|auto  weight bits: 8 (default); 4: every conv/depthwise/dense filter int4 (two per\n"
+            "                     byte, per-channel scales; activations stay int8); 1: binary filters (+-alpha,\n"
+            "                     8 per byte, alpha = mean |w| per channel) except the first and last weight\n"
+            "                     layers, kept int8; auto: mixed precision (int8 or int4), each layer's width\n"
+            "                     chosen for --target within --max-drop (docs/quantization.md)\n"
+            "  --binary-all       with --bits 1: the first and last weight layers binary too\n"
             "  --target P         the device profile --bits auto costs candidates on (flash, latency estimate)\n"
             "  --max-drop PP      accuracy points below the float model allowed on the calibration samples (1)\n"
             "  --method M         activation ranges: minmax, percentile (default), mse, or auto (per tensor,\n"
@@ -208,10 +211,12 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                (int)r->n_bias_corrected);
         printf("  file: %zu -> %zu bytes\n", in_len, out_len);
         if (bits == 4) printf("  int4 weights: %d layers\n", n4);
+        if (bits == 1) printf("  binary weights: %d layers\n", n4);
         if (mixed) quant_mixed_print(stdout, mixed, q);
         if (ck->n && !ck->autoencoder)
-            printf("  on the %ld calibration samples: float %.2f%%, int8 %.2f%%, same top-1 %.2f%%\n", ck->n,
-                   100.0 * ck->float_right / ck->n, 100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
+            printf("  on the %ld calibration samples: float %.2f%%, %s %.2f%%, same top-1 %.2f%%\n", ck->n,
+                   100.0 * ck->float_right / ck->n, bits == 1 ? "binary" : bits == 4 ? "int4" : bits == 0 ? "mixed" : "int8",
+                   100.0 * ck->int8_right / ck->n, 100.0 * ck->agree / ck->n);
         if (ck->n)
             printf("  output error against float: %.2f%% of its RMS\n", ck->ref2 > 0 ? 100.0 * sqrt(ck->diff2 / ck->ref2) : 0.0);
         return;
@@ -229,6 +234,7 @@ static void print_summary(const char *model, const char *out, size_t in_len, siz
                             (int)r->n_bias_corrected, "calibration_samples", (json_int_t)ck->n, "activations", acts);
     json_object_set_new(doc, "bits", bits ? json_integer(bits) : json_string("auto"));
     if (bits == 4) json_object_set_new(doc, "int4_layers", json_integer(n4));
+    if (bits == 1) json_object_set_new(doc, "binary_layers", json_integer(n4));
     if (mixed) json_object_set_new(doc, "mixed", quant_mixed_json(mixed, q));
     if (ck->n) json_object_set_new(doc, "output_rel_rms_error", json_real(ck->ref2 > 0 ? sqrt(ck->diff2 / ck->ref2) : 0.0));
     if (ck->n && !ck->autoencoder) {
@@ -315,7 +321,7 @@ int cmd_quantize(int argc, char **argv)
     mote_ptq_opts o = mote_ptq_defaults();
     source s = {.conv = {CLI_FROM_RAW, 1.0, 0.0}};
     const char *model = NULL, *calib = NULL, *out = NULL, *report = NULL, *target = NULL;
-    int bits = 8;
+    int bits = 8, binary_all = 0;
     double max_drop = 1.0;
     long skip = 0, limit = 300;
     int json = 0, quiet = 0;
@@ -331,6 +337,7 @@ int cmd_quantize(int argc, char **argv)
         else if (!strcmp(a, "--no-bias-correction")) o.bias_correction = 0;
         else if (!strcmp(a, "--fc-per-channel")) o.fc_per_channel = 1;
         else if (!strcmp(a, "--float-io")) o.float_io = 1;
+        else if (!strcmp(a, "--binary-all")) binary_all = 1;
         else if (a[0] == '-' && !v) {
             fprintf(stderr, "mote quantize: %s: unknown option or missing value (see --help)\n", a);
             return 2;
@@ -354,9 +361,9 @@ int cmd_quantize(int argc, char **argv)
             }
         } else if (!strcmp(a, "--bits")) {
             const char *b = argv[++i];
-            bits = !strcmp(b, "8") ? 8 : !strcmp(b, "4") ? 4 : !strcmp(b, "auto") ? 0 : -1;
+            bits = !strcmp(b, "8") ? 8 : !strcmp(b, "4") ? 4 : !strcmp(b, "1") ? 1 : !strcmp(b, "auto") ? 0 : -1;
             if (bits < 0) {
-                fprintf(stderr, "mote quantize: --bits must be 8, 4 or auto, not %s\n", b);
+                fprintf(stderr, "mote quantize: --bits must be 8, 4, 1 or auto, not %s\n", b);
                 return 2;
             }
         } else if (!strcmp(a, "--target")) target = argv[++i];
@@ -374,6 +381,10 @@ int cmd_quantize(int argc, char **argv)
     }
     if (!model || !calib || !out) {
         fprintf(stderr, "mote quantize: MODEL, --calib DIR and -o OUT are required (see --help)\n");
+        return 2;
+    }
+    if (binary_all && bits != 1) {
+        fprintf(stderr, "mote quantize: --binary-all goes with --bits 1\n");
         return 2;
     }
     if (bits == 0 && !target) {
@@ -417,6 +428,10 @@ int cmd_quantize(int argc, char **argv)
     int32_t n4 = 0;
     if (bits == 4 && mote_lowbit_all(q, 4, &n4, err, sizeof err)) {
         fprintf(stderr, "mote quantize: %s: int4: %s\n", model, err);
+        goto done;
+    }
+    if (bits == 1 && mote_lowbit_all_keep(q, 1, !binary_all, &n4, err, sizeof err)) {
+        fprintf(stderr, "mote quantize: %s: binary: %s\n", model, err);
         goto done;
     }
     if (bits == 0 && choose_mixed(&s, fm, &q, target, max_drop / 100.0, &mixed, err, sizeof err)) {

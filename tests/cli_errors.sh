@@ -117,8 +117,9 @@ expect 1 "model's input size differs from the dataset's examples" -- "$mote" eva
 kws01=$shared/data/mlperf-tiny-eval/kws01
 fmodel=$shared/models/mlperf-tiny/kws_float32.tflite
 expect 2 'quantize: MODEL, --calib DIR and -o OUT are required' -- "$mote" quantize "$fmodel" -o "$tmp/q.tflite"
-expect 2 'quantize: --bits must be 8, 4 or auto, not 2' -- "$mote" quantize "$fmodel" --calib "$kws01" --bits 2 -o "$tmp/q.tflite"
+expect 2 'quantize: --bits must be 8, 4, 1 or auto, not 2' -- "$mote" quantize "$fmodel" --calib "$kws01" --bits 2 -o "$tmp/q.tflite"
 expect 2 'quantize: --bits auto needs --target PROFILE' -- "$mote" quantize "$fmodel" --calib "$kws01" --bits auto -o "$tmp/q.tflite"
+expect 2 'quantize: --binary-all goes with --bits 1' -- "$mote" quantize "$fmodel" --calib "$kws01" --bits 4 --binary-all -o "$tmp/q.tflite"
 expect 2 'quantize: --method must be minmax, percentile, mse or auto' -- "$mote" quantize "$fmodel" --calib "$kws01" --method kl -o "$tmp/q.tflite"
 expect 1 'tst_000000_Stop_7.bin: 490 bytes do not fit the input float32 tensor of 1960 bytes' -- "$mote" quantize "$fmodel" --calib "$kws01" -o "$tmp/q.tflite"
 expect 1 'quantize: .*kws01/y_labels.csv lists no files after the skipped ones' -- "$mote" quantize "$fmodel" --calib "$kws01" --skip 100000 -o "$tmp/q.tflite"

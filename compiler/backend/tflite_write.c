@@ -44,6 +44,7 @@ static int tfl_type(uint8_t dt)
     case MOTE_U64: return 12;
     case MOTE_U32: return 15;
     case MOTE_I4: return 17;
+    case MOTE_I1: return 127; /* mote's binary weights: not a TFLite type, readers refuse it */
     default: return -1;
     }
 }

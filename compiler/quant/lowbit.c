@@ -1,11 +1,17 @@
-/* int4 weights for an int8 graph (lowbit.h).
+/* int4 and binary weights for an int8 graph (lowbit.h).
  *
+ * int4:
  * Per output channel c the real weights are w = s_old * (q - zp) (or the
  * float32 values). The new scale is s = a * max|w| / 7 with a in
  * {0.50, 0.51, ..., 1.00} picked to minimise sum (w - s * q4)^2, q4 =
  * clamp(round(w / s), -7, 7): clipping a few outliers often buys a finer
  * step for the rest. -7..7, not -8..7: symmetric, as int8's -127..127, so no
- * sign gets a level the other lacks. */
+ * sign gets a level the other lacks.
+ *
+ * binary: q = +1 where w >= 0 (a zero weight takes +1), else -1, and
+ * s = mean |w| over the channel (XNOR-Net's choice: for fixed signs it
+ * minimises sum (w - s q)^2). A channel of zeros gets a scale 1000 times
+ * below the layer's smallest other one, so its +-s weights are near 0. */
 #include "quant/lowbit.h"
 
 #include <math.h>
@@ -55,6 +61,24 @@ static double channel_scale(const double *w, int64_t n)
     return best;
 }
 
+static double mean_abs(const double *w, int64_t n)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += fabs(w[i]);
+    return s / (double)n;
+}
+
+/* Scales of all-zero channels (0 so far): 1/1000 of the smallest other, or
+ * 1/128000 if every channel is zero. */
+static void zero_channels(float *s, int32_t oc)
+{
+    float lo = 0;
+    for (int32_t c = 0; c < oc; c++)
+        if (s[c] > 0 && (lo == 0 || s[c] < lo)) lo = s[c];
+    for (int32_t c = 0; c < oc; c++)
+        if (!(s[c] > 0)) s[c] = lo > 0 ? lo / 1000.0f : 1.0f / 128000.0f;
+}
+
 static int32_t round_i32(double v)
 {
     v = nearbyint(v);
@@ -73,8 +97,9 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
     case MOTE_OP_DEPTHWISE_CONV_2D: axis = 3; break;
     default: return fail(err, errlen, "op %d (%s): only CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED take low-bit weights", (int)op_index, name);
     }
-    if (bits != 4)
-        return fail(err, errlen, "op %d (%s): %d-bit weights are not supported (4 is)", (int)op_index, name, bits);
+    if (bits != 4 && bits != 1)
+        return fail(err, errlen, "op %d (%s): %d-bit weights are not supported (4 and 1 are)", (int)op_index, name,
+                    bits);
     if (op->n_in < 2 || op->n_out != 1 || op->io[0] < 0 || op->io[1] < 0)
         return fail(err, errlen, "op %d (%s): needs input, filter and one output", (int)op_index, name);
     const int32_t fi = op->io[1], bi = op->n_in > 2 ? op->io[2] : -1;
@@ -118,7 +143,7 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
     double *old_s = malloc(sizeof(double) * (size_t)oc);
     float *new_s = malloc(sizeof(float) * (size_t)oc);
     int32_t *zp = calloc((size_t)oc, sizeof(int32_t));
-    uint8_t *packed = calloc((size_t)(n + 1) / 2 + 16, 1);
+    uint8_t *packed = calloc((size_t)(n + 1) / 2 + 16, 1); /* room for int4, so for binary too */
     double *chan = malloc(sizeof(double) * (size_t)inner);
     int32_t *new_b = b ? malloc(sizeof(int32_t) * (size_t)oc) : NULL;
     float *b_scale = b ? malloc(sizeof(float) * (size_t)oc) : NULL;
@@ -139,13 +164,19 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
     for (int32_t c = 0; c < oc; c++) {
         for (int64_t j = 0; j < inner; j++) chan[j] = w[axis == 0 ? c * inner + j : j * oc + c];
         old_s[c] = f->type == MOTE_I8 ? (double)f->q.scale[f->q.n > 1 ? c : 0] : 0;
-        double s = channel_scale(chan, inner);
-        /* an all-zero channel keeps a harmless scale: its weights are 0 anyway */
-        if (!(s > 0)) s = old_s[c] > 0 ? old_s[c] : 1.0 / 128;
+        double s = bits == 1 ? mean_abs(chan, inner) : channel_scale(chan, inner);
+        /* an all-zero channel keeps a harmless scale: its int4 weights are 0
+         * anyway; binary ones cannot be, see zero_channels */
+        if (!(s > 0)) s = bits == 1 ? 0 : old_s[c] > 0 ? old_s[c] : 1.0 / 128;
         new_s[c] = (float)s;
     }
+    if (bits == 1) zero_channels(new_s, oc);
     for (int64_t i = 0; i < n; i++) {
         int32_t c = (int32_t)(axis == 0 ? i / inner : i % oc);
+        if (bits == 1) {
+            if (w[i] >= 0) packed[i / 8] |= (uint8_t)(1u << (i % 8)); /* element 8i + j: bit j, set = +1 */
+            continue;
+        }
         uint32_t v = (uint32_t)q4(w[i], new_s[c]) & 15u;
         packed[i / 2] |= (uint8_t)(v << (4 * (i % 2))); /* element 2i low nibble (TFLite's INT4) */
     }
@@ -169,8 +200,8 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
     free(ft->owned_data);
     ft->owned_data = packed;
     f->data = packed;
-    f->type = MOTE_I4;
-    f->bytes = mote_dtype_bytes(MOTE_I4, n);
+    f->type = bits == 1 ? MOTE_I1 : MOTE_I4;
+    f->bytes = mote_dtype_bytes((mote_dtype)f->type, n);
     free(ft->scale), free(ft->zero_point);
     ft->scale = new_s, ft->zero_point = zp;
     f->q = (mote_quant){new_s, zp, oc, axis};
@@ -188,19 +219,34 @@ int mote_lowbit_weights(mote_ir_graph *g, int32_t op_index, int bits, char *err,
     return 0;
 }
 
-int mote_lowbit_all(mote_ir_graph *g, int bits, int32_t *converted, char *err, size_t errlen)
+/* Is op i a candidate of mote_lowbit_all (an int8 weight layer on int8 input)? */
+static int candidate(const mote_ir_graph *g, int32_t i)
 {
-    int32_t k = 0;
+    const mote_ir_op *op = &g->ops[i];
+    if (op->op != MOTE_OP_CONV_2D && op->op != MOTE_OP_DEPTHWISE_CONV_2D && op->op != MOTE_OP_FULLY_CONNECTED) return 0;
+    if (op->n_in < 2 || op->io[1] < 0 || !(g->tensors[op->io[1]].t.flags & MOTE_TENSOR_CONST)) return 0;
+    const uint8_t ft = g->tensors[op->io[1]].t.type;
+    return ft != MOTE_I4 && ft != MOTE_I1 && op->io[0] >= 0 && g->tensors[op->io[0]].t.type == MOTE_I8;
+}
+
+int mote_lowbit_all_keep(mote_ir_graph *g, int bits, int keep_ends, int32_t *converted, char *err, size_t errlen)
+{
+    int32_t first = -1, last = -1, k = 0;
+    for (int32_t i = 0; i < g->n_ops; i++)
+        if (candidate(g, i)) {
+            if (first < 0) first = i;
+            last = i;
+        }
     for (int32_t i = 0; i < g->n_ops; i++) {
-        mote_op o = g->ops[i].op;
-        if (o != MOTE_OP_CONV_2D && o != MOTE_OP_DEPTHWISE_CONV_2D && o != MOTE_OP_FULLY_CONNECTED) continue;
-        const mote_ir_op *op = &g->ops[i];
-        if (op->n_in < 2 || op->io[1] < 0 || !(g->tensors[op->io[1]].t.flags & MOTE_TENSOR_CONST)) continue;
-        if (g->tensors[op->io[1]].t.type == MOTE_I4 || op->io[0] < 0 || g->tensors[op->io[0]].t.type != MOTE_I8)
-            continue;
+        if (!candidate(g, i) || (keep_ends && (i == first || i == last))) continue;
         if (mote_lowbit_weights(g, i, bits, err, errlen) != 0) return -1;
         k++;
     }
     if (converted) *converted = k;
     return 0;
+}
+
+int mote_lowbit_all(mote_ir_graph *g, int bits, int32_t *converted, char *err, size_t errlen)
+{
+    return mote_lowbit_all_keep(g, bits, 0, converted, err, errlen);
 }

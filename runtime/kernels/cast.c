@@ -93,6 +93,7 @@ static mote_status cast_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (!in) return mote_fail(ctx, MOTE_ERR_PARAM, -1, "CAST input missing");
     if (in->type >= MOTE_DTYPE_COUNT) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CAST input dtype unknown");
     if (in->type == MOTE_I4) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CAST does not support int4");
+    if (in->type == MOTE_I1) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CAST does not support binary");
     if (out->type >= MOTE_DTYPE_COUNT) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "CAST output dtype unknown");
     if (mote_tensor_elems(in) != mote_tensor_elems(out))
         return mote_fail(ctx, MOTE_ERR_SHAPE, n->io[1], "CAST output element count differs from input");

@@ -36,7 +36,7 @@ static mote_status concat_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (n->opts.activation != MOTE_ACT_NONE)
         return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, out_idx, "CONCATENATION fused activation not supported");
     const size_t es = mote_dtype_size((mote_dtype)out->type);
-    if (!es) return mote_fail(ctx, MOTE_ERR_TYPE, out_idx, "CONCATENATION does not support packed (int4) tensors");
+    if (!es) return mote_fail(ctx, MOTE_ERR_TYPE, out_idx, "CONCATENATION does not support packed (int4, binary) tensors");
     int64_t axis_sum = 0;
     for (int i = 0; i < n->n_in; i++) {
         const mote_tensor *in = mote_in(n, t, i);

@@ -74,11 +74,14 @@ mote_status mote_conv_quant_s4(mote_ctx *ctx, const mote_node *n, const mote_ten
                                const mote_tensor *filter, const mote_tensor *bias,
                                const mote_tensor *out, int filter_axis, mote_conv_data *d)
 {
-    /* int4 weights are symmetric by construction: a zero point other than 0
-     * is a model this kernel would misread, so it is refused, not ignored. */
+    /* int4 and binary weights are symmetric by construction: a zero point
+     * other than 0 is a model these kernels would misread, so it is refused,
+     * not ignored. */
     for (int32_t c = 0; c < filter->q.n; c++)
         if (filter->q.zero_point && filter->q.zero_point[c] != 0)
-            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "int4 filter zero point must be 0");
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                             filter->type == MOTE_I1 ? "binary filter zero point must be 0"
+                                                     : "int4 filter zero point must be 0");
     return mote_conv_quant_s8(ctx, n, in, filter, bias, out, filter_axis, d);
 }
 
@@ -157,6 +160,17 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         }
         return mote_conv_s8_s4_opt_choose(ctx, n, t);
     }
+    if (in->type == MOTE_I8 && filter->type == MOTE_I1 && out->type == MOTE_I8) {
+        s = mote_conv_quant_s4(ctx, n, in, filter, bias, out, 0, d);
+        if (s != MOTE_OK) return s;
+        n->eval = mote_conv_s8_s1_eval;
+        if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
+            s = mote_conv_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_conv_s8_s1_eval) return s;
+        }
+        return mote_conv_s8_s1_opt_choose(ctx, n, t);
+    }
     if (in->type != MOTE_F32 || out->type != MOTE_F32)
         return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "CONV_2D supports int8 or float32 activations");
     if (bias && bias->type != MOTE_F32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "CONV_2D float bias must be float32");
@@ -184,6 +198,9 @@ static const mote_kernel conv_2d_kernels[] = {
     MOTE_KERNEL("conv_s8_s4", mote_conv_s8_s4_eval),
     /* int4 weights and folded bias in the parameter block (conv_s8_s4_opt.c) */
     {"conv_s8_s4_opt", mote_conv_s8_s4_opt_eval, (1u << 1) | (1u << 2), 0, 0},
+    MOTE_KERNEL("conv_s8_s1", mote_conv_s8_s1_eval),
+    /* binary weights (bit words) and folded bias in the parameter block (conv_s8_s1_opt.c) */
+    {"conv_s8_s1_opt", mote_conv_s8_s1_opt_eval, (1u << 1) | (1u << 2), 0, 0},
 };
 
 const mote_op_def mote_op_conv_2d = {conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -112,6 +112,15 @@ mote_status mote_conv_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_t
 mote_status mote_depthwise_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 void mote_conv_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_s4_opt_eval(const mote_node *n, const mote_tensor *t);
+/* binary weights (MOTE_I1, s1.h): mote_conv_quant_s4's checks (alpha is the
+ * filter scale); reference conv_s8_s1.c, depthwise_s8_s1.c, optimized
+ * (multiply-free, s1_simd.h) conv_s8_s1_opt.c, depthwise_s8_s1_opt.c */
+void mote_conv_s8_s1_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_s1_eval(const mote_node *n, const mote_tensor *t);
+mote_status mote_conv_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+mote_status mote_depthwise_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_conv_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t);
+void mote_depthwise_s8_s1_opt_eval(const mote_node *n, const mote_tensor *t);
 
 /* Hybrid scratch: per batch scale (float) and zero point (int32), then the
  * int8 copy of the input. */

@@ -68,7 +68,19 @@ static mote_status depthwise_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t
         if (s != MOTE_OK || n->eval != mote_depthwise_s8_s4_eval) return s;
         return mote_depthwise_s8_s4_opt_choose(ctx, n, t);
     }
-    return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid), or int8 with int4 weights");
+    if (in->type == MOTE_I8 && filter->type == MOTE_I1 && out->type == MOTE_I8) {
+        s = mote_conv_quant_s4(ctx, n, in, filter, bias, out, 3, d);
+        if (s != MOTE_OK) return s;
+        n->eval = mote_depthwise_s8_s1_eval;
+        if (ctx->isa & MOTE_ISA_REFERENCE) return MOTE_OK;
+        if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
+            s = mote_depthwise_s8_x86_choose(ctx, n, t);
+            if (s != MOTE_OK || n->eval != mote_depthwise_s8_s1_eval) return s;
+        }
+        return mote_depthwise_s8_s1_opt_choose(ctx, n, t);
+    }
+    return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1],
+                     "DEPTHWISE_CONV_2D supports int8 or float32 (no hybrid), or int8 with int4 or binary weights");
 }
 
 static const mote_kernel depthwise_conv_2d_kernels[] = {
@@ -80,6 +92,9 @@ static const mote_kernel depthwise_conv_2d_kernels[] = {
     MOTE_KERNEL("depthwise_s8_s4", mote_depthwise_s8_s4_eval),
     /* int4 weights unpacked per inference into scratch (depthwise_s8_s4_opt.c) */
     MOTE_KERNEL("depthwise_s8_s4_opt", mote_depthwise_s8_s4_opt_eval),
+    MOTE_KERNEL("depthwise_s8_s1", mote_depthwise_s8_s1_eval),
+    /* binary weights' bits and folded bias in the parameter block (depthwise_s8_s1_opt.c) */
+    {"depthwise_s8_s1_opt", mote_depthwise_s8_s1_opt_eval, (1u << 1) | (1u << 2), 0, 0},
 };
 
 const mote_op_def mote_op_depthwise_conv_2d = {depthwise_prepare, MOTE_KERNELS(depthwise_conv_2d_kernels)};

@@ -42,6 +42,10 @@ void mote_fc_s8_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_s4_eval(const mote_node *node, const mote_tensor *tensors);
 mote_status mote_fc_s8_s4_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 void mote_fc_s8_s4_opt_eval(const mote_node *node, const mote_tensor *tensors);
+/* binary weights (MOTE_I1): reference fc_s8_s1.c, optimized fc_s8_s1_opt.c */
+void mote_fc_s8_s1_eval(const mote_node *node, const mote_tensor *tensors);
+mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_fc_s8_s1_opt_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_per_channel_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_f32_eval(const mote_node *node, const mote_tensor *tensors);
 

@@ -37,7 +37,7 @@ mote_status mote_fc_s8_x86_choose(mote_ctx *ctx, mote_node *n, const mote_tensor
     const mote_fc_params *p = n->data;
     const int32_t *bias = bt ? (const int32_t *)bt->data : NULL;
     /* the reference prepare took its per-channel branch (int4: always) */
-    const int per_channel = w->q.n > 1 || w->type == MOTE_I4;
+    const int per_channel = w->q.n > 1 || w->type == MOTE_I4 || w->type == MOTE_I1;
     if (mote_x86_level() < 1) return MOTE_OK;
     if (p->filter_offset != 0 || !mote_const_bytes(w) || (bt && !mote_const_bytes(bt)) || p->depth > (1 << 20)) return MOTE_OK;
     const int32_t *mult = per_channel ? mote_fc_ch_multiplier(p) : &p->multiplier;

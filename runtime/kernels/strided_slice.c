@@ -76,7 +76,7 @@ static mote_status strided_slice_prepare(mote_ctx *ctx, mote_node *n, mote_tenso
     if (!d) return MOTE_ERR_ARENA;
     d->rank = r;
     d->esize = (int32_t)mote_dtype_size((mote_dtype)in->type);
-    if (!d->esize) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "STRIDED_SLICE does not support packed (int4) tensors");
+    if (!d->esize) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[0], "STRIDED_SLICE does not support packed (int4, binary) tensors");
     int64_t pitch = 1;
     for (int k = r - 1; k >= 0; k--) {
         d->pitch[k] = pitch;

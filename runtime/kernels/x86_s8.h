@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "mote/quant.h"
+#include "s1.h"
 #include "s4.h"
 
 #define MOTE_SSE41 __attribute__((target("sse4.1")))
@@ -395,10 +396,11 @@ static inline void mote_x86_gemm(int level, const mote_x86_view *v, const void *
         mote_x86_gemm_sse(v, a, lda, rows, out);
 }
 
-/* Weight i of an int8 or int4 (MOTE_I4) filter: int4 filters are widened
- * to int8 in the x86 kernels' parameter blocks (hosts have no flash limit). */
+/* Weight i of an int8, int4 (MOTE_I4) or binary (MOTE_I1) filter: int4 and
+ * binary filters are widened to int8 in the x86 kernels' parameter blocks (hosts have no flash limit). */
 static inline int8_t mote_x86_wv(const mote_tensor *w, size_t i)
 {
+    if (w->type == MOTE_I1) return (int8_t)mote_s1_at(w->data, i); /* binary: +-1 */
     return w->type == MOTE_I4 ? (int8_t)mote_s4_at(w->data, i) : ((const int8_t *)w->data)[i];
 }
 

@@ -162,8 +162,8 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
     }
     uint32_t bytes = rd32(r + 28), data = rd32(r + 32), quant = rd32(r + 36);
     if (mote_dtype_bytes((mote_dtype)t->type, (int64_t)elems) != bytes) return MOTE_FILE_ERR_CORRUPT;
-    /* int4 is a weights-only type: no kernel reads or writes it in the plan */
-    if (t->type == MOTE_I4 && !(t->flags & MOTE_TENSOR_CONST)) return MOTE_FILE_ERR_CORRUPT;
+    /* int4 and binary are weights-only types: no kernel reads or writes them in the plan */
+    if ((t->type == MOTE_I4 || t->type == MOTE_I1) && !(t->flags & MOTE_TENSOR_CONST)) return MOTE_FILE_ERR_CORRUPT;
     t->bytes = bytes;
     if (t->flags & MOTE_TENSOR_PACKED) {
         /* its readers keep it in their parameter blocks (checked per node) */

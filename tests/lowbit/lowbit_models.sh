@@ -1,16 +1,16 @@
 #!/bin/bash
-# A model's conv / depthwise / fully connected filters to int4 (lowbit_tool, i.e.
-# mote_lowbit_weights), written as .tflite, then: mote inspect reads it back with
+# A model's conv / depthwise / fully connected filters to int4, or binary with BITS=1
+# (lowbit_tool, i.e. mote_lowbit_weights), written as .tflite, then: mote inspect reads it back with
 # fewer parameter and flash (weights) bytes than the int8 original, and mote verify runs
 # the generated C and the .mote file on TARGET bit for bit equal to the host runtime on
 # every golden input of the int8 model, with a smaller firmware flash.
-# usage: lowbit_models.sh MOTE LOWBIT_TOOL SHARED MODEL TARGET WORK_DIR
+# usage: lowbit_models.sh MOTE LOWBIT_TOOL SHARED MODEL TARGET WORK_DIR [BITS]
 set -u
-MOTE=$1 TOOL=$2 SHARED=$3 MODEL=$4 TARGET=$5 WORK=$6
+MOTE=$1 TOOL=$2 SHARED=$3 MODEL=$4 TARGET=$5 WORK=$6 BITS=${7:-4}
 rm -rf "$WORK"
 mkdir -p "$WORK"
 SRC=$SHARED/models/mlperf-tiny/$MODEL.tflite W4=$WORK/${MODEL}_w4.tflite
-"$TOOL" "$SRC" "$W4" > "$WORK/tool.txt" || { echo "FAIL lowbit_tool: $(cat "$WORK/tool.txt")"; exit 1; }
+"$TOOL" "$SRC" "$W4" --bits "$BITS" > "$WORK/tool.txt" || { echo "FAIL lowbit_tool: $(cat "$WORK/tool.txt")"; exit 1; }
 for m in "$SRC" "$W4"; do
   "$MOTE" inspect "$m" --target "$TARGET" --json > "$WORK/$(basename "$m").inspect.json" || { echo "FAIL inspect $m"; exit 1; }
   "$MOTE" verify "$m" --target "$TARGET" --format both --json --inputs "$SHARED/golden/$MODEL" \

@@ -1,11 +1,12 @@
 /* Test and bench helper: a model with its conv / depthwise / fully connected
  * filters turned to int4 by mote_lowbit_weights, written as .tflite.
  *
- *   lowbit_tool IN.tflite OUT.tflite [--bits 4] [--op N]...
+ *   lowbit_tool IN.tflite OUT.tflite [--bits 4|1] [--keep-ends] [--op N]...
  *
- * Without --op every qualifying op is converted. Prints the ops converted and
- * the constant bytes before and after. The public `mote quantize --bits 4`
- * calls the same function. */
+ * Without --op every qualifying op is converted (--keep-ends: but the first
+ * and the last, mote_lowbit_all_keep). Prints the ops converted and
+ * the constant bytes before and after. The public `mote quantize --bits 4|1`
+ * calls the same functions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,14 @@ static size_t const_bytes(const mote_ir_graph *g)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: lowbit_tool IN.tflite OUT.tflite [--bits 4] [--op N]...\n");
+        fprintf(stderr, "usage: lowbit_tool IN.tflite OUT.tflite [--bits 4|1] [--keep-ends] [--op N]...\n");
         return 2;
     }
-    int bits = 4, n_ops = 0;
+    int bits = 4, n_ops = 0, keep_ends = 0;
     int32_t ops[256];
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--keep-ends")) keep_ends = 1;
         else if (!strcmp(argv[i], "--op") && i + 1 < argc && n_ops < 256) ops[n_ops++] = atoi(argv[++i]);
         else {
             fprintf(stderr, "lowbit_tool: unknown argument %s\n", argv[i]);
@@ -48,7 +50,7 @@ int main(int argc, char **argv)
     int32_t done = 0;
     int rc = 0;
     if (n_ops == 0) {
-        rc = mote_lowbit_all(g, bits, &done, err, sizeof err);
+        rc = mote_lowbit_all_keep(g, bits, keep_ends, &done, err, sizeof err);
     } else {
         for (int i = 0; i < n_ops && rc == 0; i++, done++) rc = mote_lowbit_weights(g, ops[i], bits, err, sizeof err);
     }

@@ -157,8 +157,8 @@ static void test_refusals(void **state)
     (void)state;
     char err[512] = "";
     mote_ir_graph *g = load("kws_int8");
-    assert_int_equal(mote_lowbit_weights(g, 0, 1, err, sizeof err), -1);
-    assert_non_null(strstr(err, "op 0 (CONV_2D): 1-bit weights are not supported"));
+    assert_int_equal(mote_lowbit_weights(g, 0, 2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "op 0 (CONV_2D): 2-bit weights are not supported"));
     assert_int_equal(mote_lowbit_weights(g, 9, 4, err, sizeof err), -1); /* AVERAGE_POOL_2D */
     assert_non_null(strstr(err, "op 9 (AVERAGE_POOL_2D)"));
     assert_int_equal(mote_lowbit_weights(g, 99, 4, err, sizeof err), -1);

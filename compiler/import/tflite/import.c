@@ -70,6 +70,7 @@ static int map_dtype(int8_t tfl, mote_dtype *out)
     case 12: *out = MOTE_U64; return 0;
     case 15: *out = MOTE_U32; return 0;
     case 17: *out = MOTE_I4; return 0;
+    case 127: *out = MOTE_I1; return 0; /* mote's binary weights (tflite_write.c) */
     default: return -1;
     }
 }
@@ -130,6 +131,7 @@ static int import_quant(importer *im, mote_ir_tensor *it, uint32_t idx, const ch
         if (dt == MOTE_U8) zlo = 0, zhi = UINT8_MAX;
         if (dt == MOTE_I16) zlo = INT16_MIN, zhi = INT16_MAX;
         if (dt == MOTE_I4) zlo = -8, zhi = 7;
+        if (dt == MOTE_I1) zlo = 0, zhi = 0;
         if (z < zlo || z > zhi)
             return fail(im, "tensor %u (%s): zero_point %lld out of range for %s", idx, label, (long long)z,
                         mote_dtype_name(dt));
@@ -201,6 +203,8 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
     /* mote's int4 is for weights (conv, depthwise, fully connected filters) */
     if (dt == MOTE_I4 && !(mt->flags & MOTE_TENSOR_CONST))
         return fail(im, "tensor %u (%s): int4 tensors must be constant weights", idx, label);
+    if (dt == MOTE_I1 && !(mt->flags & MOTE_TENSOR_CONST))
+        return fail(im, "tensor %u (%s): binary tensors must be constant weights", idx, label);
 
     fb_table q = fb_subtable(r, t, T_QUANT);
     if (q.pos) {
