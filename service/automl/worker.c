@@ -194,7 +194,10 @@ static int run_child(moted_automl *a, const mote_automl_rec *j, char **argv, con
                     if (n == 0) continue;
                     line[n] = 0;
                     snprintf(last, lastlen, "%s", line);
-                    if (log) fprintf(log, "%s\n", line);
+                    if (log) {
+                        fprintf(log, "%s\n", line);
+                        fflush(log); /* readable as it happens */
+                    }
                     n = 0;
                     dirty = 1;
                 } else if (n + 1 < sizeof line) {
@@ -211,7 +214,6 @@ static int run_child(moted_automl *a, const mote_automl_rec *j, char **argv, con
         }
         if (now_s() >= next_report) {
             next_report = now_s() + 1;
-            if (log) fflush(log);
             if (dirty && mote_store_automl_progress(a->s, j->id, last) != 0)
                 moted_log(a->m, "warn", "automl job %lld: progress: %s", (long long)j->id, mote_store_error(a->s));
             dirty = 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AutoML as a job of moted, over real HTTP: `mote serve` on a free port, a small FSDD slice (3 digits, 240
+# AutoML as a job of moted, over real HTTP: `mote serve` on a free port, a small FSDD slice (3 digits, 120
 # clips) pushed as a dataset version; bad tars and bad job options refused by name; a job searches and
 # publishes its model with its lineage, which scores as the search reported; kill -9 of the server in the
 # middle of a job: the search dies with it and the restarted server resumes it from its automl.db; cancel
@@ -36,14 +36,14 @@ until_state() { # until_state JOB REGEX SECONDS
 }
 searches() { pgrep -f -- "-o $D/automl/$1/out" | wc -l; }
 
-awk -F, 'NR == 1 || ($2 < 3 && $4 < 16)' "$SHARED/data/fsdd/metadata.csv" > "$W/data/metadata.csv"
+awk -F, 'NR == 1 || ($2 < 3 && $4 < 8)' "$SHARED/data/fsdd/metadata.csv" > "$W/data/metadata.csv"
 tail -n +2 "$W/data/metadata.csv" | cut -d, -f1 | while read -r f; do cp "$SHARED/data/fsdd/$f" "$W/data/$f"; done
 start
 
 # ---- datasets ----
 "$MOTE" dataset push "$W/data" --name digits3 --version v1 --json > "$W/push.json"
-check "dataset push: 240 clips and the manifest" python3 -c "
-import json; d = json.load(open('$W/push.json')); assert d['files'] == 241 and d['parent'] is None, d"
+check "dataset push: 120 clips and the manifest" python3 -c "
+import json; d = json.load(open('$W/push.json')); assert d['files'] == 121 and d['parent'] is None, d"
 "$MOTE" dataset push "$W/data" --name digits3 --version v1 > "$W/push2.txt"
 check "the same files again: already published" grep -q "already published" "$W/push2.txt"
 echo extra > "$W/data/extra.txt"
@@ -122,8 +122,8 @@ check "the job's log has every rung" test "$(grep -c 'epochs: validation' "$W/lo
 check "no search left running" test "$(searches 1)" = 0
 
 # ---- kill -9 mid-search, restart, resume ----
-"$MOTE" automl submit --dataset digits3 --version v1 --task audio --target nrf52840 --bracket 4 --brackets 2 \
-  --min-epochs 3 --max-epochs 27 --seed 4 --budget 10m --model-version r1 > /dev/null
+"$MOTE" automl submit --dataset digits3 --version v1 --task audio --target nrf52840 --bracket 3 --brackets 3 \
+  --min-epochs 2 --max-epochs 6 --seed 4 --budget 10m --model-version r1 > /dev/null
 for _ in $(seq 600); do grep -qs "bracket 1 done" "$D/automl/2/log.txt" && break; sleep 0.05; done
 check "job 2 reached its second bracket" test "$(state_of 2)" = running
 kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
@@ -133,7 +133,7 @@ start
 SECONDS=0
 check "job 2 resumed and done" until_state 2 '^done$' 240
 echo "  (resumed job: $SECONDS s)"
-check "job 2 read its first bracket back from automl.db" test "$(jget 'd["result"]["resumed"]')" -ge 4
+check "job 2 read its first bracket back from automl.db" test "$(jget 'd["result"]["resumed"]')" -ge 3
 
 # ---- cancel ----
 "$MOTE" automl submit --dataset digits3 --version v1 --task audio --target nrf52840 --bracket 9 --brackets 50 \
