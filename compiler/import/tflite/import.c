@@ -12,6 +12,7 @@
 #include "custom_options.h"
 #include "fb.h"
 #include "options.h"
+#include "mote/sparse.h"
 
 /* Table field numbers (schema.fbs). */
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPTION = 3, MODEL_BUFFERS = 4 };
@@ -70,6 +71,7 @@ static int map_dtype(int8_t tfl, mote_dtype *out)
     case 12: *out = MOTE_U64; return 0;
     case 15: *out = MOTE_U32; return 0;
     case 17: *out = MOTE_I4; return 0;
+    case MOTE_TFL_INT8_SPARSE: *out = MOTE_I8_SPARSE; return 0;
     default: return -1;
     }
 }
@@ -80,6 +82,7 @@ static const char *tfl_dtype_name(int8_t tfl)
                                         "BOOL", "INT16", "COMPLEX64", "INT8", "FLOAT64",
                                         "COMPLEX128", "UINT64", "RESOURCE", "VARIANT", "UINT32",
                                         "UINT16", "INT4"};
+    if (tfl == MOTE_TFL_INT8_SPARSE) return "mote sparse int8";
     return tfl >= 0 && (size_t)tfl < sizeof names / sizeof names[0] ? names[tfl] : "unknown";
 }
 
@@ -184,6 +187,15 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
     size_t len;
     if (buffer_bytes(im, buffers, buf_idx, &data, &len) != 0)
         return fail(im, "tensor %u (%s): buffer %u lies outside the file", idx, label, buf_idx);
+    if (dt == MOTE_I8_SPARSE) {
+        /* the bytes are the encoding's (mote/sparse.h): checked against the shape here, once */
+        const size_t rows = shape.n >= 2 ? (size_t)mt->dims[0] : 0, depth = rows ? elems / rows : 0;
+        if (!len || depth > MOTE_SPARSE_MAX_DEPTH || len > MAX_TENSOR_BYTES ||
+            mote_sparse_s8_check(data, len, (int32_t)rows, (int32_t)depth))
+            return fail(im, "tensor %u (%s): sparse int8 weights: buffer %u is not a valid encoding of a %s tensor",
+                        idx, label, buf_idx, rows ? "[rows, ...]" : "rank >= 2");
+        mt->bytes = len;
+    }
     if (len) {
         if (len != mt->bytes)
             return fail(im, "tensor %u (%s): buffer %u holds %zu bytes, shape needs %zu", idx, label, buf_idx, len, mt->bytes);

@@ -1,0 +1,80 @@
+/* Sparse weight storage: the int8 weights of a FULLY_CONNECTED op become
+ * MOTE_I8_SPARSE (mote/sparse.h) when that encoding is smaller than the
+ * dense bytes; otherwise they stay dense. Exact: the sparse kernel computes
+ * the int8 kernels' bits (tests/unit/kernels_sparse.c). Only symmetric
+ * weights (every zero point 0), where a stored 0 is a real zero, and only
+ * weights no other op reads. Per layer: the choice is by flash; the sparse
+ * kernel is faster than the dense ones only at high sparsity
+ * (docs/pruning.md has the Cortex-M4 counts). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mote/sparse.h"
+#include "passes/passes.h"
+
+size_t mote_sparse_encode_s8(const int8_t *w, int32_t rows, int32_t depth, uint8_t *out)
+{
+    size_t pos = 2 * (size_t)rows;
+    for (int32_t r = 0; r < rows; r++) {
+        const int8_t *row = w + (size_t)r * (size_t)depth;
+        uint32_t n = 0, skip = 0;
+        for (int32_t c = 0; c < depth; c++) {
+            /* a zero is stored only when the skip would overflow: the filler entry */
+            if (row[c] == 0 && skip < MOTE_SPARSE_MAX_SKIP) {
+                skip++;
+                continue;
+            }
+            if (out) out[pos] = (uint8_t)skip, out[pos + 1] = (uint8_t)row[c];
+            pos += 2, n++, skip = 0;
+        }
+        if (out) out[2 * r] = (uint8_t)(n & 0xFF), out[2 * r + 1] = (uint8_t)(n >> 8);
+    }
+    return pos;
+}
+
+/* Can tensor t go sparse: constant symmetric int8 [rows, depth], read only
+ * as the weights of FULLY_CONNECTED ops with int8 input? */
+static int candidate(const mote_ir_graph *g, int32_t t)
+{
+    const mote_tensor *w = &g->tensors[t].t;
+    if (w->type != MOTE_I8 || !(w->flags & MOTE_TENSOR_CONST) || !w->data || w->rank != 2 || w->dims[0] <= 0 ||
+        w->dims[1] <= 0 || w->dims[1] > MOTE_SPARSE_MAX_DEPTH || w->q.n < 1 || mote_ir_is_output(g, t))
+        return 0;
+    for (int32_t k = 0; k < w->q.n; k++)
+        if (w->q.zero_point[k] != 0) return 0;
+    for (int32_t i = 0; i < g->n_ops; i++) {
+        const mote_ir_op *op = &g->ops[i];
+        for (int k = 0; k < op->n_in + op->n_out; k++) {
+            if (op->io[k] != t) continue;
+            if (op->op != MOTE_OP_FULLY_CONNECTED || k != 1 || op->io[0] < 0 ||
+                g->tensors[op->io[0]].t.type != MOTE_I8)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int run(mote_ir_graph *g, int *changed, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    *changed = 0;
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        if (!candidate(g, t)) continue;
+        mote_ir_tensor *it = &g->tensors[t];
+        const int32_t rows = it->t.dims[0], depth = it->t.dims[1];
+        const size_t n = mote_sparse_encode_s8(it->t.data, rows, depth, NULL);
+        if (n >= it->t.bytes) continue; /* dense is smaller: keep it */
+        uint8_t *enc = aligned_alloc(16, (n + 15) & ~(size_t)15);
+        if (!enc) continue; /* dense still runs: out of memory only costs the saving */
+        mote_sparse_encode_s8(it->t.data, rows, depth, enc);
+        free(it->owned_data);
+        it->owned_data = enc;
+        it->t.data = enc;
+        it->t.type = MOTE_I8_SPARSE;
+        it->t.bytes = n;
+        (*changed)++;
+    }
+    return 0;
+}
+
+const mote_pass mote_pass_sparse_weights = {"sparse_weights", run};
