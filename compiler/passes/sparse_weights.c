@@ -19,11 +19,13 @@ size_t mote_sparse_encode_s8(const int8_t *w, int32_t rows, int32_t depth, uint8
         const int8_t *row = w + (size_t)r * (size_t)depth;
         uint32_t n = 0, skip = 0;
         for (int32_t c = 0; c < depth; c++) {
-            /* a zero is stored only when the skip would overflow: the filler entry */
-            if (row[c] == 0 && skip < MOTE_SPARSE_MAX_SKIP) {
+            if (row[c] == 0) {
                 skip++;
                 continue;
             }
+            /* a run too long for one skip: filler entries, each a stored zero (zeros at a row's end need none) */
+            for (; skip > MOTE_SPARSE_MAX_SKIP; skip -= MOTE_SPARSE_MAX_SKIP + 1, pos += 2, n++)
+                if (out) out[pos] = MOTE_SPARSE_MAX_SKIP, out[pos + 1] = 0;
             if (out) out[pos] = (uint8_t)skip, out[pos + 1] = (uint8_t)row[c];
             pos += 2, n++, skip = 0;
         }

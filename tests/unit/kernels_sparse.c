@@ -50,7 +50,7 @@ static void tensor(mote_tensor *t, void *data, mote_dtype type, int rank, const 
     t->bytes = mote_dtype_bytes(type, e);
 }
 
-/* Row by row: skip counts zeros (at most 255, else a stored zero). */
+/* Row by row: skip counts the zeros before a weight; longer runs than 255 take fillers. */
 static size_t encode(const int8_t *w, int32_t rows, int32_t depth, uint8_t *out)
 {
     size_t p = 2 * (size_t)rows;
@@ -58,14 +58,20 @@ static size_t encode(const int8_t *w, int32_t rows, int32_t depth, uint8_t *out)
         int32_t n = 0, skip = 0;
         for (int32_t c = 0; c < depth; c++) {
             int8_t v = w[r * depth + c];
-            if (v == 0 && skip < 255) {
+            if (v == 0) {
                 skip++;
-            } else {
-                out[p++] = (uint8_t)skip;
-                out[p++] = (uint8_t)v;
-                n++;
-                skip = 0;
+                continue;
             }
+            while (skip > 255) { /* filler: skip 255, then a stored zero */
+                out[p++] = 255;
+                out[p++] = 0;
+                n++;
+                skip -= 256;
+            }
+            out[p++] = (uint8_t)skip;
+            out[p++] = (uint8_t)v;
+            n++;
+            skip = 0;
         }
         out[2 * r] = (uint8_t)n;
         out[2 * r + 1] = (uint8_t)(n >> 8);
