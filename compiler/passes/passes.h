@@ -22,6 +22,10 @@ extern const mote_pass mote_pass_fuse_activation;
 /* FULLY_CONNECTED int8 weights stored sparse where that is smaller (sparse_weights.c) */
 extern const mote_pass mote_pass_sparse_weights;
 
+/* Whether the pass runs (default 1): 0 stores every weight dense, the baseline sparse storage is measured
+ * against (`--weights dense`). Process-wide, for the command line; set it before importing. */
+void mote_passes_sparse_weights(int on);
+
 /* Encode a dense int8 [rows, depth] filter as mote/sparse.h lays it out
  * (depth <= MOTE_SPARSE_MAX_DEPTH) into out, or only count with out NULL;
  * returns the encoding's bytes. */

@@ -6,6 +6,7 @@
  * weights no other op reads. Per layer: the choice is by flash; the sparse
  * kernel is faster than the dense ones only at high sparsity
  * (docs/pruning.md has the Cortex-M4 counts). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,10 +57,51 @@ static int candidate(const mote_ir_graph *g, int32_t t)
     return 1;
 }
 
+static int enabled = 1;
+
+void mote_passes_sparse_weights(int on)
+{
+    enabled = on;
+}
+
+/* --weights dense: sparse weights read from a file go back to dense int8 (the encoding was checked at
+ * import). */
+static int densify(mote_ir_graph *g, int *changed)
+{
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        mote_ir_tensor *it = &g->tensors[t];
+        if (it->t.type != MOTE_I8_SPARSE || !it->t.data) continue;
+        const int32_t rows = it->t.dims[0];
+        const size_t n = (size_t)mote_tensor_elems(&it->t), depth = n / (size_t)rows;
+        int8_t *w = aligned_alloc(16, (n + 15) & ~(size_t)15);
+        if (!w) return -1;
+        memset(w, 0, n);
+        const uint8_t *enc = it->t.data, *e = enc + 2 * (size_t)rows;
+        for (int32_t r = 0; r < rows; r++) {
+            size_t col = 0;
+            for (uint32_t k = mote_sparse_count(enc, r); k > 0; k--, e += 2) {
+                col += e[0];
+                w[(size_t)r * depth + col++] = (int8_t)e[1];
+            }
+        }
+        free(it->owned_data);
+        it->owned_data = w;
+        it->t.data = w;
+        it->t.type = MOTE_I8;
+        it->t.bytes = n;
+        (*changed)++;
+    }
+    return 0;
+}
+
 static int run(mote_ir_graph *g, int *changed, char *err, size_t errlen)
 {
-    (void)err, (void)errlen;
     *changed = 0;
+    if (!enabled) {
+        if (!densify(g, changed)) return 0;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     for (int32_t t = 0; t < g->n_tensors; t++) {
         if (!candidate(g, t)) continue;
         mote_ir_tensor *it = &g->tensors[t];
