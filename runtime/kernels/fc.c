@@ -192,7 +192,7 @@ static mote_status fc_choose_s8(mote_ctx *ctx, mote_node *n, const mote_tensor *
 {
     if (s != MOTE_OK || (ctx->isa & MOTE_ISA_REFERENCE)) return s;
     mote_eval_fn ref = n->eval;
-    if (ref == mote_fc_s8_sparse_eval) return s; /* the one sparse kernel */
+    if (ref == mote_fc_s8_sparse_eval) return mote_fc_s8_sparse_opt_choose(ctx, n, t); /* every ISA */
     if (ref == mote_fc_s8_s4_eval) {
         if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
             s = mote_fc_s8_x86_choose(ctx, n, t);
@@ -244,6 +244,8 @@ static const mote_kernel fully_connected_kernels[] = {
     /* int4 weights and folded bias in the parameter block (fc_s8_s4_opt.c) */
     {"fc_s8_s4_opt", mote_fc_s8_s4_opt_eval, (1u << 1) | (1u << 2), 0, 0},
     MOTE_KERNEL("fc_s8_sparse", mote_fc_s8_sparse_eval), /* MOTE_I8_SPARSE weights (fc_s8_sparse.c) */
+    /* the same with the input offset folded into the biases, in the parameter block (fc_s8_sparse_opt.c) */
+    {"fc_s8_sparse_opt", mote_fc_s8_sparse_opt_eval, 1u << 2, 0, 0},
 };
 
 const mote_op_def mote_op_fully_connected = {fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

@@ -1,7 +1,7 @@
-/* Sparse int8 weights (MOTE_I8_SPARSE, mote/sparse.h) and fc_s8_sparse:
- * bit-exact with the dense int8 kernels (reference, per tensor and per
- * channel, and the optimized ones) on the same weights stored dense, over
- * random shapes, sparsities (0 to all-zero rows, runs of zeros past 255 so
+/* Sparse int8 weights (MOTE_I8_SPARSE, mote/sparse.h): fc_s8_sparse and
+ * fc_s8_sparse_opt bit-exact with the dense int8 kernels (reference, per
+ * tensor and per channel, and the optimized ones) on the same weights stored
+ * dense, over random shapes, sparsities (0 to all-zero rows, runs of zeros past 255 so
  * filler entries occur), zero points, scales and activations; and malformed
  * encodings refused by mote_sparse_s8_check and by prepare, by name. The
  * encoder here is the test's own, written from the layout in sparse.h. */
@@ -157,8 +157,10 @@ static void test_fc_bit_exact(void **state)
                 fillers += enc[2 * units + 2 * k] == 255 && enc[2 * units + 2 * k + 1] == 0;
         assert_true(run(&c, MOTE_ISA_REFERENCE, y_sparse) == mote_fc_s8_sparse_eval);
         assert_memory_equal(y_dense, y_sparse, c.t[3].bytes);
-        /* the optimized dense kernels agree with the reference, so with the sparse one too */
-        assert_true(run(&c, MOTE_ISA_PORTABLE, y_sparse) == mote_fc_s8_sparse_eval);
+        /* the optimized sparse kernel (folded biases), and the optimized dense ones, agree */
+        assert_true(run(&c, MOTE_ISA_PORTABLE, y_sparse) == mote_fc_s8_sparse_opt_eval);
+        assert_memory_equal(y_dense, y_sparse, c.t[3].bytes);
+        assert_true(run(&c, MOTE_ISA_X86, y_sparse) == mote_fc_s8_sparse_opt_eval);
         assert_memory_equal(y_dense, y_sparse, c.t[3].bytes);
         c.t[1].type = MOTE_I8, c.t[1].data = w8, c.t[1].bytes = (size_t)units * (size_t)depth;
         run(&c, MOTE_ISA_PORTABLE, y_sparse);
