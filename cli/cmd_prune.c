@@ -181,7 +181,8 @@ int cmd_prune(int argc, char **argv)
         goto done;
     }
     /* the one-shot result, for the report: what the channels' importance alone keeps */
-    if (tr_prune_analyse(r.cls, &plan, err, sizeof err) || tr_prune_choose_ratio(&plan, structured ? ratio : 0.0, &choice) ||
+    if (tr_prune_analyse(r.cls, &plan, err, sizeof err) ||
+        tr_prune_choose_ratio(&plan, structured ? ratio : 0.0, &choice) ||
         !(pm = tr_prune_apply(r.cls, &plan, &choice, err, sizeof err))) {
         fprintf(stderr, "mote prune: %s: %s\n", model, err[0] ? err : "out of memory");
         goto done;
@@ -380,7 +381,8 @@ int cmd_prune(int argc, char **argv)
             printf("  %-28.28s %7zu weights, %5.1f %% zeros, int8 %s %zu bytes\n", layers[k].name, layers[k].weights,
                    100 * layers[k].sparsity, layers[k].sparse ? "sparse" : "dense", layers[k].int8_bytes);
         if (sparsity > 0)
-            printf("int8 file: %zu bytes with every weight dense, %zu with sparse storage where smaller\n", bq_dense, bq);
+            printf("int8 file: %zu bytes with every weight dense, %zu with sparse storage where smaller\n", bq_dense,
+                   bq);
     }
     rc = 0;
 done:

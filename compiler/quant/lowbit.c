@@ -196,8 +196,8 @@ int mote_lowbit_all(mote_ir_graph *g, int bits, int32_t *converted, char *err, s
         if (o != MOTE_OP_CONV_2D && o != MOTE_OP_DEPTHWISE_CONV_2D && o != MOTE_OP_FULLY_CONNECTED) continue;
         const mote_ir_op *op = &g->ops[i];
         if (op->n_in < 2 || op->io[1] < 0 || !(g->tensors[op->io[1]].t.flags & MOTE_TENSOR_CONST)) continue;
-        if (g->tensors[op->io[1]].t.type == MOTE_I4 || g->tensors[op->io[1]].t.type == MOTE_I8_SPARSE || op->io[0] < 0 || g->tensors[op->io[0]].t.type != MOTE_I8)
-            continue;
+        const uint8_t wt = g->tensors[op->io[1]].t.type;
+        if (wt == MOTE_I4 || wt == MOTE_I8_SPARSE || op->io[0] < 0 || g->tensors[op->io[0]].t.type != MOTE_I8) continue;
         if (mote_lowbit_weights(g, i, bits, err, errlen) != 0) return -1;
         k++;
     }
