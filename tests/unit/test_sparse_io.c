@@ -4,7 +4,7 @@
  * written to .mote and loaded, and every one of them computes the dense
  * model's output bits. A damaged encoding is refused by the TFLite reader
  * (by name) and by the .mote loader (MOTE_FILE_ERR_CORRUPT, naming the
- * tensor). */
+ * tensor), and so is a file that gives them to any other reader. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -166,6 +166,18 @@ static void round_trip(int zero_pm, int per_channel)
         assert_null(mote_import_bytes(sparse_file, len2, "bad", err, sizeof err));
         assert_non_null(strstr(err, "sparse int8 weights"));
         assert_non_null(strstr(err, "dense/weights"));
+    }
+    if (w->type == MOTE_I8_SPARSE) {
+        /* sparse weights anywhere but a FULLY_CONNECTED's weights input: refused on reading, by name */
+        mote_ir_op *op = &s->ops[0];
+        int32_t t = op->io[0];
+        op->io[0] = op->io[1], op->io[1] = t;
+        size_t len3;
+        uint8_t *swapped = to_tflite(s, &len3);
+        err[0] = 0;
+        assert_null(mote_import_bytes(swapped, len3, "swapped", err, sizeof err));
+        assert_non_null(strstr(err, "holds sparse int8 weights, which only a FULLY_CONNECTED op reads"));
+        free(swapped);
     }
     free(f), free(arena), free(mf), free(dense_file), free(sparse_file);
     mote_host_model_free(hm);

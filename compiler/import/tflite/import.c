@@ -245,6 +245,29 @@ static int import_index_list(importer *im, fb_vec v, int32_t **out, int allow_ab
     return 0;
 }
 
+/* mote's sparse int8 weights have one reader, FULLY_CONNECTED's weights input: anywhere else a kernel
+ * would take the encoding for dense data, so such a file is refused here. */
+static int check_sparse_readers(importer *im)
+{
+    const mote_ir_graph *g = im->g;
+    for (int32_t i = 0; i < g->n_ops; i++) {
+        const mote_ir_op *op = &g->ops[i];
+        for (int k = 0; k < op->n_in + op->n_out; k++) {
+            const int32_t t = op->io[k];
+            if (t < 0 || g->tensors[t].t.type != MOTE_I8_SPARSE) continue;
+            if (op->op != MOTE_OP_FULLY_CONNECTED || k != 1)
+                return fail(im, "op %d (%s): tensor %d (%s) holds sparse int8 weights, which only a FULLY_CONNECTED "
+                                "op reads, as its weights",
+                            (int)i, mote_op_name(op->op), (int)t, mote_ir_short_name(g->tensors[t].name, im->tname));
+        }
+    }
+    for (int32_t i = 0; i < g->n_tensors; i++)
+        if (g->tensors[i].t.type == MOTE_I8_SPARSE && (g->tensors[i].t.flags & (MOTE_TENSOR_INPUT | MOTE_TENSOR_OUTPUT)))
+            return fail(im, "tensor %d (%s): sparse int8 weights cannot be a graph input or output", (int)i,
+                        mote_ir_short_name(g->tensors[i].name, im->tname));
+    return 0;
+}
+
 static int import_op(importer *im, fb_table o, int32_t idx, fb_vec opcodes)
 {
     fb_reader *r = &im->r;
@@ -400,6 +423,7 @@ mote_ir_graph *mote_tflite_import(uint8_t *buf, size_t len, const char *name, ch
         }
         if (import_op(&im, o, (int32_t)i, opcodes) != 0) goto bad;
     }
+    if (check_sparse_readers(&im) != 0) goto bad;
     return g;
 bad:
     mote_ir_free(g);
