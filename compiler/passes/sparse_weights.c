@@ -1,7 +1,7 @@
-/* Sparse weight storage: the int8 weights of a FULLY_CONNECTED op become
- * MOTE_I8_SPARSE (mote/sparse.h) when that encoding is smaller than the
- * dense bytes; otherwise they stay dense. Exact: the sparse kernel computes
- * the int8 kernels' bits (tests/unit/kernels_sparse.c). Only symmetric
+/* Sparse weight storage: the int8 weights of a FULLY_CONNECTED or (ungrouped)
+ * CONV_2D op become MOTE_I8_SPARSE (mote/sparse.h) when that encoding is
+ * smaller than the dense bytes; otherwise they stay dense. Exact: the sparse
+ * kernels compute the int8 kernels' bits (tests/unit/kernels_sparse.c). Only symmetric
  * weights (every zero point 0), where a stored 0 is a real zero, and only
  * weights no other op reads. Per layer: the choice is by flash; the sparse
  * kernel is faster than the dense ones only at high sparsity
@@ -35,13 +35,14 @@ size_t mote_sparse_encode_s8(const int8_t *w, int32_t rows, int32_t depth, uint8
     return pos;
 }
 
-/* Can tensor t go sparse: constant symmetric int8 [rows, depth], read only
- * as the weights of FULLY_CONNECTED ops with int8 input? */
+/* Can tensor t go sparse: constant symmetric int8 weights read only by FULLY_CONNECTED ops ([units, depth])
+ * or ungrouped CONV_2D ops ([out, kh, kw, in]; depth = kh * kw * in) with int8 input? */
 static int candidate(const mote_ir_graph *g, int32_t t)
 {
     const mote_tensor *w = &g->tensors[t].t;
-    if (w->type != MOTE_I8 || !(w->flags & MOTE_TENSOR_CONST) || !w->data || w->rank != 2 || w->dims[0] <= 0 ||
-        w->dims[1] <= 0 || w->dims[1] > MOTE_SPARSE_MAX_DEPTH || w->q.n < 1 || mote_ir_is_output(g, t))
+    const int64_t rows = w->rank >= 2 ? w->dims[0] : 0, depth = rows > 0 ? mote_tensor_elems(w) / rows : 0;
+    if (w->type != MOTE_I8 || !(w->flags & MOTE_TENSOR_CONST) || !w->data || (w->rank != 2 && w->rank != 4) ||
+        rows <= 0 || depth <= 0 || depth > MOTE_SPARSE_MAX_DEPTH || w->q.n < 1 || mote_ir_is_output(g, t))
         return 0;
     for (int32_t k = 0; k < w->q.n; k++)
         if (w->q.zero_point[k] != 0) return 0;
@@ -49,9 +50,10 @@ static int candidate(const mote_ir_graph *g, int32_t t)
         const mote_ir_op *op = &g->ops[i];
         for (int k = 0; k < op->n_in + op->n_out; k++) {
             if (op->io[k] != t) continue;
-            if (op->op != MOTE_OP_FULLY_CONNECTED || k != 1 || op->io[0] < 0 ||
-                g->tensors[op->io[0]].t.type != MOTE_I8)
-                return 0;
+            const mote_tensor *x = op->io[0] >= 0 ? &g->tensors[op->io[0]].t : NULL;
+            if (k != 1 || !x || x->type != MOTE_I8) return 0;
+            if (op->op == MOTE_OP_FULLY_CONNECTED && w->rank == 2) continue;
+            if (op->op != MOTE_OP_CONV_2D || w->rank != 4 || x->rank != 4 || x->dims[3] != w->dims[3]) return 0;
         }
     }
     return 1;
@@ -105,7 +107,7 @@ static int run(mote_ir_graph *g, int *changed, char *err, size_t errlen)
     for (int32_t t = 0; t < g->n_tensors; t++) {
         if (!candidate(g, t)) continue;
         mote_ir_tensor *it = &g->tensors[t];
-        const int32_t rows = it->t.dims[0], depth = it->t.dims[1];
+        const int32_t rows = it->t.dims[0], depth = (int32_t)(mote_tensor_elems(&it->t) / rows);
         const size_t n = mote_sparse_encode_s8(it->t.data, rows, depth, NULL);
         if (n >= it->t.bytes) continue; /* dense is smaller: keep it */
         uint8_t *enc = aligned_alloc(16, (n + 15) & ~(size_t)15);

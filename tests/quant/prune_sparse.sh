@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # mote prune --unstructured 0.8 end to end on the float model of the train.cli fixture (FSDD digits 0-4, front
 # end included), 10 epochs: every convolution and dense layer at 80 % zeros (the mask held through
-# fine-tuning), the int8 file smaller than with every weight dense and its dense layer stored sparse (mote
-# inspect reads the type), the files scored as the command says, int8 accuracy sane (measured 0.816 when
+# fine-tuning), the int8 file smaller than with every weight dense and its dense and convolution layers
+# stored sparse (mote inspect reads the dense layer's bytes), the files scored as the command says, int8 accuracy sane (measured 0.816 when
 # written; the unpruned model: 0.984), report.html with the per-layer table. The int8 file is left in OUT for
 # quant.prune.sparse.verify.* (host .mote and C backends against the host runtime).
 # Usage: prune_sparse.sh MOTE TRAIN_CLI_DIR OUT_DIR
@@ -27,8 +27,8 @@ assert [l["name"] for l in layers] == ["conv0/filters", "pw1/filters", "pw2/filt
 for l in layers:
     assert abs(l["sparsity"] - 0.8) < 0.005, l
 assert abs(d["sparsity"] - 0.8) < 0.005, d["sparsity"]
-fc = layers[-1]
-assert fc["storage"] == "sparse" and fc["int8_bytes"] < 0.45 * fc["weights"], fc
+for l in layers:  # the dense layer and the convolutions all stored sparse, in at most half the bytes
+    assert l["storage"] == "sparse" and l["int8_bytes"] <= 0.5 * l["weights"], l
 assert d["int8_bytes"] == size < d["int8_bytes_dense"], (d["int8_bytes"], size, d["int8_bytes_dense"])
 assert d["macs_fraction"] == 1.0  # no channel removed
 assert abs(e["accuracy"] - d["test_accuracy_int8"]) < 1e-9 and e["n"] == 125

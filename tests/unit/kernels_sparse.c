@@ -1,7 +1,7 @@
 /* Sparse int8 weights (MOTE_I8_SPARSE, mote/sparse.h): fc_s8_sparse and
  * fc_s8_sparse_opt bit-exact with the dense int8 kernels (reference, per
- * tensor and per channel, and the optimized ones) on the same weights stored
- * dense, over random shapes, sparsities (0 to all-zero rows, runs of zeros past 255 so
+ * tensor and per channel, and the optimized ones), conv_s8_sparse with
+ * conv_s8, on the same weights stored dense, over random shapes, sparsities (0 to all-zero rows, runs of zeros past 255 so
  * filler entries occur), zero points, scales and activations; and malformed
  * encodings refused by mote_sparse_s8_check and by prepare, by name. The
  * encoder here is the test's own, written from the layout in sparse.h. */
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "conv_common.h"
 #include "fc_pool_common.h"
 #include "mote/sparse.h"
 
@@ -25,7 +26,7 @@ static int32_t rnd(int32_t lo, int32_t hi)
 }
 
 static _Alignas(16) uint8_t arena[1 << 16], scratch[1 << 14];
-static _Alignas(16) int8_t x[1 << 12], w8[1 << 16], y_dense[1 << 10], y_sparse[1 << 10];
+static _Alignas(16) int8_t x[1 << 12], w8[1 << 16], y_dense[1 << 12], y_sparse[1 << 12];
 static _Alignas(16) uint8_t enc[1 << 18];
 static int32_t bias[64], zps[64];
 static float scales[64], s_in, s_out;
@@ -169,6 +170,62 @@ static void test_fc_bit_exact(void **state)
     assert_true(fillers > 10);
 }
 
+/* CONV_2D: conv_s8_sparse against the reference conv_s8 on the same filter dense, over random shapes,
+ * strides, dilations, SAME/VALID padding (padded taps), per-tensor and per-channel scales, 1x1 read in place. */
+static void test_conv_bit_exact(void **state)
+{
+    (void)state;
+    static const int zero_pm[] = {0, 500, 800, 900, 1000};
+    int ran = 0;
+    for (int rep = 0; rep < 400; rep++) {
+        one_node c;
+        memset(&c, 0, sizeof c);
+        const int one = rnd(0, 3) == 0;
+        const int32_t b = rnd(1, 2), ih = rnd(1, 9), iw = rnd(1, 9), ic = rnd(1, 8), oc = rnd(1, 12);
+        const int32_t kh = one ? 1 : rnd(1, 4), kw = one ? 1 : rnd(1, 4);
+        mote_opts *o = &c.n.opts;
+        o->padding = (uint8_t)rnd(0, 1);
+        o->stride_h = (int16_t)rnd(1, 2), o->stride_w = (int16_t)rnd(1, 2);
+        o->dilation_h = (int16_t)rnd(1, 2), o->dilation_w = (int16_t)rnd(1, 2);
+        const int32_t oh = mote_conv_out_size(o->padding, ih, kh, o->stride_h, o->dilation_h);
+        const int32_t ow = mote_conv_out_size(o->padding, iw, kw, o->stride_w, o->dilation_w);
+        if (oh <= 0 || ow <= 0) continue;
+        static int32_t din[4], dw[4], db[1], dout[4];
+        din[0] = b, din[1] = ih, din[2] = iw, din[3] = ic;
+        dw[0] = oc, dw[1] = kh, dw[2] = kw, dw[3] = ic, db[0] = oc;
+        dout[0] = b, dout[1] = oh, dout[2] = ow, dout[3] = oc;
+        tensor(&c.t[0], x, MOTE_I8, 4, din);
+        tensor(&c.t[1], w8, MOTE_I8, 4, dw);
+        tensor(&c.t[2], bias, MOTE_I32, 1, db);
+        tensor(&c.t[3], y_dense, MOTE_I8, 4, dout);
+        c.t[1].flags = c.t[2].flags = MOTE_TENSOR_CONST;
+        for (size_t i = 0; i < c.t[0].bytes; i++) x[i] = (int8_t)rnd(-128, 127);
+        const int zp = zero_pm[rnd(0, 4)];
+        for (int32_t i = 0; i < oc * kh * kw * ic; i++) w8[i] = (int8_t)(rnd(0, 999) < zp ? 0 : rnd(-127, 127));
+        for (int32_t i = 0; i < oc; i++) bias[i] = rnd(-3000, 3000);
+        quant(&c.t[0], 0.01f, 0.1f, -128, 127, 1, &s_in, &z_in);
+        quant(&c.t[1], 0.002f, 0.05f, 0, 0, rnd(0, 1) ? oc : 1, scales, zps);
+        quant(&c.t[3], 0.05f, 0.5f, -100, 100, 1, &s_out, &z_out);
+        c.n.op = MOTE_OP_CONV_2D;
+        static const int acts[] = {MOTE_ACT_NONE, MOTE_ACT_RELU, MOTE_ACT_RELU6};
+        o->activation = (uint8_t)acts[rnd(0, 2)];
+        c.n.n_in = 3;
+        c.n.n_out = 1;
+        c.io[0] = 0, c.io[1] = 1, c.io[2] = rnd(0, 4) ? 2 : -1, c.io[3] = 3;
+        if (c.t[3].bytes > sizeof y_dense) continue;
+        assert_true(run(&c, MOTE_ISA_REFERENCE, y_dense) == mote_conv_s8_eval);
+        c.t[1].type = MOTE_I8_SPARSE;
+        c.t[1].data = enc;
+        c.t[1].bytes = encode(w8, oc, kh * kw * ic, enc);
+        assert_true(run(&c, MOTE_ISA_REFERENCE, y_sparse) == mote_conv_s8_sparse_eval);
+        assert_memory_equal(y_dense, y_sparse, c.t[3].bytes);
+        assert_true(run(&c, MOTE_ISA_PORTABLE, y_sparse) == mote_conv_s8_sparse_eval);
+        assert_memory_equal(y_dense, y_sparse, c.t[3].bytes);
+        ran++;
+    }
+    assert_true(ran > 200);
+}
+
 static void test_check(void **state)
 {
     (void)state;
@@ -213,6 +270,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_bit_exact),
+        cmocka_unit_test(test_conv_bit_exact),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_prepare_refuses),
     };

@@ -176,7 +176,7 @@ static void round_trip(int zero_pm, int per_channel)
         uint8_t *swapped = to_tflite(s, &len3);
         err[0] = 0;
         assert_null(mote_import_bytes(swapped, len3, "swapped", err, sizeof err));
-        assert_non_null(strstr(err, "holds sparse int8 weights, which only a FULLY_CONNECTED op reads"));
+        assert_non_null(strstr(err, "holds sparse int8 weights, which only FULLY_CONNECTED and CONV_2D ops read"));
         free(swapped);
     }
     free(f), free(arena), free(mf), free(dense_file), free(sparse_file);

@@ -245,7 +245,7 @@ static int import_index_list(importer *im, fb_vec v, int32_t **out, int allow_ab
     return 0;
 }
 
-/* mote's sparse int8 weights have one reader, FULLY_CONNECTED's weights input: anywhere else a kernel
+/* mote's sparse int8 weights are read only as FULLY_CONNECTED's or CONV_2D's weights: anywhere else a kernel
  * would take the encoding for dense data, so such a file is refused here. */
 static int check_sparse_readers(importer *im)
 {
@@ -255,9 +255,9 @@ static int check_sparse_readers(importer *im)
         for (int k = 0; k < op->n_in + op->n_out; k++) {
             const int32_t t = op->io[k];
             if (t < 0 || g->tensors[t].t.type != MOTE_I8_SPARSE) continue;
-            if (op->op != MOTE_OP_FULLY_CONNECTED || k != 1)
-                return fail(im, "op %d (%s): tensor %d (%s) holds sparse int8 weights, which only a FULLY_CONNECTED "
-                                "op reads, as its weights",
+            if ((op->op != MOTE_OP_FULLY_CONNECTED && op->op != MOTE_OP_CONV_2D) || k != 1)
+                return fail(im, "op %d (%s): tensor %d (%s) holds sparse int8 weights, which only FULLY_CONNECTED and "
+                                "CONV_2D ops read, as their weights",
                             (int)i, mote_op_name(op->op), (int)t, mote_ir_short_name(g->tensors[t].name, im->tname));
         }
     }
