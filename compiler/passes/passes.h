@@ -19,7 +19,7 @@ typedef struct {
 
 extern const mote_pass mote_pass_fold_constants;
 extern const mote_pass mote_pass_fuse_activation;
-/* FULLY_CONNECTED int8 weights stored sparse where that is smaller (sparse_weights.c) */
+/* FULLY_CONNECTED and CONV_2D int8 weights stored sparse where that is smaller (sparse_weights.c) */
 extern const mote_pass mote_pass_sparse_weights;
 
 /* Whether the pass runs (default 1): 0 stores every weight dense, the baseline sparse storage is measured

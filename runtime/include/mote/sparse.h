@@ -1,6 +1,7 @@
 /* mote's sparse int8 weights (dtype MOTE_I8_SPARSE): the filter of a
- * FULLY_CONNECTED op whose rows (dim 0: one per unit) keep only their
- * non-zero weights. Layout (docs/mote-format.md, "Sparse int8 weights"):
+ * FULLY_CONNECTED or CONV_2D op whose rows (dim 0: one per unit or output
+ * channel; depth = the other dims' product) keep only their non-zero
+ * weights. Layout (docs/mote-format.md, "Sparse int8 weights"):
  *
  *   u16 count[rows]                 little-endian: entries in each row
  *   then each row's entries in turn, 2 bytes each: u8 skip, i8 value
@@ -16,7 +17,7 @@
  * independent, as the dense kernels' loops are. A bitmap would be smaller
  * below about 85 % zeros but needs a bit scan per weight. It pays off in
  * flash from about 50 % zeros; the compiler stores a layer sparse only when
- * that is smaller than dense (compiler/passes/sparse.c). Weight zero point
+ * that is smaller than dense (compiler/passes/sparse_weights.c). Weight zero point
  * is 0 (symmetric int8), so a dropped weight is a real zero. */
 #ifndef MOTE_SPARSE_H
 #define MOTE_SPARSE_H
