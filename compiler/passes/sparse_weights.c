@@ -1,9 +1,9 @@
 /* Sparse weight storage: the int8 weights of a FULLY_CONNECTED or (ungrouped)
  * CONV_2D op become MOTE_I8_SPARSE (mote/sparse.h) when that encoding is
  * smaller than the dense bytes; otherwise they stay dense. Exact: the sparse
- * kernels compute the int8 kernels' bits (tests/unit/kernels_sparse.c). Only symmetric
- * weights (every zero point 0), where a stored 0 is a real zero, and only
- * weights no other op reads. Per layer: the choice is by flash; the sparse
+ * kernels compute the int8 kernels' bits (tests/unit/kernels_sparse.c).
+ * Only symmetric weights (every zero point 0), where a stored 0 is a real
+ * zero, of int8-in, int8-out ops, and only weights no other op reads. Per layer: the choice is by flash; the sparse
  * kernel is faster than the dense ones only at high sparsity
  * (docs/pruning.md has the Cortex-M4 counts). */
 #include <stdio.h>
@@ -36,7 +36,7 @@ size_t mote_sparse_encode_s8(const int8_t *w, int32_t rows, int32_t depth, uint8
 }
 
 /* Can tensor t go sparse: constant symmetric int8 weights read only by FULLY_CONNECTED ops ([units, depth])
- * or ungrouped CONV_2D ops ([out, kh, kw, in]; depth = kh * kw * in) with int8 input? */
+ * or ungrouped CONV_2D ops ([out, kh, kw, in]; depth = kh * kw * in) with int8 input and output? */
 static int candidate(const mote_ir_graph *g, int32_t t)
 {
     const mote_tensor *w = &g->tensors[t].t;
@@ -51,7 +51,8 @@ static int candidate(const mote_ir_graph *g, int32_t t)
         for (int k = 0; k < op->n_in + op->n_out; k++) {
             if (op->io[k] != t) continue;
             const mote_tensor *x = op->io[0] >= 0 ? &g->tensors[op->io[0]].t : NULL;
-            if (k != 1 || !x || x->type != MOTE_I8) return 0;
+            const int32_t yt = op->n_out == 1 ? op->io[op->n_in] : -1;
+            if (k != 1 || !x || x->type != MOTE_I8 || yt < 0 || g->tensors[yt].t.type != MOTE_I8) return 0;
             if (op->op == MOTE_OP_FULLY_CONNECTED && w->rank == 2) continue;
             if (op->op != MOTE_OP_CONV_2D || w->rank != 4 || x->rank != 4 || x->dims[3] != w->dims[3]) return 0;
         }
