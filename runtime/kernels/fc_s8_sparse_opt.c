@@ -22,6 +22,7 @@ mote_status mote_fc_s8_sparse_opt_choose(mote_ctx *ctx, mote_node *n, const mote
     const mote_tensor *wt = mote_in(n, t, 1), *bt = mote_in(n, t, 2);
     const mote_fc_params *p = n->data;
     const int32_t units = p->units;
+    if (bt && !mote_const_bytes(bt)) return MOTE_OK; /* a computed bias cannot be folded: the reference */
     const size_t at = sizeof(mote_fc_params) + 2u * (size_t)units * sizeof(int32_t);
     uint8_t *blk = mote_node_data_grow(ctx, n, at + (size_t)units * sizeof(int32_t));
     if (!blk) return MOTE_ERR_ARENA;
