@@ -38,6 +38,8 @@ static void help(FILE *f)
             "  --runs N        host target: timed inferences after warm-up (default %d); the\n"
             "                  median is reported, per layer and in total. Ignored under QEMU, whose\n"
             "                  counts are exact and the same on every run\n"
+            "  --weights W     auto (default): FULLY_CONNECTED and CONV_2D int8 weights stored sparse where\n"
+            "                  that is smaller (docs/pruning.md); dense: every weight dense\n"
             "  --kernels K     opt: the fastest kernels for the profile (default); ref: reference ones\n"
             MOTE_OPTIMIZE_HELP
             "  --svg FILE      write a bar chart of the layers (instructions; host: ns) as SVG\n"

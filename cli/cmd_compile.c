@@ -20,6 +20,8 @@ static void help(FILE *f)
             "  both  both (default)\n"
             "It refuses, writing nothing, when the model does not fit the device's RAM or flash.\n\n"
             "  --prefix NAME   name of the C API (NAME_init, NAME_input, ...; default model)\n"
+            "  --weights W     auto (default): FULLY_CONNECTED and CONV_2D int8 weights stored sparse where\n"
+            "                  that is smaller (docs/pruning.md); dense: every weight dense\n"
             "  --kernels K     opt: the fastest kernels for the profile's ISA (default);\n"
             "                  ref: the reference kernels (baseline)\n"
             MOTE_OPTIMIZE_HELP

@@ -29,6 +29,8 @@ static void help(FILE *f)
                "              for this machine); ref: the reference kernels. The arena, and with\n"
                "              --target the fit and the estimate, are those of these kernels (as\n"
                "              mote compile/verify --kernels K build them)\n"
+               "  --weights W auto (default): FULLY_CONNECTED and CONV_2D int8 weights stored sparse\n"
+               "              where that is smaller (docs/pruning.md); dense: every weight dense\n"
                "  --optimize O with --target, the per-layer choice between speed and arena bytes\n"
                "              as mote compile makes it (see mote compile --help; default balanced)\n"
                "  --json      one JSON object (\"kernels\": \"opt\" or \"ref\"); with --target adds\n"

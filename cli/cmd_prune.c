@@ -13,6 +13,7 @@
 #include "mote/prune.h"
 #include "prune_adapt.h"
 #include "prune_report.h"
+#include "prune_unstructured.h"
 #include "train_cli.h"
 
 static void help(FILE *f)
@@ -25,7 +26,11 @@ static void help(FILE *f)
             "TFLite classifier, e.g. model_float.tflite from mote train. Scores are on DIR's test split;\n"
             "OUT/report.html plots MACs, size, accuracy and the channels each group kept.\n\n"
             "  --structured R       remove the fraction R of the channels of every group that can be pruned\n"
-            "                       (default 0.5; a group's channels go together: see docs/pruning.md)\n"
+            "                       (default 0.5 unless only --unstructured is given; a group's channels go\n"
+            "                       together: see docs/pruning.md)\n"
+            "  --unstructured S     then zero the fraction S (0 < S <= 0.99) of the smallest weights of every\n"
+            "                       convolution and dense layer, gradually while fine-tuning (--epochs more\n"
+            "                       epochs), and store the int8 weights sparse where that is smaller\n"
             "  --target P --max-latency-ms X\n"
             "                       instead of a fixed fraction: prune step by step (a tenth of one group at a\n"
             "                       time, the one that keeps the most validation accuracy; NetAdapt) until the\n"
@@ -78,7 +83,8 @@ int cmd_prune(int argc, char **argv)
     tp_config_default(&c);
     const char *model = NULL, *out = NULL, *target = NULL;
     double max_ms = 0;
-    double ratio = 0.5;
+    double ratio = 0.5, sparsity = 0;
+    int structured_given = 0;
     int json = 0, quiet = 0, epochs = 30, batch = 32, threads = 0, steps = 1;
     double lr = 3e-3;
     long seed = 1;
@@ -95,8 +101,17 @@ int cmd_prune(int argc, char **argv)
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = argv[++i];
         else if (!strcmp(a, "--structured")) {
             ratio = atof(argv[++i]);
+            structured_given = 1;
             if (!(ratio > 0.0 && ratio < 1.0)) {
                 fprintf(stderr, "mote prune: --structured wants a fraction between 0 and 1, got %s\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--unstructured")) {
+            char *end;
+            sparsity = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(sparsity > 0.0 && sparsity <= 0.99)) {
+                fprintf(stderr, "mote prune: --unstructured wants a sparsity above 0 and at most 0.99, got %s\n",
+                        argv[i]);
                 return 2;
             }
         } else if (!strcmp(a, "--epochs")) {
@@ -151,7 +166,12 @@ int cmd_prune(int argc, char **argv)
     int bad = train_cli_data_for_model(&c, g, &o, &(float){0}, "prune");
     mote_ir_free(g);
     if (bad) return 2;
+    /* channels first (when asked, or by default), then single weights */
+    const int structured = structured_given || target || !(sparsity > 0);
     int rc = 1, bar = !quiet && isatty(2);
+    tr_unstructured un = {0};
+    prune_report_layer *layers = NULL;
+    size_t bq_dense = 0;
     tp_retrain r;
     tr_prune_plan plan = {0};
     tr_prune_choice choice = {0};
@@ -161,21 +181,26 @@ int cmd_prune(int argc, char **argv)
         goto done;
     }
     /* the one-shot result, for the report: what the channels' importance alone keeps */
-    if (tr_prune_analyse(r.cls, &plan, err, sizeof err) || tr_prune_choose_ratio(&plan, ratio, &choice) ||
+    if (tr_prune_analyse(r.cls, &plan, err, sizeof err) ||
+        tr_prune_choose_ratio(&plan, structured ? ratio : 0.0, &choice) ||
         !(pm = tr_prune_apply(r.cls, &plan, &choice, err, sizeof err))) {
         fprintf(stderr, "mote prune: %s: %s\n", model, err[0] ? err : "out of memory");
         goto done;
     }
     int prunable = 0;
     for (int k = 0; k < plan.n_groups; k++) prunable += plan.groups[k].prunable;
-    if (!prunable) {
+    if (!prunable && structured) {
         fprintf(stderr, "mote prune: %s: no channel group can be pruned (%s)\n", model,
                 plan.n_groups ? plan.groups[0].why : "no convolution or dense layer");
         goto done;
     }
-    const double acc_before = accuracy(r.cls, &r), acc_pruned = accuracy(pm, &r);
-    tr_model_free(pm);
-    pm = NULL;
+    const double acc_before = accuracy(r.cls, &r), acc_pruned = structured ? accuracy(pm, &r) : NAN;
+    if (structured) { /* else pm, all channels kept, is the copy the weights are pruned in */
+        tr_model_free(pm);
+        pm = NULL;
+    } else {
+        steps = 0;
+    }
     prune_adapt_result ar = {0};
     if (target) {
         prune_adapt_opts ao = {.target = target, .max_ms = max_ms, .short_epochs = 1, .final_epochs = epochs, .lr = lr,
@@ -237,13 +262,30 @@ int cmd_prune(int argc, char **argv)
             }
         }
     }
-    if (bar) fputc('\n', stderr);
+    if (bar && structured) fputc('\n', stderr);
+    if (sparsity > 0) {
+        tr_model_set_threads(pm, threads);
+        prune_unstructured_opts uo = {.sparsity = sparsity, .epochs = epochs, .lr = lr, .batch = batch,
+                                      .seed = (uint64_t)seed + 1000u, .progress = bar};
+        if (prune_unstructured(&r, pm, &uo, &un, err, sizeof err)) {
+            fprintf(stderr, "\nmote prune: %s: %s\n", model, err);
+            goto done;
+        }
+        if (!(layers = calloc((size_t)un.n_layers + 1, sizeof *layers))) goto done;
+        for (int k = 0; k < un.n_layers; k++) {
+            tr_param_info pi;
+            tr_model_param(pm, un.param[k], &pi);
+            layers[k] = (prune_report_layer){.name = pi.name, .weights = pi.size,
+                                             .sparsity = tr_unstructured_layer_sparsity(&un, pm, k)};
+        }
+    }
     const double acc_tuned = accuracy(pm, &r);
     mkdir(out, 0777);
     char fpath[4096], qpath[4096];
     snprintf(fpath, sizeof fpath, "%s/model_float.tflite", out);
     snprintf(qpath, sizeof qpath, "%s/model_int8.tflite", out);
-    if (tp_retrain_export(&r, pm, fpath, qpath, err, sizeof err)) {
+    if (tp_retrain_export(&r, pm, fpath, qpath, err, sizeof err) ||
+        (sparsity > 0 && prune_store_sparse(qpath, &bq_dense, &(size_t){0}, layers, un.n_layers, err, sizeof err))) {
         fprintf(stderr, "mote prune: %s: %s\n", out, err);
         goto done;
     }
@@ -271,7 +313,8 @@ int cmd_prune(int argc, char **argv)
     prune_report pr = {.model = model, .out = out, .plan = &plan, .kept = choice.kept, .macs_before = m0,
                        .macs_after = mf, .bytes_before = b0, .bytes_after = bq, .acc_before = n_test ? s0.accuracy : NAN,
                        .acc_float = sf.accuracy, .acc_int8 = sq.accuracy, .target = target, .ms_before = ar.ms_before,
-                       .ms_after = ar.ms_after};
+                       .ms_after = ar.ms_after, .unstructured = sparsity, .layers = layers, .n_layers = un.n_layers,
+                       .int8_dense_bytes = bq_dense};
     if (prune_report_write_html(&pr, rpath)) goto done;
     if (json) {
         json_t *groups = json_array();
@@ -279,10 +322,27 @@ int cmd_prune(int argc, char **argv)
             json_array_append_new(groups, json_pack("{s:s,s:i,s:i,s:b,s:s?}", "name", plan.groups[k].name, "channels",
                                                     plan.groups[k].channels, "kept", choice.kept[k], "prunable",
                                                     plan.groups[k].prunable, "why", plan.groups[k].why));
-        json_t *doc = json_pack("{s:s,s:s,s:f,s:i,s:I,s:I,s:f,s:I,s:o}", "model", model, "output", out, "ratio", ratio,
+        json_t *doc = json_pack("{s:s,s:s,s:f,s:i,s:I,s:I,s:f,s:I,s:o}", "model", model, "output", out, "ratio",
+                                structured ? ratio : 0.0,
                                 "epochs", epochs, "macs_before", (json_int_t)m0, "macs_after", (json_int_t)mf,
                                 "macs_fraction", m0 > 0 ? (double)mf / (double)m0 : 0.0, "int8_bytes", (json_int_t)bq,
                                 "groups", groups);
+        if (sparsity > 0) {
+            json_t *ls = json_array();
+            size_t w = 0, z = 0;
+            for (int k = 0; k < un.n_layers; k++) {
+                const prune_report_layer *l = &layers[k];
+                w += l->weights, z += (size_t)llround(l->sparsity * (double)l->weights);
+                json_array_append_new(ls, json_pack("{s:s,s:I,s:f,s:I,s:s}", "name", l->name, "weights",
+                                                    (json_int_t)l->weights, "sparsity", l->sparsity, "int8_bytes",
+                                                    (json_int_t)l->int8_bytes, "storage",
+                                                    !l->int8_bytes ? "none" : l->sparse ? "sparse" : "dense"));
+            }
+            json_object_set_new(doc, "unstructured", json_real(sparsity));
+            json_object_set_new(doc, "sparsity", json_real(w ? (double)z / (double)w : 0.0));
+            json_object_set_new(doc, "layers", ls);
+            json_object_set_new(doc, "int8_bytes_dense", json_integer((json_int_t)bq_dense));
+        }
         if (target) {
             json_object_set_new(doc, "target", json_string(target));
             json_object_set_new(doc, "latency_ms_before", json_real(ar.ms_before));
@@ -315,11 +375,19 @@ int cmd_prune(int argc, char **argv)
         if (n_test)
             printf("test accuracy (%zu examples): before %.2f %%, pruned %.2f %%, int8 %.2f %% (%zu bytes)\n", n_test,
                    100 * s0.accuracy, 100 * sf.accuracy, 100 * sq.accuracy, bq);
-        if (!target)
+        if (!target && structured)
             printf("  (pruned at once, before any fine-tuning: %.2f %%)\n", 100 * acc_pruned);
+        for (int k = 0; k < un.n_layers; k++)
+            printf("  %-28.28s %7zu weights, %5.1f %% zeros, int8 %s %zu bytes\n", layers[k].name, layers[k].weights,
+                   100 * layers[k].sparsity, layers[k].sparse ? "sparse" : "dense", layers[k].int8_bytes);
+        if (sparsity > 0)
+            printf("int8 file: %zu bytes with every weight dense, %zu with sparse storage where smaller\n", bq_dense,
+                   bq);
     }
     rc = 0;
 done:
+    free(layers);
+    tr_unstructured_free(&un);
     tr_model_free(pm);
     tr_prune_choice_free(&plan, &choice);
     tr_prune_plan_free(&plan);

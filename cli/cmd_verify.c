@@ -30,6 +30,8 @@ static void help(FILE *f)
             "                  <shared> is $MOTE_SHARED or %s), or one file of vectors back to back\n"
             "  --work DIR      keep the build in DIR (default: a temporary folder, removed)\n"
             "  --layers        also count instructions per layer\n"
+            "  --weights W     auto (default): FULLY_CONNECTED and CONV_2D int8 weights stored sparse where\n"
+            "                  that is smaller (docs/pruning.md); dense: every weight dense\n"
             "  --kernels K     opt: the fastest kernels for the profile (default); ref: reference ones\n"
             MOTE_OPTIMIZE_HELP
             "  --json          one JSON object: model, target, bit_exact, instructions_per_inference,\n"

@@ -48,6 +48,23 @@ int prune_report_write_html(const prune_report *r, const char *path)
     if (!isnan(r->acc_before))
         fprintf(f, "<h3>Test accuracy</h3><p>before %.2f %%, after: float %.2f %%, int8 %.2f %%</p>\n", 100 * r->acc_before,
                 100 * r->acc_float, 100 * r->acc_int8);
+    if (r->unstructured > 0) {
+        pair(f, "int8 file: every weight dense, then sparse where smaller", (double)r->int8_dense_bytes,
+             (double)r->bytes_after, "bytes");
+        fprintf(f, "<h3>Unstructured pruning to %.0f %% zeros per layer</h3>\n<table><tr><th>layer</th><th>weights</th>"
+                   "<th>zeros</th><th>int8 storage</th></tr>\n", 100 * r->unstructured);
+        for (int k = 0; k < r->n_layers; k++) {
+            const prune_report_layer *l = &r->layers[k];
+            fprintf(f, "<tr><td>");
+            esc(f, l->name);
+            fprintf(f, "</td><td>%zu</td><td><svg width=\"110\" height=\"12\"><rect width=\"100\" height=\"12\" "
+                       "fill=\"#ccc\"/><rect width=\"%.1f\" height=\"12\" fill=\"#1f77b4\"/></svg> %.1f %%</td><td>",
+                    l->weights, 100 * l->sparsity, 100 * l->sparsity);
+            if (l->int8_bytes) fprintf(f, "%s, %zu bytes (dense %zu)", l->sparse ? "sparse" : "dense", l->int8_bytes, l->weights);
+            fprintf(f, "</td></tr>\n");
+        }
+        fprintf(f, "</table>\n");
+    }
     fprintf(f, "<h3>Channels kept per group</h3>\n<svg width=\"720\" height=\"%d\" role=\"img\" aria-label=\"channels\">\n",
             18 * r->plan->n_groups + 8);
     int most = 1;

@@ -1,5 +1,6 @@
 /* OUT/report.html of `mote prune`: MACs, file size and test accuracy before and after, and each channel
- * group's channels kept, as plots (inline SVG, no script, no network). */
+ * group's channels kept, as plots (inline SVG, no script, no network); with --unstructured, each layer's
+ * sparsity and its int8 storage. */
 #ifndef MOTE_CLI_PRUNE_REPORT_H
 #define MOTE_CLI_PRUNE_REPORT_H
 
@@ -7,6 +8,15 @@
 #include <stdint.h>
 
 #include "mote/prune.h"
+
+/* One pruned layer of --unstructured: its zeros, and how the int8 file stores its weights. */
+typedef struct {
+    const char *name;
+    size_t weights;
+    double sparsity;               /* zeros in the float model after fine-tuning */
+    size_t int8_bytes;             /* in the int8 file: sparse encoding or dense; 0: not found there */
+    int sparse;
+} prune_report_layer;
 
 typedef struct {
     const char *model, *out;
@@ -17,6 +27,10 @@ typedef struct {
     double acc_before, acc_float, acc_int8;   /* test split; NaN: none */
     const char *target;            /* hardware-aware mode, or NULL */
     double ms_before, ms_after;
+    double unstructured;           /* --unstructured's sparsity, 0: none */
+    const prune_report_layer *layers;
+    int n_layers;
+    size_t int8_dense_bytes;       /* the int8 file with every weight stored dense */
 } prune_report;
 
 /* 0, or -1 with a message on stderr. */

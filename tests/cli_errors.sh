@@ -127,6 +127,8 @@ expect 1 'kws_int8.tflite: the model has no float activations to quantize' -- "$
 # mote prune: missing options, bad values, a model with nothing to prune, layers the engine lacks
 expect 2 'prune: MODEL, --data DIR and -o OUT are required' -- "$mote" prune "$fmodel" -o "$tmp/p"
 expect 2 'prune: --structured wants a fraction between 0 and 1, got 1.5' -- "$mote" prune "$fmodel" --data "$fsdd" --structured 1.5 -o "$tmp/p"
+expect 2 'prune: --unstructured wants a sparsity above 0 and at most 0.99, got 1' -- "$mote" prune "$fmodel" --data "$fsdd" --unstructured 1 -o "$tmp/p"
+expect 2 'prune: --unstructured wants a sparsity above 0 and at most 0.99, got 0.8x' -- "$mote" prune "$fmodel" --data "$fsdd" --unstructured 0.8x -o "$tmp/p"
 expect 2 'prune: --target and --max-latency-ms go together' -- "$mote" prune "$fmodel" --data "$fsdd" --target nrf52840 -o "$tmp/p"
 expect 1 "hello_world_int8.tflite: the classifier: the model's input must be float32" -- "$mote" prune "$shared/models/tflm/hello_world_int8.tflite" --data "$fsdd" --task audio -o "$tmp/p"
 

@@ -12,6 +12,7 @@
 #include "backend/fb_build.h"
 #include "mote/motion.h"
 #include "mote/signal.h"
+#include "mote/sparse.h"
 
 /* Table field ids (schema.fbs). */
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPTION = 3, MODEL_BUFFERS = 4 };
@@ -45,6 +46,9 @@ static int tfl_type(uint8_t dt)
     case MOTE_U32: return 15;
     case MOTE_I4: return 17;
     case MOTE_I1: return 127; /* mote's binary weights: not a TFLite type, readers refuse it */
+    /* mote's own (mote/sparse.h): outside the schema's TensorType values, so a reader that
+     * does not know it refuses the tensor's type instead of misreading its bytes */
+    case MOTE_I8_SPARSE: return MOTE_TFL_INT8_SPARSE;
     default: return -1;
     }
 }
@@ -478,7 +482,13 @@ static int check_tensor(const mote_ir_graph *g, int32_t i, char *err, size_t err
     for (int d = 0; d < t->rank; d++)
         if (t->dims[d] < 0)
             return fail(err, errlen, "tensor %d (%s): dimension %d is %d", (int)i, tname(g, i), d, (int)t->dims[d]);
-    if (t->flags & MOTE_TENSOR_CONST) {
+    if (t->type == MOTE_I8_SPARSE) {
+        const int64_t rows = t->rank >= 2 ? t->dims[0] : 0, e = mote_tensor_elems(t);
+        if (!(t->flags & MOTE_TENSOR_CONST) || rows <= 0 || e / rows > MOTE_SPARSE_MAX_DEPTH ||
+            mote_sparse_s8_check(t->data, t->bytes, (int32_t)rows, (int32_t)(e / rows)))
+            return fail(err, errlen, "tensor %d (%s): sparse int8 weights whose encoding does not fit their shape",
+                        (int)i, tname(g, i));
+    } else if (t->flags & MOTE_TENSOR_CONST) {
         size_t want = mote_dtype_bytes((mote_dtype)t->type, mote_tensor_elems(t));
         if (!t->data && t->bytes)
             return fail(err, errlen, "tensor %d (%s): constant without data", (int)i, tname(g, i));

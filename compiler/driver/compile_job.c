@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passes/passes.h"
+
 #include "backend/emit_util.h"
 #include "mote/kernel.h"
 
@@ -70,9 +72,17 @@ static uint32_t profile_isa(const mote_profile *p, int reference)
 int compile_parse_kernel_option(const char *cmd, int argc, char **argv, int *i, compile_kernels *k)
 {
     const char *opt = argv[*i];
-    int kernels = !strcmp(opt, "--kernels"), optimize = !strcmp(opt, "--optimize");
-    if ((!kernels && !optimize) || *i + 1 >= argc) return 0; /* not ours, or incomplete: the caller says so */
+    int kernels = !strcmp(opt, "--kernels"), optimize = !strcmp(opt, "--optimize"), weights = !strcmp(opt, "--weights");
+    if ((!kernels && !optimize && !weights) || *i + 1 >= argc) return 0; /* not ours, or incomplete: the caller says so */
     const char *v = argv[++*i];
+    if (weights) { /* for the whole process: every model this command imports */
+        if (strcmp(v, "auto") && strcmp(v, "dense")) {
+            fprintf(stderr, "mote %s: --weights must be auto or dense, not '%s'\n", cmd, v);
+            return -1;
+        }
+        mote_passes_sparse_weights(!strcmp(v, "auto"));
+        return 1;
+    }
     if (kernels ? compile_parse_kernels(v, &k->reference) : mote_optimize_parse(v, &k->optimize)) {
         fprintf(stderr, "mote %s: %s must be %s, not '%s'\n", cmd, opt, kernels ? "opt or ref" : "speed, memory or balanced",
                 v);

@@ -69,18 +69,25 @@ int32_t mote_irb_tensor(mote_irb *b, const char *name, mote_dtype type, int rank
     return g->n_tensors - 1;
 }
 
-int32_t mote_irb_const(mote_irb *b, const char *name, mote_dtype type, int rank, const int32_t *dims,
-                       const void *data)
+/* Constant t gets a copy of `bytes` bytes of data (its shape's, or a sparse encoding's). */
+static int32_t const_data(mote_irb *b, int32_t t, const void *data, size_t bytes)
 {
-    int32_t t = mote_irb_tensor(b, name, type, rank, dims);
     if (t < 0) return -1;
     mote_ir_tensor *it = &b->g->tensors[t];
+    it->t.bytes = bytes;
     it->owned_data = aligned_alloc(16, (it->t.bytes + 15) & ~(size_t)15);
     if (!it->owned_data) return mote_irb_fail(b, "out of memory");
     memcpy(it->owned_data, data, it->t.bytes);
     it->t.data = it->owned_data;
     it->t.flags |= MOTE_TENSOR_CONST;
     return t;
+}
+
+int32_t mote_irb_const(mote_irb *b, const char *name, mote_dtype type, int rank, const int32_t *dims,
+                       const void *data)
+{
+    int32_t t = mote_irb_tensor(b, name, type, rank, dims);
+    return t < 0 ? -1 : const_data(b, t, data, b->g->tensors[t].t.bytes);
 }
 
 int mote_irb_quant(mote_irb *b, int32_t t, int n, int axis, const float *scale, const int32_t *zp)
@@ -158,9 +165,8 @@ int32_t mote_irb_copy_tensor(mote_irb *b, const mote_ir_tensor *src, const char 
     char name[256];
     snprintf(name, sizeof name, "%s%s", prefix, src->name ? src->name : "");
     const mote_tensor *t = &src->t;
-    int32_t i = (t->flags & MOTE_TENSOR_CONST) && t->data
-                    ? mote_irb_const(b, name, (mote_dtype)t->type, t->rank, t->dims, t->data)
-                    : mote_irb_tensor(b, name, (mote_dtype)t->type, t->rank, t->dims);
+    int32_t i = mote_irb_tensor(b, name, (mote_dtype)t->type, t->rank, t->dims);
+    if (i >= 0 && (t->flags & MOTE_TENSOR_CONST) && t->data) i = const_data(b, i, t->data, t->bytes);
     if (i < 0) return -1;
     b->g->tensors[i].t.flags |= (uint8_t)(t->flags & MOTE_TENSOR_VARIABLE);
     if (t->q.n > 0 && mote_irb_quant(b, i, t->q.n, t->q.axis, t->q.scale, t->q.zero_point)) return -1;

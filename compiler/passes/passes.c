@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Folding first: an activation after a folded op has nothing left to fuse with. */
-static const mote_pass *const pipeline[] = {&mote_pass_fold_constants, &mote_pass_fuse_activation};
+/* Folding first: an activation after a folded op has nothing left to fuse with. Sparse storage last:
+ * it only changes how weights are stored. */
+static const mote_pass *const pipeline[] = {&mote_pass_fold_constants, &mote_pass_fuse_activation,
+                                            &mote_pass_sparse_weights};
 
 int mote_passes_run(mote_ir_graph *g, const char *name, char *err, size_t errlen)
 {

@@ -7,6 +7,7 @@
 #define MOTE_PASSES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ir/graph.h"
 
@@ -18,6 +19,17 @@ typedef struct {
 
 extern const mote_pass mote_pass_fold_constants;
 extern const mote_pass mote_pass_fuse_activation;
+/* FULLY_CONNECTED and CONV_2D int8 weights stored sparse where that is smaller (sparse_weights.c) */
+extern const mote_pass mote_pass_sparse_weights;
+
+/* Whether the pass runs (default 1): 0 stores every weight dense, the baseline sparse storage is measured
+ * against (`--weights dense`). Process-wide, for the command line; set it before importing. */
+void mote_passes_sparse_weights(int on);
+
+/* Encode a dense int8 [rows, depth] filter as mote/sparse.h lays it out
+ * (depth <= MOTE_SPARSE_MAX_DEPTH) into out, or only count with out NULL;
+ * returns the encoding's bytes. */
+size_t mote_sparse_encode_s8(const int8_t *w, int32_t rows, int32_t depth, uint8_t *out);
 
 /* Run the default pipeline in order. `name` (the model) prefixes errors. */
 int mote_passes_run(mote_ir_graph *g, const char *name, char *err, size_t errlen);

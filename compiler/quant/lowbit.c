@@ -226,7 +226,8 @@ static int candidate(const mote_ir_graph *g, int32_t i)
     if (op->op != MOTE_OP_CONV_2D && op->op != MOTE_OP_DEPTHWISE_CONV_2D && op->op != MOTE_OP_FULLY_CONNECTED) return 0;
     if (op->n_in < 2 || op->io[1] < 0 || !(g->tensors[op->io[1]].t.flags & MOTE_TENSOR_CONST)) return 0;
     const uint8_t ft = g->tensors[op->io[1]].t.type;
-    return ft != MOTE_I4 && ft != MOTE_I1 && op->io[0] >= 0 && g->tensors[op->io[0]].t.type == MOTE_I8;
+    return ft != MOTE_I4 && ft != MOTE_I1 && ft != MOTE_I8_SPARSE && op->io[0] >= 0 &&
+           g->tensors[op->io[0]].t.type == MOTE_I8;
 }
 
 int mote_lowbit_all_keep(mote_ir_graph *g, int bits, int keep_ends, int32_t *converted, char *err, size_t errlen)

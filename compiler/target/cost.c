@@ -285,9 +285,17 @@ static int64_t node_macs(const mote_node *n, const mote_tensor *t, int64_t taps)
     const mote_tensor *in = mote_in(n, t, 0), *w = mote_in(n, t, 1);
     int64_t out = n->n_out ? mote_tensor_elems(mote_out(n, t, 0)) : 0;
     switch ((mote_op)n->op) {
-    case MOTE_OP_CONV_2D: return w && w->rank == 4 ? taps * w->dims[3] : 0;
+    case MOTE_OP_CONV_2D:
+        /* sparse filters: one MAC per stored entry and output element (padding taps included) */
+        if (w && w->rank == 4 && w->type == MOTE_I8_SPARSE && w->dims[0] > 0)
+            return out / w->dims[0] * (int64_t)((w->bytes - 2 * (size_t)w->dims[0]) / 2);
+        return w && w->rank == 4 ? taps * w->dims[3] : 0;
     case MOTE_OP_DEPTHWISE_CONV_2D: return taps;
-    case MOTE_OP_FULLY_CONNECTED: return w && w->rank == 2 ? out * w->dims[1] : 0;
+    case MOTE_OP_FULLY_CONNECTED:
+        /* sparse weights: the kernel executes one MAC per stored entry (mote/sparse.h) */
+        if (w && w->rank == 2 && w->type == MOTE_I8_SPARSE && w->dims[0] > 0)
+            return out / w->dims[0] * (int64_t)((w->bytes - 2 * (size_t)w->dims[0]) / 2);
+        return w && w->rank == 2 ? out * w->dims[1] : 0;
     case MOTE_OP_UNIDIRECTIONAL_SEQUENCE_LSTM: /* as mote_ir_stats: 4 gates, input + recurrent products */
         if (in && in->rank == 3 && w && w->rank == 2)
             return (int64_t)in->dims[0] * in->dims[1] * 4 * w->dims[0] * (in->dims[2] + w->dims[0]);

@@ -2,6 +2,7 @@
  * (int8, float32, or hybrid float32 activations with int8 weights).
  * Also holds the prepare steps DEPTHWISE_CONV_2D shares. */
 #include "conv_common.h"
+#include "mote/sparse.h"
 #include "mote/quant.h"
 
 mote_status mote_conv_geometry(mote_ctx *ctx, const mote_node *n, const mote_tensor *in,
@@ -149,6 +150,22 @@ static mote_status conv_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
         }
         return mote_conv_s8_opt_choose(ctx, n, t);
     }
+    if (in->type == MOTE_I8 && filter->type == MOTE_I8_SPARSE && out->type == MOTE_I8) {
+        const int64_t depth = (int64_t)filter->dims[1] * filter->dims[2] * fic;
+        if (groups != 1)
+            return mote_fail(ctx, MOTE_ERR_UNSUPPORTED, n->io[1], "CONV_2D sparse int8 filters: no grouped convolution");
+        if (depth > MOTE_SPARSE_MAX_DEPTH || mote_sparse_s8_check(filter->data, filter->bytes, oc, (int32_t)depth))
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                             "CONV_2D sparse int8 filter: the encoding does not describe [out channels, kh*kw*in]");
+        for (int32_t c = 0; c < filter->q.n; c++)
+            if (filter->q.zero_point[c] != 0)
+                return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "CONV_2D sparse int8 filter zero point must be 0");
+        s = mote_conv_quant_s8(ctx, n, in, filter, bias, out, 0, d);
+        if (s != MOTE_OK) return s;
+        n->scratch_bytes = (size_t)depth;
+        n->eval = mote_conv_s8_sparse_eval; /* the one sparse kernel, on every ISA */
+        return MOTE_OK;
+    }
     if (in->type == MOTE_I8 && filter->type == MOTE_I4 && out->type == MOTE_I8) {
         s = mote_conv_quant_s4(ctx, n, in, filter, bias, out, 0, d);
         if (s != MOTE_OK) return s;
@@ -201,6 +218,7 @@ static const mote_kernel conv_2d_kernels[] = {
     MOTE_KERNEL("conv_s8_s1", mote_conv_s8_s1_eval),
     /* binary weights (bit words) and folded bias in the parameter block (conv_s8_s1_opt.c) */
     {"conv_s8_s1_opt", mote_conv_s8_s1_opt_eval, (1u << 1) | (1u << 2), 0, 0},
+    MOTE_KERNEL("conv_s8_sparse", mote_conv_s8_sparse_eval), /* MOTE_I8_SPARSE filters (conv_s8_sparse.c) */
 };
 
 const mote_op_def mote_op_conv_2d = {conv_prepare, MOTE_KERNELS(conv_2d_kernels)};

@@ -70,6 +70,8 @@ void mote_conv_s8_eval(const mote_node *n, const mote_tensor *t);
 void mote_conv_f32_eval(const mote_node *n, const mote_tensor *t);
 void mote_conv_hybrid_f32_eval(const mote_node *n, const mote_tensor *t);
 void mote_depthwise_s8_eval(const mote_node *n, const mote_tensor *t);
+/* sparse int8 filters (MOTE_I8_SPARSE): conv_s8_sparse.c */
+void mote_conv_s8_sparse_eval(const mote_node *n, const mote_tensor *t);
 /* optimized int8 (conv_s8_opt.c packs their parameters) */
 void mote_conv_s8_1x1_eval(const mote_node *n, const mote_tensor *t);
 void mote_conv_s8_im2col_eval(const mote_node *n, const mote_tensor *t);

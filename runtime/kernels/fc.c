@@ -12,6 +12,7 @@
 #include "fc_pool_common.h"
 #include "fc_s8_gemv.h"
 #include "mote/quant.h"
+#include "mote/sparse.h"
 
 static mote_status fc_check_shapes(mote_ctx *ctx, const mote_node *n, mote_tensor *t,
                                    mote_fc_params *p)
@@ -90,13 +91,48 @@ static mote_status fc_prepare_s4(mote_ctx *ctx, mote_node *n, const mote_tensor 
     return MOTE_OK;
 }
 
+/* Sparse int8 weights: the encoding checked before any eval reads it; one
+ * multiplier per unit, each computed as the dense kernel for this kind of
+ * scale computes its own, so the results are the dense kernels' bits. */
+static mote_status fc_prepare_sparse(mote_ctx *ctx, mote_node *n, const mote_tensor *w, const mote_tensor *bias,
+                                     float in_scale, float out_scale, mote_fc_params *p)
+{
+    if (mote_sparse_s8_check(w->data, w->bytes, p->units, p->depth))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                         "FULLY_CONNECTED sparse int8 weights: the encoding does not describe [units, depth]");
+    if (w->q.n != 1 && !mote_quant_per_channel(w, p->units))
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1],
+                         "FULLY_CONNECTED sparse weights need one scale or one per unit, on a quantized_dimension of "
+                         "that size");
+    for (int32_t o = 0; o < w->q.n; o++)
+        if (w->q.zero_point[o] != 0)
+            return mote_fail(ctx, MOTE_ERR_PARAM, n->io[1], "FULLY_CONNECTED sparse weights zero point must be 0");
+    if (w->q.n == 1 && bias && bias->q.n >= 1 &&
+        fabs((double)in_scale * (double)w->q.scale[0] - (double)bias->q.scale[0]) / (double)out_scale > 0.02)
+        return mote_fail(ctx, MOTE_ERR_PARAM, n->io[2],
+                         "FULLY_CONNECTED bias scale differs from input scale * weights scale by more than 0.02 "
+                         "output steps");
+    int32_t *m = (int32_t *)(void *)(p + 1), *s = m + p->units; /* sized by fc_prepare */
+    for (int32_t o = 0; o < p->units; o++) {
+        double real = w->q.n > 1 ? (double)in_scale * (double)w->q.scale[o] / (double)out_scale
+                                 : (double)(in_scale * w->q.scale[0]) / (double)out_scale;
+        int shift;
+        mote_quantize_multiplier(real, &m[o], &shift);
+        s[o] = shift;
+    }
+    p->filter_offset = 0;
+    n->eval = mote_fc_s8_sparse_eval;
+    return MOTE_OK;
+}
+
 static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mote_fc_params *p)
 {
     const mote_tensor *in = mote_in(n, t, 0), *w = mote_in(n, t, 1), *bias = mote_in(n, t, 2);
     const mote_tensor *out = mote_out(n, t, 0);
     int32_t out_t = n->io[n->n_in];
-    if (w->type != MOTE_I8 && w->type != MOTE_I4 && w->type != MOTE_I1)
-        return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1], "FULLY_CONNECTED int8 input needs int8, int4 or binary weights");
+    if (w->type != MOTE_I8 && w->type != MOTE_I4 && w->type != MOTE_I1 && w->type != MOTE_I8_SPARSE)
+        return mote_fail(ctx, MOTE_ERR_TYPE, n->io[1],
+                         "FULLY_CONNECTED int8 input needs int8, sparse int8, int4 or binary weights");
     if (bias && bias->type != MOTE_I32) return mote_fail(ctx, MOTE_ERR_TYPE, n->io[2], "FULLY_CONNECTED int8 bias must be int32");
     if (out->type != MOTE_I8) return mote_fail(ctx, MOTE_ERR_TYPE, out_t, "FULLY_CONNECTED output dtype differs from input");
     if (in->q.n < 1) return mote_fail(ctx, MOTE_ERR_PARAM, n->io[0], "FULLY_CONNECTED int8 input is not quantized");
@@ -115,6 +151,7 @@ static mote_status fc_prepare_s8(mote_ctx *ctx, mote_node *n, mote_tensor *t, mo
     mote_act_range_q(n->opts.activation, out_scale, p->output_offset, -128, 127, &p->act_min, &p->act_max);
 
     if (w->type == MOTE_I4 || w->type == MOTE_I1) return fc_prepare_s4(ctx, n, w, in_scale, out_scale, p);
+    if (w->type == MOTE_I8_SPARSE) return fc_prepare_sparse(ctx, n, w, bias, in_scale, out_scale, p);
     if (w->q.n > 1) {
         /* Per channel: one multiplier per unit, computed all in double. */
         if (!mote_quant_per_channel(w, p->units))
@@ -167,6 +204,7 @@ static mote_status fc_choose_s8(mote_ctx *ctx, mote_node *n, const mote_tensor *
         }
         return mote_fc_s8_s1_opt_choose(ctx, n, t);
     }
+    if (ref == mote_fc_s8_sparse_eval) return mote_fc_s8_sparse_opt_choose(ctx, n, t); /* every ISA */
     if (ref == mote_fc_s8_s4_eval) {
         if (ctx->isa & MOTE_ISA_X86) { /* the int8 x86 kernel, weights widened in its block */
             s = mote_fc_s8_x86_choose(ctx, n, t);
@@ -193,7 +231,8 @@ static mote_status fc_prepare(mote_ctx *ctx, mote_node *n, mote_tensor *t)
     if (s != MOTE_OK) return s;
     const mote_tensor *w = mote_in(n, t, 1);
     size_t arrays = 0;
-    if ((w->q.n > 1 || w->type == MOTE_I4 || w->type == MOTE_I1) && w->rank >= 1 && w->dims[0] > 0)
+    if ((w->q.n > 1 || w->type == MOTE_I4 || w->type == MOTE_I1 || w->type == MOTE_I8_SPARSE) && w->rank >= 1 &&
+        w->dims[0] > 0)
         arrays = 2 * (size_t)w->dims[0] * sizeof(int32_t);
     mote_fc_params *p = mote_node_data(ctx, n, sizeof *p + arrays);
     if (!p) return MOTE_ERR_ARENA;
@@ -220,6 +259,9 @@ static const mote_kernel fully_connected_kernels[] = {
     MOTE_KERNEL("fc_s8_s1", mote_fc_s8_s1_eval),
     /* binary weights (bit words) and folded bias in the parameter block (fc_s8_s1_opt.c) */
     {"fc_s8_s1_opt", mote_fc_s8_s1_opt_eval, (1u << 1) | (1u << 2), 0, 0},
+    MOTE_KERNEL("fc_s8_sparse", mote_fc_s8_sparse_eval), /* MOTE_I8_SPARSE weights (fc_s8_sparse.c) */
+    /* the same with the input offset folded into the biases, in the parameter block (fc_s8_sparse_opt.c) */
+    {"fc_s8_sparse_opt", mote_fc_s8_sparse_opt_eval, 1u << 2, 0, 0},
 };
 
 const mote_op_def mote_op_fully_connected = {fc_prepare, MOTE_KERNELS(fully_connected_kernels)};

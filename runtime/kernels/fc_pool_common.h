@@ -46,6 +46,10 @@ void mote_fc_s8_s4_opt_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_s1_eval(const mote_node *node, const mote_tensor *tensors);
 mote_status mote_fc_s8_s1_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
 void mote_fc_s8_s1_opt_eval(const mote_node *node, const mote_tensor *tensors);
+/* sparse int8 weights (MOTE_I8_SPARSE, mote/sparse.h): reference fc_s8_sparse.c, optimized fc_s8_sparse_opt.c */
+void mote_fc_s8_sparse_eval(const mote_node *node, const mote_tensor *tensors);
+mote_status mote_fc_s8_sparse_opt_choose(mote_ctx *ctx, mote_node *n, const mote_tensor *t);
+void mote_fc_s8_sparse_opt_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_s8_per_channel_eval(const mote_node *node, const mote_tensor *tensors);
 void mote_fc_f32_eval(const mote_node *node, const mote_tensor *tensors);
 

@@ -12,7 +12,7 @@ static const uint8_t dtype_size[MOTE_DTYPE_COUNT] = {
 static const char *const dtype_name[MOTE_DTYPE_COUNT] = {
     [MOTE_F32] = "float32", [MOTE_I8] = "int8", [MOTE_U8] = "uint8", [MOTE_I16] = "int16",
     [MOTE_I32] = "int32", [MOTE_I64] = "int64", [MOTE_U32] = "uint32", [MOTE_U64] = "uint64",
-    [MOTE_BOOL] = "bool", [MOTE_I4] = "int4", [MOTE_I1] = "binary",
+    [MOTE_BOOL] = "bool", [MOTE_I4] = "int4", [MOTE_I1] = "binary", [MOTE_I8_SPARSE] = "int8 sparse",
 };
 
 size_t mote_dtype_size(mote_dtype t)
@@ -25,6 +25,7 @@ size_t mote_dtype_bytes(mote_dtype t, int64_t elems)
     if (elems < 0) return 0;
     if (t == MOTE_I4) return (size_t)((elems + 1) / 2);
     if (t == MOTE_I1) return (size_t)((elems + 7) / 8);
+    if (t == MOTE_I8_SPARSE) return 0;
     return (size_t)elems * mote_dtype_size(t);
 }
 

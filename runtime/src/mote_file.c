@@ -8,6 +8,7 @@
 
 #include "mote/kernel.h"
 #include "mote/mote_file.h"
+#include "mote/sparse.h"
 
 #define MAX_COUNT 65535u
 
@@ -161,9 +162,15 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
         if (elems > 0xFFFFFFFFu) return MOTE_FILE_ERR_CORRUPT;
     }
     uint32_t bytes = rd32(r + 28), data = rd32(r + 32), quant = rd32(r + 36);
-    if (mote_dtype_bytes((mote_dtype)t->type, (int64_t)elems) != bytes) return MOTE_FILE_ERR_CORRUPT;
-    /* int4 and binary are weights-only types: no kernel reads or writes them in the plan */
-    if ((t->type == MOTE_I4 || t->type == MOTE_I1) && !(t->flags & MOTE_TENSOR_CONST)) return MOTE_FILE_ERR_CORRUPT;
+    /* a sparse tensor's bytes are its encoding's: checked once its data is placed */
+    if (t->type != MOTE_I8_SPARSE && mote_dtype_bytes((mote_dtype)t->type, (int64_t)elems) != bytes)
+        return MOTE_FILE_ERR_CORRUPT;
+    /* int4, binary and sparse int8 are weights-only types: no kernel reads or writes them in the plan */
+    if ((t->type == MOTE_I4 || t->type == MOTE_I1 || t->type == MOTE_I8_SPARSE) && !(t->flags & MOTE_TENSOR_CONST))
+        return MOTE_FILE_ERR_CORRUPT;
+    if (t->type == MOTE_I8_SPARSE && (t->rank < 2 || t->dims[0] == 0 || (t->flags & MOTE_TENSOR_PACKED) ||
+                                      data == MOTE_FILE_NONE))
+        return MOTE_FILE_ERR_CORRUPT;
     t->bytes = bytes;
     if (t->flags & MOTE_TENSOR_PACKED) {
         /* its readers keep it in their parameter blocks (checked per node) */
@@ -173,6 +180,10 @@ static mote_file_status load_tensor(const header *h, uint32_t i, uint8_t *plan, 
     } else if (t->flags & MOTE_TENSOR_CONST) {
         if (!in_file(h, data, bytes, 16)) return MOTE_FILE_ERR_CORRUPT;
         t->data = (void *)(uintptr_t)(h->f + data); /* read-only: kernels never write constants */
+        const uint64_t depth = t->type == MOTE_I8_SPARSE ? elems / (uint64_t)t->dims[0] : 0;
+        if (t->type == MOTE_I8_SPARSE &&
+            (depth > MOTE_SPARSE_MAX_DEPTH || mote_sparse_s8_check(h->f + data, bytes, t->dims[0], (int32_t)depth)))
+            return MOTE_FILE_ERR_CORRUPT;
     } else {
         /* kernels use it as a typed array: naturally aligned */
         if ((uint64_t)data + bytes > h->plan_bytes || data % mote_dtype_size((mote_dtype)t->type) != 0)

@@ -3,7 +3,10 @@
  *     model's outputs as they were: checked through a depthwise layer and global pooling, through a
  *     residual ADD (two layers' channels pruned together) and a flatten into a dense layer;
  *   - the groups: the logits are never pruned, a residual joins two layers' channels;
- *   - a float graph exported by the engine and imported back computes the same outputs. */
+ *   - a float graph exported by the engine and imported back computes the same outputs;
+ *   - unstructured pruning: the conv and dense layers (not the depthwise one) reach the asked sparsity, the
+ *     smallest weights go first, the mask only grows and training cannot revive it, the cubic schedule;
+ *     an int8 export of a channel pruned to all zeros keeps an ordinary scale (not 1.0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,12 +175,88 @@ static void test_import_round_trip(void **state)
     tr_model_free(m);
 }
 
+static void test_unstructured(void **state)
+{
+    (void)state;
+    tr_model *m = tr_model_new();
+    int x = tr_model_add_input(m, (tr_shape){3, {6, 6, 2}}, "in");
+    int c1 = tr_model_add_conv2d(m, x, 6, 3, 3, 1, 1, TR_PAD_SAME, "c1");
+    int dw = tr_model_add_depthwise_conv2d(m, c1, 1, 3, 3, 1, 1, TR_PAD_SAME, "dw");
+    int gp = tr_model_add_global_avg_pool(m, dw, NULL);
+    tr_model_add_dense(m, gp, 4, "logits");
+    assert_int_equal(tr_model_init(m, 7), 0);
+    tr_unstructured u;
+    char err[128];
+    assert_int_equal(tr_unstructured_init(&u, m, err, sizeof err), 0);
+    assert_int_equal(u.n_layers, 2); /* c1 and logits; not the depthwise filters */
+    tr_param_info w;
+    tr_model_param(m, u.param[0], &w);
+    assert_string_equal(w.name, "c1/filters");
+    float before[108];
+    memcpy(before, w.data, sizeof before);
+    tr_unstructured_prune(&u, m, 0.5);
+    assert_int_equal(u.n_pruned[0], 54);
+    assert_true(fabs(tr_unstructured_layer_sparsity(&u, m, 0) - 0.5) < 1e-9);
+    assert_true(fabs(tr_unstructured_layer_sparsity(&u, m, 1) - 0.5) < 1e-9);
+    float kept_min = INFINITY, pruned_max = 0;
+    for (int i = 0; i < 108; i++) {
+        if (u.pruned[0][i]) pruned_max = fmaxf(pruned_max, fabsf(before[i]));
+        else kept_min = fminf(kept_min, fabsf(before[i])), assert_true(w.data[i] == before[i]);
+    }
+    assert_true(pruned_max <= kept_min);
+    /* training moves every weight; apply puts the pruned ones back to zero, and a lower target prunes none */
+    for (int i = 0; i < 108; i++) w.data[i] += 0.25f;
+    tr_unstructured_apply(&u, m);
+    for (int i = 0; i < 108; i++) assert_true(u.pruned[0][i] ? w.data[i] == 0.0f : w.data[i] != 0.0f);
+    tr_unstructured_prune(&u, m, 0.3);
+    assert_int_equal(u.n_pruned[0], 54);
+    uint8_t first[108];
+    memcpy(first, u.pruned[0], sizeof first);
+    tr_unstructured_prune(&u, m, 0.9);
+    assert_int_equal(u.n_pruned[0], 97); /* round(0.9 * 108) */
+    int n = 0;
+    for (int i = 0; i < 108; i++) { /* the first 54 are still pruned */
+        if (first[i]) assert_true(u.pruned[0][i]);
+        n += u.pruned[0][i];
+    }
+    assert_int_equal(n, 97);
+
+    /* an int8 export: c1's channel 0 all zero takes the largest channel's scale */
+    size_t row = w.size / 6;
+    memset(w.data, 0, sizeof(float) * row);
+    float calib_x[4 * 72];
+    for (int i = 0; i < 4 * 72; i++) calib_x[i] = sinf(0.7f * (float)i);
+    tr_dataset calib = {calib_x, NULL, 4, {3, {6, 6, 2}}};
+    mote_ir_graph *g = tr_export_int8(m, &calib, err, sizeof err);
+    assert_non_null(g);
+    int found = 0;
+    for (int32_t t = 0; t < g->n_tensors; t++) {
+        const mote_tensor *q = &g->tensors[t].t;
+        if (strcmp(g->tensors[t].name, "c1/filters")) continue;
+        float widest = 0;
+        for (int c = 0; c < q->q.n; c++) widest = fmaxf(widest, q->q.scale[c]);
+        assert_true(q->q.n == 6 && q->q.scale[0] == widest && widest < 1.0f);
+        found = 1;
+    }
+    assert_true(found);
+    mote_ir_free(g);
+    tr_unstructured_free(&u);
+    tr_model_free(m);
+
+    assert_true(tr_unstructured_schedule(0.8, 5, 10, 100) == 0.0);
+    assert_true(tr_unstructured_schedule(0.8, 10, 10, 100) == 0.0);
+    assert_true(fabs(tr_unstructured_schedule(0.8, 55, 10, 100) - 0.8 * (1 - 0.125)) < 1e-12);
+    assert_true(tr_unstructured_schedule(0.8, 100, 10, 100) == 0.8);
+    assert_true(tr_unstructured_schedule(0.8, 500, 10, 100) == 0.8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depthwise_and_pool),
         cmocka_unit_test(test_residual_and_flatten),
         cmocka_unit_test(test_import_round_trip),
+        cmocka_unit_test(test_unstructured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,7 +102,13 @@ int8_t *xp_quant_weights(const float *w, size_t size, int n_ch, int last_axis, f
         float a = fabsf(w[k]);
         if (a > scales[c]) scales[c] = a;
     }
-    for (int c = 0; c < n_ch; c++) scales[c] = scales[c] > 0.0f ? scales[c] / 127.0f : 1.0f;
+    /* A channel whose weights are all zero (pruned away) computes the same with any scale: it takes the
+     * largest channel's, so that its requantization is an ordinary one (the optimized kernels' fast
+     * requantization accepts it) and its bias stays representable. */
+    float widest = 0.0f;
+    for (int c = 0; c < n_ch; c++) widest = scales[c] > widest ? scales[c] : widest;
+    for (int c = 0; c < n_ch; c++)
+        scales[c] = scales[c] > 0.0f ? scales[c] / 127.0f : widest > 0.0f ? widest / 127.0f : 1.0f;
     for (size_t k = 0; k < size; k++) {
         int c = last_axis ? (int)(k % (size_t)n_ch) : (int)(k / block);
         long v = lroundf(w[k] / scales[c]);

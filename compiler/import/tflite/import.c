@@ -12,6 +12,7 @@
 #include "custom_options.h"
 #include "fb.h"
 #include "options.h"
+#include "mote/sparse.h"
 
 /* Table field numbers (schema.fbs). */
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPTION = 3, MODEL_BUFFERS = 4 };
@@ -71,6 +72,7 @@ static int map_dtype(int8_t tfl, mote_dtype *out)
     case 15: *out = MOTE_U32; return 0;
     case 17: *out = MOTE_I4; return 0;
     case 127: *out = MOTE_I1; return 0; /* mote's binary weights (tflite_write.c) */
+    case MOTE_TFL_INT8_SPARSE: *out = MOTE_I8_SPARSE; return 0;
     default: return -1;
     }
 }
@@ -81,6 +83,7 @@ static const char *tfl_dtype_name(int8_t tfl)
                                         "BOOL", "INT16", "COMPLEX64", "INT8", "FLOAT64",
                                         "COMPLEX128", "UINT64", "RESOURCE", "VARIANT", "UINT32",
                                         "UINT16", "INT4"};
+    if (tfl == MOTE_TFL_INT8_SPARSE) return "mote sparse int8";
     return tfl >= 0 && (size_t)tfl < sizeof names / sizeof names[0] ? names[tfl] : "unknown";
 }
 
@@ -186,6 +189,15 @@ static int import_tensor(importer *im, fb_table t, uint32_t idx, fb_vec buffers,
     size_t len;
     if (buffer_bytes(im, buffers, buf_idx, &data, &len) != 0)
         return fail(im, "tensor %u (%s): buffer %u lies outside the file", idx, label, buf_idx);
+    if (dt == MOTE_I8_SPARSE) {
+        /* the bytes are the encoding's (mote/sparse.h): checked against the shape here, once */
+        const size_t rows = shape.n >= 2 ? (size_t)mt->dims[0] : 0, depth = rows ? elems / rows : 0;
+        if (!len || depth > MOTE_SPARSE_MAX_DEPTH || len > MAX_TENSOR_BYTES ||
+            mote_sparse_s8_check(data, len, (int32_t)rows, (int32_t)depth))
+            return fail(im, "tensor %u (%s): sparse int8 weights: buffer %u is not a valid encoding of a %s tensor",
+                        idx, label, buf_idx, rows ? "[rows, ...]" : "rank >= 2");
+        mt->bytes = len;
+    }
     if (len) {
         if (len != mt->bytes)
             return fail(im, "tensor %u (%s): buffer %u holds %zu bytes, shape needs %zu", idx, label, buf_idx, len, mt->bytes);
@@ -234,6 +246,29 @@ static int import_index_list(importer *im, fb_vec v, int32_t **out, int allow_ab
         }
         (*out)[i] = t;
     }
+    return 0;
+}
+
+/* mote's sparse int8 weights are read only as FULLY_CONNECTED's or CONV_2D's weights: anywhere else a kernel
+ * would take the encoding for dense data, so such a file is refused here. */
+static int check_sparse_readers(importer *im)
+{
+    const mote_ir_graph *g = im->g;
+    for (int32_t i = 0; i < g->n_ops; i++) {
+        const mote_ir_op *op = &g->ops[i];
+        for (int k = 0; k < op->n_in + op->n_out; k++) {
+            const int32_t t = op->io[k];
+            if (t < 0 || g->tensors[t].t.type != MOTE_I8_SPARSE) continue;
+            if ((op->op != MOTE_OP_FULLY_CONNECTED && op->op != MOTE_OP_CONV_2D) || k != 1)
+                return fail(im, "op %d (%s): tensor %d (%s) holds sparse int8 weights, which only FULLY_CONNECTED and "
+                                "CONV_2D ops read, as their weights",
+                            (int)i, mote_op_name(op->op), (int)t, mote_ir_short_name(g->tensors[t].name, im->tname));
+        }
+    }
+    for (int32_t i = 0; i < g->n_tensors; i++)
+        if (g->tensors[i].t.type == MOTE_I8_SPARSE && (g->tensors[i].t.flags & (MOTE_TENSOR_INPUT | MOTE_TENSOR_OUTPUT)))
+            return fail(im, "tensor %d (%s): sparse int8 weights cannot be a graph input or output", (int)i,
+                        mote_ir_short_name(g->tensors[i].name, im->tname));
     return 0;
 }
 
@@ -392,6 +427,7 @@ mote_ir_graph *mote_tflite_import(uint8_t *buf, size_t len, const char *name, ch
         }
         if (import_op(&im, o, (int32_t)i, opcodes) != 0) goto bad;
     }
+    if (check_sparse_readers(&im) != 0) goto bad;
     return g;
 bad:
     mote_ir_free(g);

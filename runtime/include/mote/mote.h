@@ -48,6 +48,7 @@ typedef enum {
     MOTE_I4,   /* int4, two per byte: element 2i in the low nibble of byte i (TFLite's INT4) */
     MOTE_I1,   /* binary weights, 8 per byte: element 8i + j is bit j of byte i, 1 = +1, 0 = -1
                 * (mote's own; in .tflite files TensorType 127, no TFLite reader knows it) */
+    MOTE_I8_SPARSE, /* int8 weights, only the non-zeros, row by row (mote/sparse.h); constant only */
     MOTE_DTYPE_COUNT
 } mote_dtype;
 
@@ -177,11 +178,13 @@ typedef struct mote_ctx {
     uint32_t isa;          /* MOTE_ISA_* the kernels are chosen for */
 } mote_ctx;
 
-/* Bytes per element; 0 for a type packed below one byte (MOTE_I4, MOTE_I1). */
+/* Bytes per element; 0 for a type packed below one byte (MOTE_I4, MOTE_I1) or
+ * encoded (MOTE_I8_SPARSE). */
 size_t mote_dtype_size(mote_dtype t);
 /* Bytes a tensor of `elems` elements takes: elems * size, or ceil(elems / 2)
  * for MOTE_I4, ceil(elems / 8) for MOTE_I1. Every tensor byte count goes
- * through this. */
+ * through this, except that of a MOTE_I8_SPARSE tensor: its encoding's length
+ * (mote_sparse_s8_check); 0 here. */
 size_t mote_dtype_bytes(mote_dtype t, int64_t elems);
 const char *mote_dtype_name(mote_dtype t);
 const char *mote_op_name(mote_op op);

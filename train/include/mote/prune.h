@@ -16,6 +16,7 @@
 #define MOTE_PRUNE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mote/train.h"
 
@@ -57,5 +58,33 @@ void tr_prune_choice_free(const tr_prune_plan *plan, tr_prune_choice *c);
 /* A new model: m with only the chosen channels, weights copied. NULL with err. */
 tr_model *tr_prune_apply(const tr_model *m, const tr_prune_plan *plan, const tr_prune_choice *c, char *err,
                          size_t errlen);
+
+/* ---- unstructured pruning (train/prune/unstructured.c) ----------------------------------------------
+ * Magnitude pruning of single weights in the filters of convolutions (CONV_2D) and dense layers: each
+ * layer loses its smallest-magnitude weights until the given fraction of it is zero (the same fraction
+ * in every layer, as Zhu & Gupta, "To prune, or not to prune", 2017). A mask remembers what was pruned:
+ * pruning only ever adds to it, and tr_unstructured_apply puts the pruned weights back to zero after each
+ * optimizer step, so fine-tuning never revives them. Depthwise filters and biases are left dense (few
+ * weights, each one matters). The model's weights move when training; the mask is by position. */
+typedef struct {
+    int n_layers;
+    int *param;            /* tr_model_param index of each layer's filters */
+    uint8_t **pruned;      /* per layer, per weight: 1 = pruned (held at zero) */
+    size_t *size, *n_pruned;
+} tr_unstructured;
+
+/* The prunable layers of m. 0, or -1 with err (no convolution or dense layer, out of memory). */
+int tr_unstructured_init(tr_unstructured *u, const tr_model *m, char *err, size_t errlen);
+void tr_unstructured_free(tr_unstructured *u);
+/* Prune every layer to round(sparsity * size) zeros (0 <= sparsity < 1), smallest |w| first among the
+ * weights not yet pruned (ties: lower index first, so the result is deterministic). */
+void tr_unstructured_prune(tr_unstructured *u, tr_model *m, double sparsity);
+/* Zero every pruned weight (after an optimizer step). */
+void tr_unstructured_apply(const tr_unstructured *u, tr_model *m);
+/* Zhu & Gupta's gradual schedule: 0 before step `begin`, then s * (1 - (1 - t)^3) with t going from 0 to
+ * 1 between `begin` and `end`, then s. */
+double tr_unstructured_schedule(double s, long step, long begin, long end);
+/* Zeros in layer k's filters now (pruned or trained to exactly 0), as a fraction. */
+double tr_unstructured_layer_sparsity(const tr_unstructured *u, const tr_model *m, int k);
 
 #endif
