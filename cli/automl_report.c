@@ -96,13 +96,18 @@ static void pareto_plot(FILE *f, const am_result *r)
             char c[8];
             ram_colour(t->ram, ram_lo, ram_hi, c, sizeof c);
             double rad = 3 + 11 * sqrt(t->flash / (flash_hi > 0 ? flash_hi : 1));
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" fill-opacity=\"0.85\" stroke=\"%s\" "
-                       "stroke-width=\"%s\"><title>",
-                    X(t->ms), Y(t->val_accuracy), rad, c, t->pareto ? "#c62828" : "#555", t->pareto ? "2" : "0.6");
+            /* int8 a circle; int4 / mixed weights a diamond of the same area */
+            if (t->precision)
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" transform=\"rotate(45 %.1f %.1f)\" ",
+                        X(t->ms) - 0.886 * rad, Y(t->val_accuracy) - 0.886 * rad, 1.772 * rad, 1.772 * rad, X(t->ms),
+                        Y(t->val_accuracy));
+            else fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" ", X(t->ms), Y(t->val_accuracy), rad);
+            fprintf(f, "fill=\"%s\" fill-opacity=\"0.85\" stroke=\"%s\" stroke-width=\"%s\"><title>", c,
+                    t->pareto ? "#c62828" : "#555", t->pareto ? "2" : "0.6");
             tr_report_esc(f, t->key);
-            fprintf(f, ": validation %.2f %%, test int8 %.2f %%, %.3f ms, %.1f KB flash, %.1f KB RAM%s</title></circle>\n",
+            fprintf(f, ": validation %.2f %%, test %.2f %%, %.3f ms, %.1f KB flash, %.1f KB RAM%s</title></%s>\n",
                     100 * t->val_accuracy, 100 * t->test_int8, t->ms, t->flash / 1024, t->ram / 1024,
-                    i == r->best ? " (chosen)" : "");
+                    i == r->best ? " (chosen)" : "", t->precision ? "rect" : "circle");
             if (i == r->best)
                 fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"bestl\">chosen</text>\n", X(t->ms) + rad + 3,
                         Y(t->val_accuracy) - rad);
@@ -126,8 +131,11 @@ static void pareto_plot(FILE *f, const am_result *r)
                 lx + 7, PT + 150 + 22 * q, c, lx + 28, PT + 162 + 22 * q, ram / 1024);
     }
     fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"6\" fill=\"#ddd\" stroke=\"#c62828\" stroke-width=\"2\"/><text x=\"%d\" "
-               "y=\"%d\">Pareto front</text>\n",
-            lx + 14, PT + 230, lx + 28, PT + 234);
+               "y=\"%d\">Pareto front</text>\n<circle cx=\"%d\" cy=\"%d\" r=\"6\" fill=\"#ddd\" stroke=\"#555\"/>"
+               "<text x=\"%d\" y=\"%d\">int8 weights</text>\n<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
+               "transform=\"rotate(45 %d %d)\" fill=\"#ddd\" stroke=\"#555\"/><text x=\"%d\" y=\"%d\">int4 / mixed</text>\n",
+            lx + 14, PT + 230, lx + 28, PT + 234, lx + 14, PT + 254, lx + 28, PT + 258, lx + 9, PT + 273, lx + 14,
+            PT + 278, lx + 28, PT + 282);
 #undef X
 #undef Y
     fputs("</svg>\n", f);
@@ -153,7 +161,7 @@ static void row(FILE *f, const am_result *r, int i)
 static void table(FILE *f, const am_result *r, int front_only)
 {
     fputs("<div class=\"scroll\"><table class=\"cm\"><tr><th class=\"l\">candidate</th><th>flash KB</th><th>RAM KB</th>"
-          "<th>ms</th><th>epochs</th><th>validation %</th><th>test int8 %</th><th>test float %</th><th>train s</th>"
+          "<th>ms</th><th>epochs</th><th>validation %</th><th>test %</th><th>test float %</th><th>train s</th>"
           "<th class=\"l\"></th></tr>\n",
           f);
     for (int i = 0; i < r->n_trials; i++)
@@ -166,7 +174,7 @@ static void curves(FILE *f, const am_result *r)
     int any = 0;
     for (int i = 0; i < r->n_trials; i++) {
         const am_trial *t = &r->trials[i];
-        if (!trained(t)) continue;
+        if (!trained(t) || t->precision) continue; /* an int4 / mixed point has its int8 parent's curve */
         any = 1;
         fprintf(f, "<details%s><summary>", t->pareto ? " open" : "");
         tr_report_esc(f, t->key);
@@ -222,7 +230,9 @@ int am_report_write_html(const am_result *r, const am_report_info *info, const c
     fputs("<h2>Pareto plot</h2>\n<p class=\"note\">Each trained candidate: validation accuracy (what the search ranks "
           "on; the test split is reported, never used to choose) against the cost model's latency on the device. "
           "Marker area: flash; colour: RAM; red outline: on the front (accuracy up, latency, RAM and flash down). "
-          "Hover a marker for its numbers.</p>\n",
+          "Diamonds: int4 or mixed int4/int8 weights from the mixed-precision search, run after the search on the "
+          "best int8 front points and scored on the same held-out examples (the float model's validation accuracy "
+          "is the search's, the diamonds' their quantized file's). Hover a marker for its numbers.</p>\n",
           f);
     pareto_plot(f, r);
     fputs("<h2>Pareto front</h2>\n", f);

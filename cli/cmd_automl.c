@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "import/import.h"
+#include "automl_precision.h"
 #include "automl_report.h"
 #include "estimate.h"
 #include "mote/automl.h"
@@ -140,6 +141,7 @@ static json_t *result_json(const am_result *r, const char *target)
             json_object_set_new(o, "raw", json_boolean(t->c.raw));
             if (!t->c.raw) json_object_set_new(o, "bands", json_integer(t->c.bands));
         }
+        json_object_set_new(o, "precision", json_string(t->precision ? t->precision : "int8"));
         if (t->why) json_object_set_new(o, "why", json_string(t->why));
         if (t->epochs) {
             json_object_set_new(o, "val_accuracy", json_real(t->val_accuracy));
@@ -261,6 +263,13 @@ int cmd_automl(int argc, char **argv)
     char err[1024] = "";
     int rc = am_run(&a, &r, err, sizeof err);
     if (vw.tty && !quiet) fputs("\r\033[K", stderr);
+    if (!rc && r.best >= 0) {
+        if (!quiet) fprintf(stderr, "precision: int4 / mixed weights for the best front points...\n");
+        if (am_precision_pass(&r, &c, a.out_dir, target, 3, err, sizeof err)) {
+            fprintf(stderr, "mote automl: precision: %s\n", err);
+            rc = -1;
+        }
+    }
     if (r.n_trials) {
         char path[1100];
         am_report_info info = {c.data, c.task, target, a.budget_s};

@@ -5,6 +5,7 @@
 #   - the chosen model is in OUT/best and mote eval scores it as the search reported;
 #   - the same seed in another folder chooses the same candidate with the same validation accuracy;
 #   - run again in the same folder, everything is read back from automl.db (nothing trained twice);
+#   - int4 / mixed points (the mixed-precision search on the front) fit, save flash, come from a trained trial;
 #   - OUT/report.html holds the Pareto plot and one learning curve pair per trained trial, curves that
 #     survive the resume (kept in automl.db);
 # then one bracket of 9 on ST HAR for rp2040, one epoch each: every motion family (MLP on features, 1-D CNN
@@ -25,11 +26,16 @@ import json, re, sys
 d = sys.argv[1]
 a, b, a2 = (json.load(open(f"{d}/{n}.json")) for n in ("a", "b", "a2"))
 e = json.loads(sys.argv[2])
-t = a["trials"]
-assert a["chosen"] >= 0 and len(t) == 4, a
+t = [x for x in a["trials"] if x["precision"] == "int8"]
+p = [x for x in a["trials"] if x["precision"] != "int8"]
+assert a["chosen"] >= 0 and len(t) == 4 and a["trials"][a["chosen"]]["precision"] == "int8", a
 assert all(x["epochs"] == 0 for x in t if not x["fits"]), "a candidate that does not fit was trained"
 assert all(x["ms"] <= 45 for x in t if x["fits"]) and all("why" in x for x in t if not x["fits"])
-ch = t[a["chosen"]]
+ch = a["trials"][a["chosen"]]
+# int4 / mixed points: from a trained int8 front trial, fitting, less flash, their file scored as reported
+for x in p:
+    parent = next(y for y in t if y["candidate"] == x["candidate"].rsplit(" +", 1)[0])
+    assert parent["epochs"] and x["fits"] and x["flash"] < parent["flash"] and x["precision"] in ("int4", "mixed"), x
 assert ch["fits"] and ch["epochs"] == 6 and abs(e["accuracy"] - ch["test_int8"]) < 1e-9, (ch, e["accuracy"])
 cb = b["trials"][b["chosen"]]
 assert cb["candidate"] == ch["candidate"] and cb["val_accuracy"] == ch["val_accuracy"], (cb, ch)
@@ -41,6 +47,7 @@ assert 'aria-label="Pareto plot"' in html and html.count("<circle") >= n_trained
 assert html.count("Accuracy per epoch</text>") == n_trained == html.count("Loss per epoch</text>"), "curves"
 assert len(re.findall(r"<polyline[^>]*points=\"[^\"]+ [^\"]+\"", html)) >= 2 * n_trained, "a curve is empty"
 assert "http" not in html.replace("http://www.w3.org", ""), "report.html fetches something"
+print("automl: precision points", [(x["candidate"], round(x["flash"]), round(x["test_int8"], 4)) for x in p])
 print("automl: chose", ch["candidate"], "val", ch["val_accuracy"], "test int8", ch["test_int8"], "ms", ch["ms"],
       "; rejected:", sum(1 for x in t if not x["fits"]))
 PY
@@ -56,6 +63,7 @@ assert fam == {"mlp", "cnn1d", "resnet"}, fam
 assert all(x["raw"] == (x["family"] != "mlp") and x["window"] in (26, 39, 52) for x in t), t
 assert all(x["bands"] in (2, 4, 8) for x in t if x["family"] == "mlp")
 assert all(x["epochs"] == 1 for x in t if x["fits"]) and d["chosen"] >= 0
+assert any(x["precision"] != "int8" for x in t), "no int4 / mixed point on the front"
 print("automl motion: families", sorted(fam), "windows", sorted({x["window"] for x in t}))
 PY
 fi

@@ -224,6 +224,16 @@ static int dominates(const am_trial *a, const am_trial *b)
     return no_worse && better;
 }
 
+void am_pareto(am_result *r)
+{
+    for (int i = 0; i < r->n_trials; i++) {
+        am_trial *t = &r->trials[i];
+        t->pareto = t->epochs > 0 && t->fits;
+        for (int j = 0; j < r->n_trials && t->pareto; j++)
+            if (j != i && r->trials[j].epochs > 0 && r->trials[j].fits && dominates(&r->trials[j], t)) t->pareto = 0;
+    }
+}
+
 static int copy_file(const char *from, const char *to)
 {
     FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
@@ -301,12 +311,7 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
             if (t->epochs == top && t->val_accuracy >= floor && t->ms < r->trials[r->best].ms) r->best = i;
         }
     }
-    for (int i = 0; i < r->n_trials; i++) {
-        am_trial *t = &r->trials[i];
-        t->pareto = t->epochs > 0;
-        for (int j = 0; j < r->n_trials && t->pareto; j++)
-            if (j != i && r->trials[j].epochs > 0 && dominates(&r->trials[j], t)) t->pareto = 0;
-    }
+    am_pareto(r);
     if (!rc && r->best < 0) {
         snprintf(err, errlen, "no candidate that fits was trained (budget too small, or nothing fits the limits)");
         rc = -1;

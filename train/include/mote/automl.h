@@ -40,6 +40,8 @@ typedef struct {
     double test_int8, test_float; /* reported, never used to choose */
     double seconds;         /* training wall time */
     size_t int8_bytes;
+    const char *precision;  /* weights: NULL int8 (every trial the search trains); "mixed" or "int4": a point
+                               added after the search from a front trial (cli/automl_precision.c) */
     tr_epoch_report *curve; /* the last training's epochs (n_curve; owned; kept in automl.db for the report) */
     int n_curve;
     int pareto;             /* on the front (accuracy up; latency, RAM, flash down) among the trained */
@@ -92,6 +94,10 @@ typedef struct {
 } am_result;
 
 int am_run(const am_config *c, am_result *r, char *err, size_t errlen);
+/* The candidate's front end and architecture into a training configuration (the rest of t kept). */
+void am_apply(const am_candidate *c, tp_config *t);
+/* Marks the front (pareto) among the trained trials that fit: again after points are added to r. */
+void am_pareto(am_result *r);
 void am_result_free(am_result *r);
 
 #endif
