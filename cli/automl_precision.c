@@ -68,7 +68,10 @@ static int add_point(am_result *r, int pi, const mote_mixed_result *m, int k, co
     free(idx);
     free(sc.confusion);
     am_trial *t = rc ? NULL : realloc(r->trials, sizeof *t * (size_t)(r->n_trials + 1));
-    if (!t) return -1;
+    if (!t) {
+        if (!rc) snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     r->trials = t;
     t = &r->trials[r->n_trials];
     *t = r->trials[pi];
@@ -90,9 +93,9 @@ static int add_point(am_result *r, int pi, const mote_mixed_result *m, int k, co
     return 0;
 }
 
-/* The mixed-precision search for trial pi and its points added. */
-static int one(am_result *r, int pi, const tp_config *base, const char *out_dir, const char *target, char *err,
-               size_t errlen)
+/* The mixed-precision search for trial pi and its points added (those within the limits). */
+static int one(am_result *r, int pi, const tp_config *base, const char *out_dir, const char *target,
+               const am_config *lim, char *err, size_t errlen)
 {
     char dir[1100], path[1200], kd[128];
     snprintf(kd, sizeof kd, "%s", r->trials[pi].key);
@@ -118,9 +121,10 @@ static int one(am_result *r, int pi, const tp_config *base, const char *out_dir,
     am_apply(&r->trials[pi].c, &tc);
     if (!fm || train_cli_data_for_model(&tc, q8, &o, &raw_scale, "automl") || ds_load(base->data, &o, &ds, err, errlen))
         goto out;
-    /* held out from training: the validation split; a dataset without one (its validation is a random part
-       of train, drawn inside the trainer) falls back to training examples, which flatter every point alike */
-    int split = ds_count(ds, DS_VALIDATION, -1) ? DS_VALIDATION : DS_TRAIN;
+    /* held out from training: the validation split, as the pipeline keeps it (tp_run folds it into train
+       when the split leaks groups or with --test-group, and draws validation inside the trainer); else
+       training examples, which flatter every point alike */
+    int split = ds_count(ds, DS_VALIDATION, -1) && !tc.test_group && ds_group_leaks(ds) == 0 ? DS_VALIDATION : DS_TRAIN;
     size_t all = ds_count(ds, split, -1), n = all < MAX_EXAMPLES ? all : MAX_EXAMPLES;
     const mote_tensor *fi = &fm->m.tensors[fm->m.inputs[0]], *fo = &fm->m.tensors[fm->m.outputs[0]];
     size_t out_n = fo->bytes / mote_dtype_size((mote_dtype)fo->type);
@@ -160,6 +164,10 @@ static int one(am_result *r, int pi, const tp_config *base, const char *out_dir,
         for (int l = 0; l < m.n_layers; l++) n4 += p->int4[l];
         int uniform4 = !strcmp(p->label, "uniform int4");
         if (!p->fits || !n4 || (k != m.chosen && !uniform4)) continue;
+        /* the search's --max-* limits hold for these points too (int4 unpacking can cost time) */
+        if ((lim->max_ms > 0 && p->ms > lim->max_ms) || (lim->max_flash > 0 && p->flash > lim->max_flash) ||
+            (lim->max_ram > 0 && r->trials[pi].ram > lim->max_ram))
+            continue;
         /* the choice may be every layer at int4: then one point, named int4 */
         if (k == m.chosen && n4 == m.n_layers) uniform4 = 1;
         if (k != m.chosen && m.chosen >= 0 && !memcmp(p->int4, m.points[m.chosen].int4, (size_t)m.n_layers)) continue;
@@ -175,8 +183,8 @@ out:
     return rc;
 }
 
-int am_precision_pass(am_result *r, const tp_config *base, const char *out_dir, const char *target, int max_points,
-                      char *err, size_t errlen)
+int am_precision_pass(am_result *r, const am_config *a, const char *target, int max_points, int quiet, char *err,
+                      size_t errlen)
 {
     /* the int8 front as it stands, best validation first; the array grows while points are added */
     int n0 = r->n_trials, *front = malloc(sizeof *front * (size_t)(n0 + 1)), k = 0;
@@ -188,9 +196,11 @@ int am_precision_pass(am_result *r, const tp_config *base, const char *out_dir, 
             int x = front[j];
             front[j] = front[j - 1], front[j - 1] = x;
         }
-    int rc = 0;
-    for (int i = 0; i < k && i < max_points && !rc; i++) rc = one(r, front[i], base, out_dir, target, err, errlen);
+    /* a trial without an int4 point (none within 1 pp, say) leaves the others theirs: a note, not a failure */
+    for (int i = 0; i < k && i < max_points; i++)
+        if (one(r, front[i], a->base, a->out_dir, target, a, err, errlen) && !quiet)
+            fprintf(stderr, "mote automl: precision: %s: no int4 / mixed point (%s)\n", r->trials[front[i]].key, err);
     free(front);
     am_pareto(r);
-    return rc;
+    return 0;
 }

@@ -265,7 +265,7 @@ int cmd_automl(int argc, char **argv)
     if (vw.tty && !quiet) fputs("\r\033[K", stderr);
     if (!rc && r.best >= 0) {
         if (!quiet) fprintf(stderr, "precision: int4 / mixed weights for the best front points...\n");
-        if (am_precision_pass(&r, &c, a.out_dir, target, 3, err, sizeof err)) {
+        if (am_precision_pass(&r, &a, target, 3, quiet, err, sizeof err)) {
             fprintf(stderr, "mote automl: precision: %s\n", err);
             rc = -1;
         }
