@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -26,6 +27,8 @@ static void help(FILE *f)
             "latency); only those that fit are trained, by successive halving ranked on validation accuracy\n"
             "(rungs of --min-epochs, x3, up to --max-epochs), in brackets of random then mutated candidates\n"
             "until the budget is spent. Trials live in OUT/automl.db: run the same command again to resume.\n"
+            "Then the three best front points also get int4 / mixed weights (the search of quantize --bits\n"
+            "auto, scored on held-out examples) as extra points \"KEY +int4\" / \"KEY +mixed\".\n"
             "The chosen model goes to OUT/best (model_int8.tflite with its front end, model_float.tflite);\n"
             "OUT/report.html has the Pareto plot, the front, and every trained trial's learning curve.\n\n"
             "  --budget T           wall-clock budget: 90s, 20m, 1h (default 20m)\n"
@@ -45,6 +48,7 @@ typedef struct {
     const char *target;
     int quiet;
     int tty;                /* stderr is a terminal: the status line is redrawn in place */
+    int cols;               /* its width: a longer status line would wrap and not be redrawn */
     char status[400];       /* the status line last drawn ("" none) */
 } view;
 
@@ -67,7 +71,7 @@ static void progress(void *user, const char *line)
 {
     view *v = user;
     if (v->quiet) return;
-    if (v->tty) fprintf(stderr, "\r\033[K%s\n%s", line, v->status);
+    if (v->tty) fprintf(stderr, "\r\033[K%s\n%.*s", line, v->cols - 1, v->status);
     else fprintf(stderr, "%s\n", line);
 }
 
@@ -85,7 +89,7 @@ static void status(void *user, const am_status *s)
                       s->best_ms, s->best);
     if (n > 0 && (size_t)n < sizeof v->status)
         snprintf(v->status + n, sizeof v->status - (size_t)n, "; %.0f s left]", s->left);
-    if (v->tty) fprintf(stderr, "\r\033[K%s", v->status);
+    if (v->tty) fprintf(stderr, "\r\033[K%.*s", v->cols - 1, v->status);
     else if (s->running) fprintf(stderr, "%s\n", v->status); /* a log: once per training started */
 }
 
@@ -254,7 +258,9 @@ int cmd_automl(int argc, char **argv)
         return 2;
     }
     if (a.min_epochs > a.max_epochs) a.min_epochs = a.max_epochs;
-    view vw = {target, quiet, isatty(2), ""};
+    view vw = {target, quiet, isatty(2), 80, ""};
+    struct winsize ws;
+    if (vw.tty && !ioctl(2, TIOCGWINSZ, &ws) && ws.ws_col > 10) vw.cols = ws.ws_col;
     a.cost = cost;
     a.progress = progress;
     a.status = status;
