@@ -51,7 +51,7 @@ static int write_graph(const mote_ir_graph *g, const char *path, char *err, size
 }
 
 /* Appends point k of m (graph q4) as a trial derived from parent index pi. */
-static int add_point(am_result *r, int pi, const mote_mixed_result *m, int k, const mote_ir_graph *q8,
+static int add_point(am_result *r, int pi, const mote_mixed_result *m, int k, double a8, const mote_ir_graph *q8,
                      const char *label, const char *dir, const ds_dataset *ds, float raw_scale, char *err, size_t errlen)
 {
     const mote_mixed_point *p = &m->points[k];
@@ -82,7 +82,10 @@ static int add_point(am_result *r, int pi, const mote_mixed_result *m, int k, co
     t->fits = p->fits;
     t->flash = p->flash;
     t->ms = p->ms; /* RAM as the parent's: int4 weights leave the arena as it is */
-    t->val_accuracy = p->accuracy;
+    /* the int8 trials' validation accuracy is the trainer's (float model, whole split); the point's is its
+       parent's less what int4 cost on the same held-out examples against the int8 file (a8), so the two
+       compare on one footing */
+    t->val_accuracy = r->trials[pi].val_accuracy + (p->accuracy - a8);
     t->test_int8 = sc.accuracy;
     t->pareto = 0;
     t->curve = NULL;
@@ -158,6 +161,13 @@ static int one(am_result *r, int pi, const tp_config *base, const char *out_dir,
                           errlen))
         goto out;
     rc = 0;
+    double a8 = NAN; /* the int8 file on the held-out examples */
+    for (int k = 0; k < m.n_points; k++)
+        if (!strcmp(m.points[k].label, "uniform int8")) a8 = m.points[k].accuracy;
+    if (isnan(a8)) {
+        snprintf(err, errlen, "the mixed-precision search scored no uniform int8 point");
+        rc = -1;
+    }
     for (int k = 0; k < m.n_points && !rc; k++) {
         const mote_mixed_point *p = &m.points[k];
         int n4 = 0;
@@ -171,7 +181,7 @@ static int one(am_result *r, int pi, const tp_config *base, const char *out_dir,
         /* the choice may be every layer at int4: then one point, named int4 */
         if (k == m.chosen && n4 == m.n_layers) uniform4 = 1;
         if (k != m.chosen && m.chosen >= 0 && !memcmp(p->int4, m.points[m.chosen].int4, (size_t)m.n_layers)) continue;
-        rc = add_point(r, pi, &m, k, q8, uniform4 ? "int4" : "mixed", dir, ds, raw_scale, err, errlen);
+        rc = add_point(r, pi, &m, k, a8, q8, uniform4 ? "int4" : "mixed", dir, ds, raw_scale, err, errlen);
     }
 out:
     if (c.dir[0]) rmdir(c.dir);

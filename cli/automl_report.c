@@ -231,8 +231,8 @@ int am_report_write_html(const am_result *r, const am_report_info *info, const c
           "on; the test split is reported, never used to choose) against the cost model's latency on the device. "
           "Marker area: flash; colour: RAM; red outline: on the front (accuracy up, latency, RAM and flash down). "
           "Diamonds: int4 or mixed int4/int8 weights from the mixed-precision search, run after the search on the "
-          "best int8 front points and scored on the same held-out examples (the float model's validation accuracy "
-          "is the search's, the diamonds' their quantized file's). Hover a marker for its numbers.</p>\n",
+          "best int8 front points: their validation accuracy is their parent's less what int4 cost against the "
+          "int8 file on the same held-out examples. Hover a marker for its numbers.</p>\n",
           f);
     pareto_plot(f, r);
     fputs("<h2>Pareto front</h2>\n", f);
