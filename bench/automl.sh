@@ -3,8 +3,9 @@
 #   FSDD for nrf52840 in a 20-minute budget, at no more latency than the hand-designed model of
 #   `mote train` (its cost-model estimate is the limit): the chosen model's int8 test accuracy against the
 #   hand-designed one's, and the time to the first trained model that fits;
-#   ST HAR for rp2040 (Cortex-M0+) and for nrf52840 (BUDGET_HAR each): the two choices side by side.
-#   bench/automl.sh [OUT_DIR]        (BUDGET=20m BUDGET_HAR=5m ONLY="fsdd har")
+#   ST HAR for rp2040 (Cortex-M0+) and for nrf52840 (BUDGET_HAR each), without a latency limit and under
+#   one common limit (HAR_LIMIT_MS): the choices side by side, with their fronts.
+#   bench/automl.sh [OUT_DIR]        (BUDGET=20m BUDGET_HAR=5m HAR_LIMIT_MS=1 ONLY="fsdd har")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mote=$PWD/build/bin/mote
@@ -37,15 +38,28 @@ PY
   grep -E "bit-exact|instructions per inference" "$out/fsdd.txt" || true
 fi
 if [[ $only == *har* ]]; then
-  for target in nrf52840 rp2040; do
-    rm -rf "$out/har_$target"
-    "$mote" automl --data "$shared/data/st-har" --task motion --target "$target" --budget "${BUDGET_HAR:-5m}" \
-        -o "$out/har_$target" --json 2> "$out/har_$target.log" > "$out/har_$target.json"
-    python3 - "$out/har_$target.json" "$target" <<'PY'
+  # each device without a latency limit (the best it finds), then both under one common limit (HAR_LIMIT_MS):
+  # the devices' costs, not their accuracy, then decide the choice
+  for limit in none "${HAR_LIMIT_MS:-1}"; do
+    for target in nrf52840 rp2040; do
+      name=har_${target}_$limit
+      lim=(); [[ $limit == none ]] || lim=(--max-latency-ms "$limit")
+      rm -rf "$out/$name"
+      "$mote" automl --data "$shared/data/st-har" --task motion --target "$target" --budget "${BUDGET_HAR:-5m}" \
+          "${lim[@]}" -o "$out/$name" --json 2> "$out/$name.log" > "$out/$name.json"
+      python3 - "$out/$name.json" "$target" "$limit" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1])); c = d["trials"][d["chosen"]]
-print(f"ST HAR / {sys.argv[2]}: {c['candidate']}: int8 test {100*c['test_int8']:.2f} %, validation {100*c['val_accuracy']:.2f} %, "
-      f"{c['ms']:.3f} ms, {c['flash']/1024:.1f} KB flash ({len(d['trials'])} candidates)")
+d = json.load(open(sys.argv[1])); t = d["trials"]; c = t[d["chosen"]]
+fam = sorted({x["family"] for x in t if x["epochs"]})
+print(f"ST HAR / {sys.argv[2]}, latency limit {sys.argv[3]} ms: chose {c['candidate']}: int8 test {100*c['test_int8']:.2f} %, "
+      f"validation {100*c['val_accuracy']:.2f} %, {c['ms']:.3f} ms, {c['flash']/1024:.1f} KB flash, {c['ram']/1024:.1f} KB RAM")
+print(f"  {len([x for x in t if x['precision'] == 'int8'])} candidates ({sum(1 for x in t if not x['fits'])} rejected "
+      f"before training), families trained {fam}; first model after {d['first_valid_seconds']:.0f} s")
+for x in t:
+    if x["pareto"]:
+        print(f"  front: {x['candidate']:<40} val {100*x['val_accuracy']:6.2f} %  test {100*x['test_int8']:6.2f} %  "
+              f"{x['ms']:6.3f} ms  {x['flash']/1024:6.1f} KB flash  {x['precision']}")
 PY
+    done
   done
 fi

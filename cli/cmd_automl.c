@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "automl_remote.h"
 #include "cli.h"
 #include "import/import.h"
+#include "automl_precision.h"
+#include "automl_report.h"
 #include "estimate.h"
 #include "mote/automl.h"
 #include "train_cli.h"
@@ -25,12 +28,15 @@ static void help(FILE *f)
             "latency); only those that fit are trained, by successive halving ranked on validation accuracy\n"
             "(rungs of --min-epochs, x3, up to --max-epochs), in brackets of random then mutated candidates\n"
             "until the budget is spent. Trials live in OUT/automl.db: run the same command again to resume.\n"
-            "The chosen model goes to OUT/best (model_int8.tflite with its front end, model_float.tflite).\n"
+            "Then the three best front points also get int4 / mixed weights (the search of quantize --bits\n"
+            "auto, scored on held-out examples) as extra points \"KEY +int4\" / \"KEY +mixed\".\n"
+            "The chosen model goes to OUT/best (model_int8.tflite with its front end, model_float.tflite);\n"
+            "OUT/report.html has the Pareto plot, the front, and every trained trial's learning curve.\n"
             "The same search as a job of moted: mote automl submit|status|jobs|cancel|log|report (--help).\n\n"
             "  --budget T           wall-clock budget: 90s, 20m, 1h (default 20m)\n"
             "  --max-latency-ms X --max-ram KB --max-flash KB   limits on top of the profile's fit\n"
             "  --objective accuracy|latency   the best validation accuracy (default), or the fastest within\n"
-            "                       1 pp of it\n"
+            "                       1 pp of it (energy: not supported, the profiles have no power figure)\n"
             "  --bracket N          candidates per bracket (default 9)  --min-epochs N (8)  --max-epochs N (40)\n"
             "  --brackets N         stop after N brackets even with time left (default: when the budget is spent)\n"
             "  --verify             run the chosen model under the profile's emulator (mote verify, on three\n"
@@ -44,6 +50,9 @@ static void help(FILE *f)
 typedef struct {
     const char *target;
     int quiet;
+    int tty;                /* stderr is a terminal: the status line is redrawn in place */
+    int cols;               /* its width: a longer status line would wrap and not be redrawn */
+    char status[400];       /* the status line last drawn ("" none) */
 } view;
 
 static int cost(void *user, const char *path, int *fits, double *flash, double *ram, double *ms, char *err,
@@ -60,9 +69,31 @@ static int cost(void *user, const char *path, int *fits, double *flash, double *
     return 0;
 }
 
+/* Event lines scroll; on a terminal the status line stays under them, redrawn after each. */
 static void progress(void *user, const char *line)
 {
-    if (!((view *)user)->quiet) fprintf(stderr, "%s\n", line);
+    view *v = user;
+    if (v->quiet) return;
+    if (v->tty) fprintf(stderr, "\r\033[K%s\n%.*s", line, v->cols - 1, v->status);
+    else fprintf(stderr, "%s\n", line);
+}
+
+static void status(void *user, const am_status *s)
+{
+    view *v = user;
+    if (v->quiet) return;
+    int n = snprintf(v->status, sizeof v->status, "[%d trained, %d running", s->trained, s->running ? 1 : 0);
+    if (s->running && n > 0 && (size_t)n < sizeof v->status)
+        n += snprintf(v->status + n, sizeof v->status - (size_t)n, " (%s, %d epochs)", s->running, s->running_epochs);
+    if (n > 0 && (size_t)n < sizeof v->status)
+        n += snprintf(v->status + n, sizeof v->status - (size_t)n, "; %d of %d costed fit", s->fit, s->costed);
+    if (s->best && n > 0 && (size_t)n < sizeof v->status)
+        n += snprintf(v->status + n, sizeof v->status - (size_t)n, "; best %.2f %% at %.2f ms: %s", 100 * s->best_val,
+                      s->best_ms, s->best);
+    if (n > 0 && (size_t)n < sizeof v->status)
+        snprintf(v->status + n, sizeof v->status - (size_t)n, "; %.0f s left]", s->left);
+    if (v->tty) fprintf(stderr, "\r\033[K%.*s", v->cols - 1, v->status);
+    else if (s->running) fprintf(stderr, "%s\n", v->status); /* a log: once per training started */
 }
 
 static double parse_budget(const char *s)
@@ -109,8 +140,15 @@ static json_t *result_json(const am_result *r, const char *target)
                               t->pareto);
         if (t->c.stride_ms) {
             json_object_set_new(o, "stride_ms", json_integer(t->c.stride_ms));
+            json_object_set_new(o, "frame_strides", json_integer(t->c.frame_strides));
             json_object_set_new(o, "bins", json_integer(t->c.bins));
         }
+        if (t->c.window) {
+            json_object_set_new(o, "window", json_integer(t->c.window));
+            json_object_set_new(o, "raw", json_boolean(t->c.raw));
+            if (!t->c.raw) json_object_set_new(o, "bands", json_integer(t->c.bands));
+        }
+        json_object_set_new(o, "precision", json_string(t->precision ? t->precision : "int8"));
         if (t->why) json_object_set_new(o, "why", json_string(t->why));
         if (t->epochs) {
             json_object_set_new(o, "val_accuracy", json_real(t->val_accuracy));
@@ -200,7 +238,8 @@ int cmd_automl(int argc, char **argv)
         else if (!strcmp(o, "--objective")) {
             const char *ob = argv[++i];
             if (strcmp(ob, "accuracy") && strcmp(ob, "latency")) {
-                fprintf(stderr, "mote automl: --objective must be accuracy or latency\n");
+                fprintf(stderr, "mote automl: --objective %s: must be accuracy or latency (energy is not supported: "
+                                "the device profiles carry no power figure to turn time into energy)\n", ob);
                 return 2;
             }
             a.objective_latency = !strcmp(ob, "latency");
@@ -224,13 +263,30 @@ int cmd_automl(int argc, char **argv)
         return 2;
     }
     if (a.min_epochs > a.max_epochs) a.min_epochs = a.max_epochs;
-    view vw = {target, quiet && !lines};
+    view vw = {target, quiet && !lines, isatty(2), 80, ""};
+    struct winsize ws;
+    if (vw.tty && !ioctl(2, TIOCGWINSZ, &ws) && ws.ws_col > 10) vw.cols = ws.ws_col;
     a.cost = cost;
     a.progress = progress;
+    a.status = status;
     a.user = &vw;
     am_result r;
     char err[1024] = "";
     int rc = am_run(&a, &r, err, sizeof err);
+    if (vw.tty && !quiet) fputs("\r\033[K", stderr);
+    if (!rc && r.best >= 0) {
+        if (!quiet) fprintf(stderr, "precision: int4 / mixed weights for the best front points...\n");
+        if (am_precision_pass(&r, &a, target, 3, quiet, err, sizeof err)) {
+            fprintf(stderr, "mote automl: precision: %s\n", err);
+            rc = -1;
+        }
+    }
+    if (r.n_trials) {
+        char path[1100];
+        am_report_info info = {c.data, c.task, target, a.budget_s};
+        snprintf(path, sizeof path, "%s/report.html", a.out_dir);
+        if (am_report_write_html(&r, &info, path)) rc = -1;
+    }
     if (rc) fprintf(stderr, "mote automl: %s\n", err);
     if (json) {
         json_t *doc = result_json(&r, target);

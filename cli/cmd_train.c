@@ -30,7 +30,7 @@ static void help(FILE *f)
             "  --quiet              no progress bar\n"
             "Model:\n"
             "  --arch NAME          ds-cnn (audio default), mlp (motion default), cnn1d (raw motion),\n"
-            "                       cnn (image default), mlp\n"
+            "                       cnn (image default), resnet (audio, image, raw motion), mlp\n"
             "  --width N --depth N --kernel N --dropout P   the architecture's knobs (see docs/training.md)\n"
             "  --arch-file F        the same as JSON: {\"arch\": \"ds-cnn\", \"width\": 48, ...}\n"
             "Training:\n"

@@ -233,6 +233,8 @@ static void esc_n(FILE *f, const char *s, size_t max)
 
 static void esc(FILE *f, const char *s) { esc_n(f, s, 0); }
 
+void tr_report_esc(FILE *f, const char *s) { esc_n(f, s, 0); }
+
 /* A class by name (shortened for labels when max > 0), or by index when unnamed. */
 static void class_label(FILE *f, const tr_run_report *r, int c, size_t max)
 {
@@ -255,7 +257,7 @@ static void percent(FILE *f, double v)
 }
 
 /* 1, 2 or 5 times a power of ten, about range/5: five or so gridlines. */
-static double nice_step(double range)
+double tr_report_nice_step(double range)
 {
     double raw = range / 5, p = pow(10, floor(log10(raw))), m = raw / p;
     return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
@@ -275,11 +277,10 @@ static double metric(const tr_epoch_report *e, int accuracy, int val)
 }
 
 /* Loss or accuracy per epoch, training and validation; gaps where a value is undefined. */
-static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
+void tr_report_curve_svg(FILE *f, const tr_epoch_report *epochs, int n, int best_epoch, int accuracy)
 {
     const char *what = accuracy ? "Accuracy" : "Loss";
-    int n = r->n_epochs;
-    if (n <= 0 || !r->epochs) {
+    if (n <= 0 || !epochs) {
         fprintf(f, "<div class=\"chart\"><h3>%s</h3><p class=\"note\">No epochs were run.</p></div>\n", what);
         return;
     }
@@ -287,7 +288,7 @@ static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
     int has_val = 0;
     for (int i = 0; i < n; i++)
         for (int v = 0; v < 2; v++) {
-            double y = metric(&r->epochs[i], accuracy, v);
+            double y = metric(&epochs[i], accuracy, v);
             if (!isfinite(y)) continue;
             if (v) has_val = 1;
             if (y > top) top = y;
@@ -295,7 +296,7 @@ static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
     double step, ymax;
     if (accuracy) step = 0.2, ymax = 1;
     else {
-        step = nice_step(top > 0 ? top : 1);
+        step = tr_report_nice_step(top > 0 ? top : 1);
         ymax = ceil(top / step - 1e-9) * step;
         if (ymax <= 0) ymax = step;
     }
@@ -327,15 +328,15 @@ static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">epoch</text><text transform=\"translate(14 %.1f) "
                "rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
             LC_L + pw / 2, LC_H - 8, LC_T + ph / 2, accuracy ? "accuracy" : "loss");
-    if (r->best_epoch >= 1 && r->best_epoch <= n)
+    if (best_epoch >= 1 && best_epoch <= n)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"best\"/><text x=\"%.1f\" y=\"%d\" "
                    "text-anchor=\"middle\" class=\"bestl\">best %d</text>\n",
-                PX(r->best_epoch), LC_T, PX(r->best_epoch), LC_H - LC_B, PX(r->best_epoch), LC_T - 4,
-                r->best_epoch);
+                PX(best_epoch), LC_T, PX(best_epoch), LC_H - LC_B, PX(best_epoch), LC_T - 4,
+                best_epoch);
     for (int v = 0; v < 1 + has_val; v++) {
         int open = 0;
         for (int i = 0; i < n; i++) {
-            double y = metric(&r->epochs[i], accuracy, v);
+            double y = metric(&epochs[i], accuracy, v);
             if (!isfinite(y)) {
                 if (open) fputs("\"/>\n", f);
                 open = 0;
@@ -349,7 +350,7 @@ static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
         if (open) fputs("\"/>\n", f);
         /* Markers: a single epoch is a point, and hovering names the value. */
         for (int i = 0; i < n && n <= 60; i++) {
-            double y = metric(&r->epochs[i], accuracy, v);
+            double y = metric(&epochs[i], accuracy, v);
             if (!isfinite(y)) continue;
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>epoch %d, %s: %.4g</title>"
                        "</circle>\n",
@@ -367,6 +368,11 @@ static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
 #undef PX
 #undef PY
     fputs("</svg></div>\n", f);
+}
+
+static void line_chart(FILE *f, const tr_run_report *r, int accuracy)
+{
+    tr_report_curve_svg(f, r->epochs, r->n_epochs, r->best_epoch, accuracy);
 }
 
 /* The eval the matrix and bars show: int8 (what ships) when there is one. */
@@ -522,7 +528,7 @@ static void model_section(FILE *f, const tr_run_report *r)
     fputs("</p>\n", f);
 }
 
-static const char css[] =
+const char tr_report_css[] =
     "body{font:14px/1.45 system-ui,sans-serif;color:#222;max-width:1000px;margin:24px auto;padding:0 16px}"
     "h1{font-size:22px;margin:0 0 6px}h2{font-size:17px;margin:30px 0 8px;border-bottom:1px solid #ddd;"
     "padding-bottom:4px}h3{font-size:14px}.meta{color:#555;margin:2px 0}.note{color:#777}"
@@ -577,7 +583,7 @@ int tr_report_write_html(const tr_run_report *r, const char *path)
     esc(f, r->task);
     fputs(" ", f);
     esc(f, r->arch);
-    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", tr_report_css);
     header(f, r);
 
     fputs("<h2>Training</h2>\n<div class=\"charts\">\n", f);

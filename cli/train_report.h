@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mote/train.h"
 
@@ -64,5 +65,13 @@ json_t *tr_report_json(const tr_run_report *r);
 
 /* Writes report.html; 0, or -1 with a message naming the file on stderr. */
 int tr_report_write_html(const tr_run_report *r, const char *path);
+
+/* The pieces report.html is made of, for other reports (mote automl's) to look the same: */
+extern const char tr_report_css[];     /* the page's style sheet */
+void tr_report_esc(FILE *f, const char *s); /* text or attribute value, HTML-escaped */
+double tr_report_nice_step(double range);   /* a gridline step: 1, 2 or 5 x 10^k, about range / 5 */
+/* An inline SVG chart of loss (accuracy 0) or accuracy (1) per epoch, training and validation; best_epoch
+ * marked (0: none). */
+void tr_report_curve_svg(FILE *f, const tr_epoch_report *epochs, int n, int best_epoch, int accuracy);
 
 #endif

@@ -100,7 +100,7 @@ expect 1 'train: --task speech: not audio, motion or image' -- "$mote" train --d
 expect 1 'holds audio data, not images' -- "$mote" train --data "$fsdd" --task image -o "$tmp/t"
 expect 1 '--test-group nobody: no such group' -- "$mote" train --data "$fsdd" --task audio --test-group nobody -o "$tmp/t"
 expect 1 '--arch cnn1d needs a .window, axes. input' -- "$mote" train --data "$fsdd" --task audio --arch cnn1d -o "$tmp/t"
-expect 1 '--arch resnet: unknown architecture' -- "$mote" train --data "$fsdd" --task audio --arch resnet -o "$tmp/t"
+expect 1 '--arch transformer: unknown architecture' -- "$mote" train --data "$fsdd" --task audio --arch transformer -o "$tmp/t"
 expect 1 'audio front end: 8000 samples are not a whole number' -- "$mote" train --data "$fsdd" --task audio --stride-ms 30 -o "$tmp/t"
 printf '{"arch": "ds-cnn", "widht": 8}' > "$tmp/arch.json"
 expect 2 'arch.json: unknown key or wrong type: "widht"' -- "$mote" train --data "$fsdd" --task audio --arch-file "$tmp/arch.json"

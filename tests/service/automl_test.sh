@@ -120,6 +120,8 @@ check "--wait showed the search's status lines" grep -q "bracket 1 done" "$W/job
 "$MOTE" automl log 1 > "$W/log1.txt"
 check "the job's log has every rung" test "$(grep -c 'epochs: validation' "$W/log1.txt")" -ge 3
 check "no search left running" test "$(searches 1)" = 0
+"$MOTE" automl report 1 -o "$W/report1.html" > /dev/null
+check "the search's HTML report is served, with its Pareto plot" grep -q "<svg" "$W/report1.html"
 
 # ---- kill -9 mid-search, restart, resume ----
 "$MOTE" automl submit --dataset digits3 --version v1 --task audio --target nrf52840 --bracket 3 --brackets 3 \

@@ -12,7 +12,6 @@ uint64_t am_rand(uint64_t *s);
 void am_random(const char *task, uint64_t *s, am_candidate *c);
 void am_mutate(uint64_t *s, const am_candidate *from, am_candidate *c);
 void am_key(const am_candidate *c, char *key, size_t len);
-void am_apply(const am_candidate *c, tp_config *t);
 
 /* state.c: trials in OUT/automl.db (SQLite). Why a candidate is not trained: */
 enum { AM_WHY_FIT, AM_WHY_LATENCY, AM_WHY_RAM, AM_WHY_FLASH, AM_WHY_BUILD, AM_WHY_COUNT };

@@ -18,6 +18,7 @@ typedef struct {
     double t0;
     char *err;
     size_t errlen;
+    int trainings;
 } run;
 
 static double now(void)
@@ -52,6 +53,26 @@ static void say(const run *u, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     u->c->progress(u->c->user, line);
+}
+
+/* The live view's numbers: counts, the running training, the best among the most trained so far. */
+static void status(const run *u, const am_trial *running, int epochs)
+{
+    if (!u->c->status) return;
+    am_status s = {.trained = u->trainings, .running = running ? running->key : NULL, .running_epochs = epochs,
+                   .elapsed = elapsed(u)};
+    s.left = u->c->budget_s - s.elapsed > 0 ? u->c->budget_s - s.elapsed : 0;
+    const am_trial *best = NULL;
+    for (int i = 0; i < u->r->n_trials; i++) {
+        const am_trial *t = &u->r->trials[i];
+        s.costed++;
+        s.fit += t->fits;
+        if (t->epochs > 0 && (!best || t->epochs > best->epochs ||
+                              (t->epochs == best->epochs && t->val_accuracy > best->val_accuracy)))
+            best = t;
+    }
+    if (best) s.best = best->key, s.best_val = best->val_accuracy, s.best_ms = best->ms;
+    u->c->status(u->c->user, &s);
 }
 
 /* The trial for candidate c: found in this run, else new (read back from the store, or cost-checked). */
@@ -108,6 +129,7 @@ static am_trial *trial_for(run *u, const am_candidate *c)
     if (am_store_put(u->store, t, u->err, u->errlen)) return NULL;
     say(u, "%-44s %s  %.0f KB flash, %.0f KB RAM, %.2f ms", t->key, t->fits ? "fits" : t->why, t->flash / 1024,
         t->ram / 1024, t->ms);
+    status(u, NULL, 0);
     return t;
 }
 
@@ -127,6 +149,7 @@ static int train(run *u, am_trial *t, int epochs)
     tc.on_stage = NULL;
     tp_result res;
     double t0 = now();
+    status(u, t, epochs);
     if (tp_run(&tc, &res, e, sizeof e)) {
         tp_result_free(&res);
         snprintf(u->err, u->errlen, "%s: %s", t->key, e);
@@ -138,10 +161,18 @@ static int train(run *u, am_trial *t, int epochs)
     t->test_float = res.float_score.accuracy;
     t->int8_bytes = res.int8_bytes;
     t->seconds = now() - t0;
+    free(t->curve);
+    t->n_curve = 0;
+    if ((t->curve = malloc(sizeof *t->curve * (size_t)(res.fit.epochs_run + 1))) && res.epochs) {
+        memcpy(t->curve, res.epochs, sizeof *t->curve * (size_t)res.fit.epochs_run);
+        t->n_curve = res.fit.epochs_run;
+    }
     tp_result_free(&res);
+    u->trainings++;
     if (u->r->first_valid_s <= 0) u->r->first_valid_s = elapsed(u);
     say(u, "%-44s %2d epochs: validation %.2f %%  (%.0f s; %.0f s of %.0f used)", t->key, epochs,
         100 * t->val_accuracy, t->seconds, elapsed(u), u->c->budget_s);
+    status(u, NULL, 0);
     return am_store_put(u->store, t, u->err, u->errlen);
 }
 
@@ -191,6 +222,16 @@ static int dominates(const am_trial *a, const am_trial *b)
     int no_worse = a->val_accuracy >= b->val_accuracy && a->ms <= b->ms && a->ram <= b->ram && a->flash <= b->flash;
     int better = a->val_accuracy > b->val_accuracy || a->ms < b->ms || a->ram < b->ram || a->flash < b->flash;
     return no_worse && better;
+}
+
+void am_pareto(am_result *r)
+{
+    for (int i = 0; i < r->n_trials; i++) {
+        am_trial *t = &r->trials[i];
+        t->pareto = t->epochs > 0 && t->fits;
+        for (int j = 0; j < r->n_trials && t->pareto; j++)
+            if (j != i && r->trials[j].epochs > 0 && r->trials[j].fits && dominates(&r->trials[j], t)) t->pareto = 0;
+    }
 }
 
 static int copy_file(const char *from, const char *to)
@@ -270,12 +311,7 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
             if (t->epochs == top && t->val_accuracy >= floor && t->ms < r->trials[r->best].ms) r->best = i;
         }
     }
-    for (int i = 0; i < r->n_trials; i++) {
-        am_trial *t = &r->trials[i];
-        t->pareto = t->epochs > 0;
-        for (int j = 0; j < r->n_trials && t->pareto; j++)
-            if (j != i && r->trials[j].epochs > 0 && dominates(&r->trials[j], t)) t->pareto = 0;
-    }
+    am_pareto(r);
     if (!rc && r->best < 0) {
         snprintf(err, errlen, "no candidate that fits was trained (budget too small, or nothing fits the limits)");
         rc = -1;
@@ -302,6 +338,7 @@ int am_run(const am_config *c, am_result *r, char *err, size_t errlen)
 
 void am_result_free(am_result *r)
 {
+    for (int i = 0; i < r->n_trials; i++) free(r->trials[i].curve);
     free(r->trials);
     memset(r, 0, sizeof *r);
 }

@@ -19,13 +19,48 @@ am_store *am_store_open(const char *path, char *err, size_t errlen)
         sqlite3_exec(s->db,
                      "CREATE TABLE IF NOT EXISTS trials(key TEXT PRIMARY KEY, fits INTEGER, why TEXT, flash REAL, "
                      "ram REAL, ms REAL, epochs INTEGER, val REAL, test_int8 REAL, test_float REAL, seconds REAL, "
-                     "bytes INTEGER)",
+                     "bytes INTEGER, curve TEXT)",
                      NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
         am_store_close(s);
         return NULL;
     }
+    /* a store from before learning curves were kept: the column added (an error when it is there) */
+    sqlite3_exec(s->db, "ALTER TABLE trials ADD COLUMN curve TEXT", NULL, NULL, NULL);
     return s;
+}
+
+/* The curve as text, one "train_loss train_acc val_loss val_acc" group per epoch, ';' between: small, and
+ * NaN (no validation) survives as "nan". */
+static char *curve_text(const am_trial *t)
+{
+    size_t cap = 96 * (size_t)t->n_curve + 1, n = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    s[0] = 0;
+    for (int i = 0; i < t->n_curve; i++) {
+        const tr_epoch_report *e = &t->curve[i];
+        n += (size_t)snprintf(s + n, cap - n, "%s%.6g %.6g %.6g %.6g", i ? ";" : "", e->train_loss, e->train_accuracy,
+                              e->val_loss, e->val_accuracy);
+    }
+    return s;
+}
+
+static void curve_parse(am_trial *t, const char *s)
+{
+    free(t->curve);
+    t->curve = NULL;
+    t->n_curve = 0;
+    if (!s || !*s) return;
+    int n = 1;
+    for (const char *p = s; *p; p++) n += *p == ';';
+    if (!(t->curve = calloc((size_t)n, sizeof *t->curve))) return;
+    for (const char *p = s; p && *p && t->n_curve < n; p = strchr(p, ';'), p = p ? p + 1 : NULL) {
+        tr_epoch_report *e = &t->curve[t->n_curve];
+        if (sscanf(p, "%lf %lf %lf %lf", &e->train_loss, &e->train_accuracy, &e->val_loss, &e->val_accuracy) != 4) break;
+        e->epoch = ++t->n_curve;
+    }
+    for (int i = 0; i < t->n_curve; i++) t->curve[i].epochs = t->n_curve;
 }
 
 const char *const am_whys[AM_WHY_COUNT] = {"does not fit the device", "over --max-latency-ms", "over --max-ram",
@@ -34,7 +69,7 @@ const char *const am_whys[AM_WHY_COUNT] = {"does not fit the device", "over --ma
 int am_store_get(am_store *s, am_trial *t)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT fits, why, flash, ram, ms, epochs, val, test_int8, test_float, seconds, bytes "
+    if (sqlite3_prepare_v2(s->db, "SELECT fits, why, flash, ram, ms, epochs, val, test_int8, test_float, seconds, bytes, curve "
                                   "FROM trials WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, t->key, -1, SQLITE_STATIC);
@@ -54,6 +89,7 @@ int am_store_get(am_store *s, am_trial *t)
         t->test_float = sqlite3_column_double(st, 8);
         t->seconds = sqlite3_column_double(st, 9);
         t->int8_bytes = (size_t)sqlite3_column_int64(st, 10);
+        curve_parse(t, (const char *)sqlite3_column_text(st, 11));
     }
     sqlite3_finalize(st);
     return found;
@@ -62,7 +98,8 @@ int am_store_get(am_store *s, am_trial *t)
 int am_store_put(am_store *s, const am_trial *t, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO trials (key, fits, why, flash, ram, ms, epochs, val, test_int8, test_float, "
+                                       "seconds, bytes, curve) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, t->key, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, t->fits);
@@ -77,6 +114,10 @@ int am_store_put(am_store *s, const am_trial *t, char *err, size_t errlen)
         sqlite3_bind_double(st, 10, t->test_float);
         sqlite3_bind_double(st, 11, t->seconds);
         sqlite3_bind_int64(st, 12, (sqlite3_int64)t->int8_bytes);
+        char *curve = curve_text(t);
+        if (curve) sqlite3_bind_text(st, 13, curve, -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(st, 13);
+        free(curve);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         sqlite3_finalize(st);
     }

@@ -265,7 +265,9 @@ static int emit_softmax(xp *x)
         if (r < 0 || xp_op(x, MOTE_OP_RESHAPE, &in, 1, r, &o)) return -1;
         in = r;
     }
-    int32_t p = xp_tensor(x, "probabilities", x->int8 ? MOTE_I8 : MOTE_F32, 2, x->g->tensors[in].t.dims);
+    /* the dims copied first: adding a tensor may move the tensor array they live in */
+    int32_t dims[2] = {x->g->tensors[in].t.dims[0], x->g->tensors[in].t.dims[1]};
+    int32_t p = xp_tensor(x, "probabilities", x->int8 ? MOTE_I8 : MOTE_F32, 2, dims);
     if (p < 0) return -1;
     if (x->int8) {
         float s = 1.0f / 256.0f;

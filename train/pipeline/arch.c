@@ -1,5 +1,6 @@
 /* The starting architectures of `mote train` (mote/pipeline.h): a DS-CNN for audio features, an MLP for
- * motion features, a 1-D CNN for raw motion windows, a small CNN or an MLP for images. Convolutions are
+ * motion features, a 1-D CNN for raw motion windows, a small CNN or an MLP for images; a small ResNet for
+ * any of them but motion features. Convolutions are
  * followed by batch norm and ReLU (folded and fused at export). */
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +94,50 @@ static int cnn1d(tr_model *m, int x, const tp_arch *a, int n_classes)
     return head(m, x, a->dropout, n_classes);
 }
 
+/* One convolution (k x k, or k wide on [W, C] windows), batch norm; ReLU unless relu is 0. */
+static int conv_bn(tr_model *m, int x, int rank3, int filters, int k, int s, int relu, const char *name)
+{
+    char n[64];
+    snprintf(n, sizeof n, "%s", name);
+    x = rank3 ? tr_model_add_conv2d(m, x, filters, k, k, s, s, TR_PAD_SAME, n)
+              : tr_model_add_conv1d(m, x, filters, k, s, TR_PAD_SAME, n);
+    snprintf(n, sizeof n, "%s_bn", name);
+    x = tr_model_add_batchnorm(m, x, BN_MOMENTUM, 1e-3f, n);
+    return relu ? tr_model_add_relu(m, x, NULL) : x;
+}
+
+/* A small ResNet (He et al., 2016; MLPerf Tiny's ResNet-8 is this shape) for [H, W, C] or [W, C]: a stem
+ * convolution to the width, then residual blocks (two convolutions, their sum with the block's input,
+ * ReLU) at one width so the ADD needs no projection; 2x downsampling between blocks while the map is
+ * large, then global average pooling. The stem strides 2 on audio-sized maps: the first layer is the
+ * costliest on a microcontroller. */
+static int resnet(tr_model *m, int x, tr_shape in, const tp_arch *a, int n_classes)
+{
+    int w = PICK(a->width, 16), blocks = PICK(a->depth, 2), k = PICK(a->kernel, 3), r3 = in.rank == 3;
+    int h = in.dims[0], wd = r3 ? in.dims[1] : 1;
+    int s = r3 && h >= 16 && wd >= 16 ? 2 : 1;
+    x = conv_bn(m, x, r3, w, k, s, 1, "stem");
+    h = (h + s - 1) / s, wd = (wd + s - 1) / s;
+    for (int b = 1; b <= blocks; b++) {
+        char n[32];
+        if (b > 1 && h >= 8 && (!r3 || wd >= 8)) {
+            x = r3 ? tr_model_add_max_pool(m, x, 2, 2, 2, 2, TR_PAD_SAME, NULL)
+                   : tr_model_add_max_pool(m, x, 1, 2, 1, 2, TR_PAD_SAME, NULL);
+            h = (h + 1) / 2, wd = r3 ? (wd + 1) / 2 : 1;
+        }
+        snprintf(n, sizeof n, "res%da", b);
+        int y = conv_bn(m, x, r3, w, k, 1, 1, n);
+        snprintf(n, sizeof n, "res%db", b);
+        y = conv_bn(m, y, r3, w, k, 1, 0, n);
+        snprintf(n, sizeof n, "res%d_add", b);
+        x = tr_model_add_add(m, x, y, n);
+        if (x < 0) return -1;
+        x = tr_model_add_relu(m, x, NULL);
+    }
+    x = tr_model_add_global_avg_pool(m, x, "pool");
+    return head(m, x, a->dropout, n_classes);
+}
+
 /* [H, W, C] images: k x k convolution blocks doubling the width, each followed by 2x2 max pooling. */
 static int cnn(tr_model *m, int x, tr_shape in, const tp_arch *a, int n_classes)
 {
@@ -124,8 +169,10 @@ tr_model *tp_build_arch(const tp_arch *a, const char *task, tr_shape in, int n_c
     const char *want = NULL;
     if (!strcmp(name, "ds-cnn") || !strcmp(name, "cnn")) want = in.rank == 3 ? NULL : "[H, W, C] input (audio features or images)";
     else if (!strcmp(name, "cnn1d")) want = in.rank == 2 ? NULL : "[window, axes] input (raw motion: --raw)";
+    else if (!strcmp(name, "resnet"))
+        want = in.rank >= 2 ? NULL : "[H, W, C] or [window, axes] input (audio features, images, raw motion)";
     else if (strcmp(name, "mlp") != 0) {
-        snprintf(err, errlen, "--arch %s: unknown architecture (ds-cnn, cnn1d, cnn, mlp)", name);
+        snprintf(err, errlen, "--arch %s: unknown architecture (ds-cnn, cnn1d, cnn, resnet, mlp)", name);
         return NULL;
     }
     if (want) {
@@ -141,6 +188,7 @@ tr_model *tp_build_arch(const tp_arch *a, const char *task, tr_shape in, int n_c
     if (!strcmp(name, "ds-cnn")) x = ds_cnn(m, x, in, a, n_classes);
     else if (!strcmp(name, "cnn")) x = cnn(m, x, in, a, n_classes);
     else if (!strcmp(name, "cnn1d")) x = cnn1d(m, x, a, n_classes);
+    else if (!strcmp(name, "resnet")) x = resnet(m, x, in, a, n_classes);
     else x = mlp(m, x, a, n_classes);
     if (x < 0) {
         snprintf(err, errlen, "--arch %s: %s", name, tr_model_error(m));

@@ -23,9 +23,11 @@
 
 /* Architecture: a family and its knobs; 0 means the family's default. */
 typedef struct {
-    const char *name;       /* "ds-cnn", "cnn1d", "cnn", "mlp"; NULL: the task's default */
-    int width;              /* channels (convolutions) or units (mlp); ds-cnn 32, cnn1d 16, cnn 16, mlp 64 */
-    int depth;              /* ds-cnn blocks 3, cnn1d layers 2, cnn conv layers 2, mlp hidden layers 2 */
+    const char *name;       /* "ds-cnn", "cnn1d", "cnn", "resnet", "mlp"; NULL: the task's default */
+    int width;              /* channels (convolutions) or units (mlp); ds-cnn 32, cnn1d 16, cnn 16, resnet 16,
+                               mlp 64 */
+    int depth;              /* ds-cnn blocks 3, cnn1d layers 2, cnn conv layers 2, resnet residual blocks 2,
+                               mlp hidden layers 2 */
     int kernel;             /* cnn1d/cnn kernel size 3; ds-cnn depthwise 3 */
     float dropout;          /* before the classifier; default 0.2 (ds-cnn, mlp), 0 otherwise; < 0: none */
 } tp_arch;
