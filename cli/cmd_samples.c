@@ -50,7 +50,7 @@ static int sampling_set(const mote_client *c, int argc, char **argv)
 {
     if (argc < 3) return CLI_SUBCMD_USAGE;
     json_t *p = json_pack("{s:f, s:f, s:i}", "max_confidence", 0.0, "random_rate", 0.0, "max_per_hour", 60);
-    for (int i = 3; i < argc; i++) {
+    for (int i = 3; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         double x = v ? strtod(v, &end) : 0;
@@ -67,7 +67,6 @@ static int sampling_set(const mote_client *c, int argc, char **argv)
             json_decref(p);
             return 2;
         }
-        i++;
     }
     return put_policy(c, "sampling set", argv[2], p);
 }
