@@ -5,10 +5,10 @@
 #   hand-designed one's, and the time to the first trained model that fits;
 #   ST HAR for rp2040 (Cortex-M0+) and for nrf52840 (BUDGET_HAR each), without a latency limit and under
 #   one common limit (HAR_LIMIT_MS): the choices side by side, with their fronts.
-#   bench/automl.sh [OUT_DIR]        (BUDGET=20m BUDGET_HAR=5m HAR_LIMIT_MS=1 ONLY="fsdd har")
+#   bench/automl.sh [OUT_DIR]        (BUDGET=20m BUDGET_HAR=5m HAR_LIMIT_MS=1 ONLY="fsdd har" MOTE=build/bin/mote)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mote=$PWD/build/bin/mote
+mote=${MOTE:-$PWD/build/bin/mote}
 shared=$PWD/../shared
 out=${1:-/tmp/mote_automl_bench}
 only=${ONLY:-"fsdd har"}

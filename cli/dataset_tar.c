@@ -35,7 +35,11 @@ static int add_name(name_list *l, const char *name)
 static int walk(const char *cmd, const char *root, const char *rel, name_list *l, int depth)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    int len = snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    if (len < 0 || (size_t)len >= sizeof path) {
+        fprintf(stderr, "mote %s: %s/%s: path longer than %zu bytes\n", cmd, root, rel, sizeof path - 1);
+        return -1;
+    }
     if (depth > 32) {
         fprintf(stderr, "mote %s: %s: folders nested deeper than 32 (a symlink loop?)\n", cmd, path);
         return -1;
